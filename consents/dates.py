@@ -1,0 +1,38 @@
+"""Dates as the school sees them: the calendar of Europe/Amsterdam, not the server's clock."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+SCHOOL_TZ = ZoneInfo(getattr(settings, "SCHOOL_TIME_ZONE", "Europe/Amsterdam"))
+
+
+def school_today() -> dt.date:
+    return timezone.now().astimezone(SCHOOL_TZ).date()
+
+
+def school_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(SCHOOL_TZ).date()
+
+
+def birthday_in(year: int, born: dt.date) -> dt.date:
+    """A birthday in a given year; 29 February counts as 1 March in other years."""
+    try:
+        return born.replace(year=year)
+    except ValueError:
+        return dt.date(year, 3, 1)
+
+
+def age_on(born: dt.date, on: dt.date) -> int:
+    years = on.year - born.year
+    if on < birthday_in(on.year, born):
+        years -= 1
+    return years
+
+
+def school_year_start(on: dt.date, start_month: int = 8, start_day: int = 1) -> dt.date:
+    """The first day of the school year that contains `on` (1 August by default)."""
+    start = dt.date(on.year, start_month, start_day)
+    return start if on >= start else dt.date(on.year - 1, start_month, start_day)

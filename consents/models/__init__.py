@@ -1,0 +1,24 @@
+from .catalogue import ConsentText, MediaType, Purpose
+from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
+from .organisation import Board, Group, Role, School, SchoolYear
+from .people import Guardian, Guardianship, StaffMember, Student, Subject
+
+__all__ = [
+    "Board",
+    "ChainHead",
+    "ConsentDecision",
+    "ConsentStatus",
+    "ConsentText",
+    "DecisionEvidence",
+    "Group",
+    "Guardian",
+    "Guardianship",
+    "MediaType",
+    "Purpose",
+    "Role",
+    "School",
+    "SchoolYear",
+    "StaffMember",
+    "Student",
+    "Subject",
+]

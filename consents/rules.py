@@ -1,0 +1,350 @@
+"""The consent rules of PRODUCT.md, in one place.
+
+`verdict_for` answers *may the media of type T of person X be used for purpose P on date D?*;
+`verdicts` answers it for many people in a constant number of queries; `authority_for` answers
+*who may record a decision for X?*. Every other part of the product asks these functions.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from consents.dates import school_date, school_year_start
+from consents.models import (
+    Board,
+    ConsentDecision,
+    ConsentStatus,
+    ConsentText,
+    Guardian,
+    Guardianship,
+    Role,
+    StaffMember,
+    Student,
+    Subject,
+)
+from consents.models.people import AGE_OF_CONSENT, age_on
+
+Value = ConsentDecision.Value
+Capacity = ConsentDecision.Capacity
+Method = ConsentDecision.Method
+
+
+class DecisionNotAllowed(PermissionDenied):
+    """The user may not record this decision; the message says why."""
+
+
+class State(StrEnum):
+    ALLOWED = "allowed"
+    NOT_ALLOWED = "not_allowed"
+    NO_ANSWER = "no_answer"
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+
+STATE_LABELS = {
+    State.ALLOWED: gettext_lazy("allowed"),
+    State.NOT_ALLOWED: gettext_lazy("not allowed"),
+    State.NO_ANSWER: gettext_lazy("no answer (treat as not allowed)"),
+}
+
+
+class Decider(StrEnum):
+    GUARDIANS = "guardians"
+    SELF = "self"
+
+
+def decider_on(date_of_birth: dt.date | None, on: dt.date) -> Decider:
+    """Rule 1: staff (no date of birth needed) and students of 16+ decide for themselves."""
+    if date_of_birth is None or age_on(date_of_birth, on) >= AGE_OF_CONSENT:
+        return Decider.SELF
+    return Decider.GUARDIANS
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: State
+    decider: Decider
+    # The decisions that count, one per voice (a guardian, or the person themself).
+    decisions: tuple[ConsentDecision, ...] = ()
+    disputed: bool = False
+    asked_again: bool = False
+    not_renewed: bool = False
+    # The guardians' decision still counts after the 16th birthday (board setting "keep").
+    inherited_from_guardians: bool = False
+    # Why there is no answer although someone did answer once.
+    lapsed: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.state == State.ALLOWED
+
+    @property
+    def explanation(self) -> str:
+        """One or two sentences for the person who reads the verdict."""
+        parts = []
+        if self.state == State.NO_ANSWER:
+            if self.lapsed == "sixteen":
+                parts.append(_("The student has turned 16 and has not decided yet; "
+                               "the guardians' earlier answer has lapsed."))
+            elif self.lapsed == "year":
+                parts.append(_("The last answer was for an earlier school year and has lapsed."))
+            else:
+                parts.append(_("Nobody has answered yet: no answer is not consent."))
+        elif self.disputed:
+            refusers = ", ".join(describe(d) for d in self.decisions if not d.is_granted)
+            parts.append(_("The guardians disagree. %(refusers)s, and one refusal wins.")
+                         % {"refusers": refusers})
+        else:
+            parts.append("; ".join(describe(d) for d in self.decisions) + ".")
+        if self.inherited_from_guardians:
+            parts.append(_("The student has turned 16; the guardians' answer stands until "
+                           "the student decides."))
+        if self.not_renewed:
+            parts.append(_("Not renewed this school year."))
+        if self.asked_again:
+            parts.append(_("The text has changed materially; the person is asked again and "
+                           "the earlier answer stands until then."))
+        return " ".join(parts)
+
+
+def describe(decision: ConsentDecision) -> str:
+    who = decision.guardian.name if decision.guardian_id else str(decision.decided_by)
+    return _("%(value)s by %(who)s on %(date)s (text version %(version)s)") % {
+        "value": decision.get_value_display(),
+        "who": who,
+        "date": date_format(school_date(decision.decided_at)),
+        "version": decision.text.version,
+    }
+
+
+def verdict_for(
+    *,
+    date_of_birth: dt.date | None,
+    on: dt.date,
+    decisions: Iterable[ConsentDecision],
+    guardian_ids: set[int],
+    texts: Iterable[ConsentText],
+    board: Board,
+) -> Verdict:
+    """The verdict for one person, purpose and media type on date `on`.
+
+    `decisions` are the latest decision of each voice for that purpose and media type;
+    `guardian_ids` the guardians registered now; `texts` the versions of the purpose's text.
+    Pure: it reads only its arguments (and their already loaded relations).
+    """
+    decider = decider_on(date_of_birth, on)
+    known = [d for d in decisions if school_date(d.decided_at) <= on]
+    own = [d for d in known if d.guardian_id is None]
+    by_guardians = [d for d in known if d.guardian_id in guardian_ids]
+
+    inherited = False
+    lapsed = ""
+    if decider == Decider.GUARDIANS:
+        counted = by_guardians
+    elif own:
+        counted = own
+    elif by_guardians and board.at_sixteen == Board.AtSixteen.KEEP:  # rule 2
+        counted, inherited = by_guardians, True
+    else:
+        counted, lapsed = [], ("sixteen" if by_guardians else "")
+
+    # Rule 7: an answer belongs to a school year (1 August – 31 July).
+    this_year = school_year_start(on)
+    stale = [d for d in counted if d.school_year.start_date < this_year]
+    if stale and board.unanswered_year == Board.UnansweredYear.LAPSE:
+        counted = [d for d in counted if d not in stale]
+        lapsed = lapsed or ("year" if not counted else "")
+
+    if not counted:
+        return Verdict(State.NO_ANSWER, decider, lapsed=lapsed)
+
+    # Rule 3: any refusal or withdrawal wins; a grant while others disagree is "disputed".
+    refusals = [d for d in counted if not d.is_granted]
+    state = State.NOT_ALLOWED if refusals else State.ALLOWED
+    disputed = bool(refusals) and len(refusals) < len(counted)
+
+    # Rule 8: a later material change asks again; the old answer stands meanwhile.
+    material_versions = [
+        t.version
+        for t in texts
+        if t.change == ConsentText.Change.MATERIAL and school_date(t.created_at) <= on
+    ]
+    latest_material = max(material_versions, default=0)
+    asked_again = any(d.text.version < latest_material for d in counted)
+
+    return Verdict(
+        state,
+        decider,
+        decisions=tuple(sorted(counted, key=lambda d: d.decided_at)),
+        disputed=disputed,
+        asked_again=asked_again,
+        not_renewed=any(d.school_year.start_date < this_year for d in counted),
+        inherited_from_guardians=inherited,
+    )
+
+
+VerdictKey = tuple[int, int, int]  # subject id, purpose id, media type id
+
+
+def verdicts(
+    subject_ids: Iterable[int],
+    *,
+    on: dt.date,
+    purposes: Iterable | None = None,
+    media_types: Iterable | None = None,
+) -> dict[VerdictKey, Verdict]:
+    """Verdicts for many people at once, in a constant number of queries.
+
+    Purposes default to the active purposes of each person's board, media types to all.
+    """
+    from consents.models import MediaType, Purpose
+
+    subject_ids = list(subject_ids)
+    subjects = list(
+        Subject.objects.filter(id__in=subject_ids).select_related("student", "board")
+    )
+    board_ids = {s.board_id for s in subjects}
+    purposes = (
+        list(purposes)
+        if purposes is not None
+        else list(Purpose.objects.filter(board_id__in=board_ids, active=True))
+    )
+    media_types = list(media_types) if media_types is not None else list(MediaType.objects.all())
+    texts = defaultdict(list)
+    for text in ConsentText.objects.filter(purpose__in=purposes).only(
+        "id", "purpose_id", "version", "change", "created_at"
+    ):
+        texts[text.purpose_id].append(text)
+    guardians = defaultdict(set)
+    for student_id, guardian_id in Guardianship.objects.filter(
+        student_id__in=subject_ids
+    ).values_list("student_id", "guardian_id"):
+        guardians[student_id].add(guardian_id)
+    decisions = defaultdict(list)
+    statuses = ConsentStatus.objects.filter(
+        subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
+    ).select_related(*DECISION_RELATED)
+    for status in statuses:
+        decisions[(status.subject_id, status.purpose_id, status.media_type_id)].append(
+            status.decision
+        )
+
+    result = {}
+    for subject in subjects:
+        date_of_birth = subject.student.date_of_birth if subject.kind == "student" else None
+        for purpose in purposes:
+            if purpose.board_id != subject.board_id:
+                continue
+            for media_type in media_types:
+                key = (subject.id, purpose.id, media_type.id)
+                result[key] = verdict_for(
+                    date_of_birth=date_of_birth,
+                    on=on,
+                    decisions=decisions[key],
+                    guardian_ids=guardians[subject.id],
+                    texts=texts[purpose.id],
+                    board=subject.board,
+                )
+    return result
+
+
+DECISION_RELATED = (
+    "decision__text",
+    "decision__school_year",
+    "decision__guardian",
+    "decision__decided_by",
+)
+
+
+def verdict(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdict:
+    return verdicts([subject.pk], on=on, purposes=[purpose], media_types=[media_type])[
+        (subject.pk, purpose.pk, media_type.pk)
+    ]
+
+
+# --- Who may record a decision (rule 1) ---------------------------------------------------
+
+
+def subject_school_ids(subject: Subject) -> set[int]:
+    if subject.kind == Subject.Kind.STUDENT:
+        return {Student.objects.values_list("school_id", flat=True).get(pk=subject.pk)}
+    return set(StaffMember.schools.through.objects.filter(
+        staffmember_id=subject.pk).values_list("school_id", flat=True))
+
+
+def has_role(user, kind: Role.Kind, *, board_id: int, school_ids: set[int]) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return Role.objects.filter(
+        Q(school_id__in=school_ids) | Q(school__isnull=True, board_id=board_id),
+        user=user,
+        kind=kind,
+    ).exists()
+
+
+def authority_for(
+    *, user, subject: Subject, on: dt.date, method: str, guardian: Guardian | None = None
+) -> tuple[str, Guardian | None]:
+    """The capacity in which `user` records a decision for `subject`, and the voice it counts for.
+
+    Raises DecisionNotAllowed, with a message for the user, when they may not.
+    """
+    date_of_birth = (
+        Student.objects.values_list("date_of_birth", flat=True).get(pk=subject.pk)
+        if subject.kind == Subject.Kind.STUDENT
+        else None
+    )
+    decider = decider_on(date_of_birth, on)
+
+    if method != Method.ONLINE:
+        if not has_role(user, Role.Kind.ADMINISTRATOR, board_id=subject.board_id,
+                        school_ids=subject_school_ids(subject)):
+            raise DecisionNotAllowed(
+                _("Only a consent administrator of this school can record a paper form "
+                  "or a decision given in person.")
+            )
+        if decider == Decider.SELF:
+            if guardian is not None:
+                raise DecisionNotAllowed(
+                    _("%(name)s decides alone; a guardian's answer no longer counts.")
+                    % {"name": subject.name}
+                )
+            return Capacity.ADMINISTRATOR, None
+        if guardian is None or not Guardianship.objects.filter(
+            guardian=guardian, student_id=subject.pk
+        ).exists():
+            raise DecisionNotAllowed(
+                _("Name the registered guardian of %(name)s whose decision this is.")
+                % {"name": subject.name}
+            )
+        return Capacity.ADMINISTRATOR, guardian
+
+    if subject.user_id is not None and subject.user_id == user.pk:
+        if subject.kind == Subject.Kind.STAFF:
+            return Capacity.STAFF, None
+        if decider == Decider.SELF:
+            return Capacity.SELF, None
+        raise DecisionNotAllowed(_("Until you are 16, your parents or guardians decide."))
+
+    own_guardian = Guardian.objects.filter(
+        user_id=user.pk, guardianships__student_id=subject.pk
+    ).first()
+    if own_guardian is not None:
+        if decider == Decider.SELF:
+            raise DecisionNotAllowed(
+                _("%(name)s is 16 or older and decides alone.") % {"name": subject.name}
+            )
+        return Capacity.GUARDIAN, own_guardian
+    raise DecisionNotAllowed(_("You may not decide for this person."))
