@@ -51,13 +51,15 @@ def decision_record(
     ip_address: str | None = None,
     user_agent: str = "",
     scan=None,
+    at=None,
 ) -> ConsentDecision:
     """Append one decision to the log and update the current status, or raise and write nothing.
 
     Raises DecisionNotAllowed when `actor` may not decide for `subject` (rule 1), and
-    InvalidDecision when the decision itself is not valid.
+    InvalidDecision when the decision itself is not valid. `at` back-dates a decision taken
+    from an earlier record (demo history, imports); it must not precede the last event.
     """
-    now = timezone.now()
+    now = at or timezone.now()
     today = school_date(now)
     if value not in Value.values:
         raise InvalidDecision(_("Unknown decision: %(value)s.") % {"value": value})
@@ -74,7 +76,7 @@ def decision_record(
         current = _current_voice_value(subject, purpose, media_type, voice)
         if current != Value.GRANTED:
             raise InvalidDecision(_("There is no consent to withdraw."))
-    text = ConsentText.objects.filter(purpose=purpose).order_by("-version").first()
+    text = ConsentText.objects.in_force(purpose, at=now)
     if text is None:
         raise InvalidDecision(_("This purpose has no consent text yet."))
     school_year = SchoolYear.objects.for_date(subject.board, today)
@@ -83,6 +85,10 @@ def decision_record(
     head, _created = ChainHead.objects.select_for_update().get_or_create(
         pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
     )
+    if at is not None and head.seq and ConsentDecision.objects.filter(
+        seq=head.seq, decided_at__gt=at
+    ).exists():
+        raise InvalidDecision(_("A decision cannot be dated before the last recorded one."))
     fields = {
         "seq": head.seq + 1,
         "subject": str(subject.key),

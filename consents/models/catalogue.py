@@ -3,6 +3,7 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -61,8 +62,13 @@ class MediaType(Bilingual):
 
 
 class ConsentTextQuerySet(models.QuerySet):
-    def current_for(self, purpose) -> "ConsentText":
-        return self.filter(purpose=purpose).latest("version")
+    def in_force(self, purpose, at=None) -> "ConsentText | None":
+        """The latest version of `purpose`'s text published at `at` (default: now)."""
+        return (
+            self.filter(purpose=purpose, created_at__lte=at or timezone.now())
+            .order_by("-version")
+            .first()
+        )
 
 
 class ConsentText(models.Model):
@@ -83,7 +89,7 @@ class ConsentText(models.Model):
     body_en = models.TextField(_("text (English)"))
     change = models.CharField(_("kind of change"), max_length=10, choices=Change)
     sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
-    created_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("published at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, editable=False
     )

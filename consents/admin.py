@@ -1,0 +1,175 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Board,
+    ConsentDecision,
+    ConsentStatus,
+    ConsentText,
+    DecisionEvidence,
+    Group,
+    Guardian,
+    Guardianship,
+    MediaType,
+    Purpose,
+    Role,
+    School,
+    SchoolYear,
+    StaffMember,
+    Student,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For the append-only log and derived tables: visible, never edited from the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Board)
+class BoardAdmin(admin.ModelAdmin):
+    list_display = ("name", "contact_email", "at_sixteen", "unanswered_year", "retention_months")
+    search_fields = ("name",)
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ("name", "brin", "board")
+    list_filter = ("board",)
+    search_fields = ("name", "brin")
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "board", "start_date", "end_date")
+    list_filter = ("board",)
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "school", "school_year")
+    list_filter = ("school", "school_year")
+    search_fields = ("name",)
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "board", "school")
+    list_filter = ("kind", "board", "school")
+    search_fields = ("user__email", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)
+
+
+class GuardianshipInline(admin.TabularInline):
+    model = Guardianship
+    extra = 0
+    autocomplete_fields = ("guardian", "student")
+
+
+@admin.register(Student)
+class StudentAdmin(admin.ModelAdmin):
+    list_display = ("name", "student_number", "school", "group", "date_of_birth", "date_left")
+    list_filter = ("school", "group__school_year", "date_left")
+    search_fields = ("first_name", "last_name", "student_number")
+    readonly_fields = ("key",)
+    raw_id_fields = ("group", "user")
+    inlines = [GuardianshipInline]
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    list_display = ("name", "function", "date_left")
+    list_filter = ("schools", "date_left")
+    search_fields = ("first_name", "last_name", "user__email")
+    readonly_fields = ("key",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(Guardian)
+class GuardianAdmin(admin.ModelAdmin):
+    list_display = ("name", "user")
+    search_fields = ("first_name", "last_name", "user__email")
+    readonly_fields = ("key",)
+    raw_id_fields = ("user",)
+    inlines = [GuardianshipInline]
+
+
+@admin.register(Purpose)
+class PurposeAdmin(admin.ModelAdmin):
+    list_display = ("name_nl", "name_en", "code", "board", "order", "active")
+    list_filter = ("board", "active")
+    search_fields = ("code", "name_nl", "name_en")
+
+
+@admin.register(MediaType)
+class MediaTypeAdmin(admin.ModelAdmin):
+    list_display = ("name_nl", "name_en", "code", "order")
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(admin.ModelAdmin):
+    """A text is never edited: 'add' publishes a new version for the purpose (rule 8)."""
+
+    list_display = ("purpose", "version", "change", "created_at", "short_hash")
+    list_filter = ("purpose__board", "purpose", "change")
+    search_fields = ("body_nl", "body_en")
+    fields = ("purpose", "change", "body_nl", "body_en", "version", "sha256", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("version", "sha256", "created_at")
+        return self.fields
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing is allowed; saving is refused by the model. Opening shows it read-only.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("SHA-256"))
+    def short_hash(self, obj):
+        return obj.sha256[:12]
+
+
+class EvidenceInline(admin.StackedInline):
+    model = DecisionEvidence
+    can_delete = False
+    readonly_fields = ("ip_address", "user_agent", "note", "scan")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConsentDecision)
+class ConsentDecisionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "seq", "subject", "purpose", "media_type", "value", "capacity", "method", "decided_at"
+    )
+    list_filter = ("value", "capacity", "method", "purpose", "media_type", "school_year")
+    search_fields = ("subject__first_name", "subject__last_name", "decided_by__email")
+    date_hierarchy = "decided_at"
+    list_select_related = ("subject", "purpose", "media_type")
+    inlines = [EvidenceInline]
+
+
+@admin.register(ConsentStatus)
+class ConsentStatusAdmin(ReadOnlyAdmin):
+    list_display = ("subject", "purpose", "media_type", "guardian", "decision")
+    list_filter = ("purpose", "media_type")
+    search_fields = ("subject__first_name", "subject__last_name")
+    list_select_related = ("subject", "purpose", "media_type", "guardian", "decision")
