@@ -1,0 +1,21 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from consents.rules import verdict
+from consents.services import decision_record
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def amsterdam(year, month, day, hour=12, minute=0):
+    return dt.datetime(year, month, day, hour, minute, tzinfo=AMS)
+
+
+def record(actor, subject, purpose, media_type, value="granted", **kwargs):
+    return decision_record(
+        actor=actor, subject=subject, purpose=purpose, media_type=media_type, value=value, **kwargs
+    )
+
+
+def state(subject, purpose, media_type, on):
+    return verdict(subject, purpose, media_type, on=on).state

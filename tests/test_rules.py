@@ -1,0 +1,402 @@
+"""The rules of PRODUCT.md that the domain enforces: one test (or a few) per rule, named after it."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from consents.models import Board, ConsentDecision, Guardianship, Subject
+from consents.rules import Decider, DecisionNotAllowed, State, verdict
+from consents.services import InvalidDecision, consent_text_publish, consent_withdraw
+
+from . import factories as f
+from .helpers import amsterdam, record, state
+
+pytestmark = pytest.mark.django_db
+
+BIRTHDAY = dt.date(2029, 3, 14)  # the child's 16th birthday (fixture: born 14 March 2013)
+
+
+# --- Rule 1: who decides -------------------------------------------------------------------
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_1_every_registered_guardian_may_decide_for_child_under_16(
+    child, mother, father, website, photo
+):
+    record(mother.user, child, website, photo, "granted")
+    record(father.user, child, website, photo, "granted")
+    assert ConsentDecision.objects.filter(subject=child).count() == 2
+    v = verdict(child, website, photo, on=dt.date(2026, 10, 1))
+    assert v.state == State.ALLOWED and v.decider == Decider.GUARDIANS
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_1_child_under_16_cannot_decide_for_themself(child, website, photo):
+    child.user = f.UserFactory(email="zoe@example.org")
+    child.save()
+    with pytest.raises(DecisionNotAllowed, match="Until you are 16"):
+        record(child.user, child, website, photo)
+    assert not ConsentDecision.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("moment", "guardian_may_decide"),
+    [
+        # 23:30 in Amsterdam on 13 March is 22:30 UTC: still 15.
+        (dt.datetime(2029, 3, 13, 22, 30, tzinfo=dt.UTC), True),
+        # 00:30 in Amsterdam on 14 March is still 13 March in UTC: already 16.
+        (dt.datetime(2029, 3, 13, 23, 30, tzinfo=dt.UTC), False),
+        (amsterdam(2029, 3, 15, 0, 1), False),
+    ],
+    ids=["day-before-2330-amsterdam", "birthday-0030-amsterdam", "day-after"],
+)
+def test_rule_1_age_counts_in_amsterdam_time(child, mother, website, photo, moment,
+                                              guardian_may_decide):
+    with time_machine.travel(moment, tick=False):
+        if guardian_may_decide:
+            record(mother.user, child, website, photo)
+            assert ConsentDecision.objects.count() == 1
+        else:
+            with pytest.raises(DecisionNotAllowed, match="16 or older"):
+                record(mother.user, child, website, photo)
+            assert not ConsentDecision.objects.exists()
+
+
+def test_rule_1_student_of_16_decides_alone(child, mother, website, photo):
+    child.user = f.UserFactory(email="zoe@example.org")
+    child.save()
+    with time_machine.travel(amsterdam(2029, 3, 14, 0, 5), tick=False):
+        decision = record(child.user, child, website, photo, "refused")
+    assert decision.capacity == ConsentDecision.Capacity.SELF
+    assert decision.guardian is None
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_1_staff_decide_for_themselves_only(school, website, photo):
+    teacher = f.StaffMemberFactory(board=school.board, schools=[school])
+    colleague = f.StaffMemberFactory(board=school.board, schools=[school])
+    decision = record(teacher.user, teacher, website, photo)
+    assert decision.capacity == ConsentDecision.Capacity.STAFF
+    with pytest.raises(DecisionNotAllowed):
+        record(teacher.user, colleague, website, photo)
+    assert ConsentDecision.objects.filter(subject=colleague).count() == 0
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_1_administrator_records_paper_form_for_a_named_guardian(
+    child, mother, administrator, website, photo
+):
+    decision = record(administrator, child, website, photo, "refused", method="paper",
+                      guardian=mother, note="Formulier ingeleverd bij de balie")
+    assert decision.capacity == ConsentDecision.Capacity.ADMINISTRATOR
+    assert decision.guardian == mother
+    assert decision.evidence.note == "Formulier ingeleverd bij de balie"
+    assert state(child, website, photo, dt.date(2026, 10, 1)) == State.NOT_ALLOWED
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        "other_family_guardian",
+        "other_school_administrator",
+        "administrator_online",
+        "administrator_without_note",
+        "administrator_without_guardian",
+        "stranger",
+    ],
+)
+def test_rule_1_unauthorised_recording_raises_and_writes_nothing(
+    request, child, mother, website, photo, attempt
+):
+    kwargs = {}
+    if attempt == "other_family_guardian":
+        actor, error = request.getfixturevalue("other_family_guardian").user, DecisionNotAllowed
+    elif attempt == "other_school_administrator":
+        actor = request.getfixturevalue("other_school_administrator")
+        kwargs = {"method": "paper", "note": "x", "guardian": mother}
+        error = DecisionNotAllowed
+    elif attempt == "administrator_online":
+        actor, error = request.getfixturevalue("administrator"), DecisionNotAllowed
+    elif attempt == "administrator_without_note":
+        actor = request.getfixturevalue("administrator")
+        kwargs, error = {"method": "recorded", "guardian": mother}, InvalidDecision
+    elif attempt == "administrator_without_guardian":
+        actor = request.getfixturevalue("administrator")
+        kwargs, error = {"method": "recorded", "note": "Telefoon"}, DecisionNotAllowed
+    else:
+        actor, error = f.UserFactory(), DecisionNotAllowed
+    with pytest.raises(error):
+        record(actor, child, website, photo, **kwargs)
+    assert ConsentDecision.objects.count() == 0
+    assert not Subject.objects.get(pk=child.pk).statuses.exists()
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_1_purpose_of_another_board_or_inactive_is_refused(child, mother, photo, website):
+    foreign = f.PurposeFactory()
+    with pytest.raises(InvalidDecision):
+        record(mother.user, child, foreign, photo)
+    website.active = False
+    website.save()
+    with pytest.raises(InvalidDecision):
+        record(mother.user, child, website, photo)
+    assert ConsentDecision.objects.count() == 0
+
+
+# --- Rule 2: turning 16 ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("on", "decider"),
+    [
+        (BIRTHDAY - dt.timedelta(days=1), Decider.GUARDIANS),
+        (BIRTHDAY, Decider.SELF),
+        (BIRTHDAY + dt.timedelta(days=1), Decider.SELF),
+    ],
+    ids=["day-before", "birthday", "day-after"],
+)
+def test_rule_2_keep_guardians_consent_until_the_student_decides(
+    child, mother, website, photo, on, decider
+):
+    with time_machine.travel(amsterdam(2028, 9, 10), tick=False):
+        record(mother.user, child, website, photo, "granted")
+    with time_machine.travel(amsterdam(2029, 3, 13, 23, 59), tick=False):
+        v = verdict(child, website, photo, on=on)
+    assert v.state == State.ALLOWED
+    assert v.decider == decider
+    assert v.inherited_from_guardians == (decider == Decider.SELF)
+
+
+def test_rule_2_student_decision_replaces_the_guardians(child, mother, website, photo):
+    child.user = f.UserFactory(email="zoe@example.org")
+    child.save()
+    with time_machine.travel(amsterdam(2028, 9, 10), tick=False):
+        record(mother.user, child, website, photo, "granted")
+    with time_machine.travel(amsterdam(2029, 3, 20), tick=False):
+        record(child.user, child, website, photo, "refused")
+        v = verdict(child, website, photo, on=dt.date(2029, 3, 20))
+    assert v.state == State.NOT_ALLOWED
+    assert [d.capacity for d in v.decisions] == ["self"]
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        (BIRTHDAY - dt.timedelta(days=1), State.ALLOWED),
+        (BIRTHDAY, State.NO_ANSWER),
+        (BIRTHDAY + dt.timedelta(days=1), State.NO_ANSWER),
+    ],
+    ids=["day-before", "birthday", "day-after"],
+)
+def test_rule_2_lapse_setting_turns_guardians_consent_into_no_answer(
+    board, child, mother, website, photo, on, expected
+):
+    board.at_sixteen = Board.AtSixteen.LAPSE
+    board.save()
+    with time_machine.travel(amsterdam(2028, 9, 10), tick=False):
+        record(mother.user, child, website, photo, "granted")
+    v = verdict(child, website, photo, on=on)
+    assert v.state == expected
+    if expected == State.NO_ANSWER:
+        assert v.lapsed == "sixteen"
+
+
+# --- Rule 3: two guardians disagree ------------------------------------------------------------
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_3_one_guardians_yes_is_enough_while_the_other_has_not_answered(
+    child, mother, father, website, photo
+):
+    record(mother.user, child, website, photo, "granted")
+    v = verdict(child, website, photo, on=dt.date(2026, 10, 1))
+    assert v.state == State.ALLOWED and not v.disputed
+
+
+@pytest.mark.parametrize("refuser_first", [True, False], ids=["no-then-yes", "yes-then-no"])
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_3_a_refusal_wins_and_marks_the_purpose_disputed_in_either_order(
+    child, mother, father, website, photo, refuser_first
+):
+    steps = [(mother, "refused"), (father, "granted")]
+    for guardian, value in steps if refuser_first else reversed(steps):
+        record(guardian.user, child, website, photo, value)
+    v = verdict(child, website, photo, on=dt.date(2026, 10, 1))
+    assert v.state == State.NOT_ALLOWED
+    assert v.disputed
+    assert {d.guardian for d in v.decisions} == {mother, father}
+    assert "disagree" in v.explanation
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_3_withdrawal_by_one_guardian_wins_over_the_others_yes(
+    child, mother, father, website, photo
+):
+    record(mother.user, child, website, photo, "granted")
+    record(father.user, child, website, photo, "granted")
+    consent_withdraw(actor=father.user, subject=child)
+    v = verdict(child, website, photo, on=dt.date(2026, 10, 1))
+    assert v.state == State.NOT_ALLOWED and v.disputed
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_3_a_guardian_no_longer_registered_does_not_count(
+    child, mother, father, website, photo
+):
+    record(mother.user, child, website, photo, "granted")
+    record(father.user, child, website, photo, "refused")
+    Guardianship.objects.filter(guardian=father).delete()
+    assert state(child, website, photo, dt.date(2026, 10, 1)) == State.ALLOWED
+
+
+# --- Rule 4: granular ------------------------------------------------------------------------
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_4_consent_is_per_purpose_and_media_type_and_nothing_is_pre_ticked(
+    child, mother, purposes, photo
+):
+    website, yearbook = purposes
+    film = f.media("film")
+    today = dt.date(2026, 10, 1)
+    assert state(child, website, photo, today) == State.NO_ANSWER
+    record(mother.user, child, website, photo, "granted")
+    assert state(child, website, photo, today) == State.ALLOWED
+    assert state(child, website, film, today) == State.NO_ANSWER
+    assert state(child, yearbook, photo, today) == State.NO_ANSWER
+    assert "not consent" in verdict(child, yearbook, photo, on=today).explanation
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_4_only_granted_consent_can_be_withdrawn(child, mother, website, photo):
+    with pytest.raises(InvalidDecision, match="no consent to withdraw"):
+        record(mother.user, child, website, photo, "withdrawn")
+    assert ConsentDecision.objects.count() == 0
+
+
+# --- Rule 5: demonstrable ---------------------------------------------------------------------
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_5_every_decision_records_who_what_how_and_which_text(
+    child, mother, website, photo
+):
+    decision = record(mother.user, child, website, photo, "granted",
+                      ip_address="203.0.113.9", user_agent="Mozilla/5.0 (iPhone)")
+    assert decision.decided_by == mother.user
+    assert decision.capacity == "guardian" and decision.method == "online"
+    assert decision.text == website.texts.get() and len(decision.text.sha256) == 64
+    assert decision.school_year.start_date == dt.date(2026, 8, 1)
+    assert decision.evidence.ip_address == "203.0.113.9"
+    assert decision.evidence.user_agent == "Mozilla/5.0 (iPhone)"
+    assert decision.seq == 1 and decision.prev_hash == "0" * 64
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_5_decisions_are_never_updated_or_deleted(child, mother, website, photo):
+    from consents.models.decisions import AppendOnlyError
+
+    decision = record(mother.user, child, website, photo)
+    decision.value = "refused"
+    with pytest.raises(AppendOnlyError):
+        decision.save()
+    with pytest.raises(AppendOnlyError):
+        decision.delete()
+    with pytest.raises(AppendOnlyError):
+        ConsentDecision.objects.filter(pk=decision.pk).update(value="refused")
+    with pytest.raises(AppendOnlyError):
+        ConsentDecision.objects.all().delete()
+    assert ConsentDecision.objects.get().value == "granted"
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_5_a_changed_text_is_a_new_version_never_an_edit(website):
+    text = website.texts.get()
+    text.body_nl = "Iets anders"
+    with pytest.raises(Exception, match="never edited"):
+        text.save()
+    new = consent_text_publish(purpose=website, body_nl="Nieuw", body_en="New",
+                               change="editorial")
+    assert new.version == 2 and new.sha256 != text.sha256
+
+
+# --- Rule 7: yearly renewal ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "not_renewed"),
+    [(amsterdam(2027, 7, 31, 23, 59), False), (amsterdam(2027, 8, 1, 0, 0), True)],
+    ids=["31-july-2359", "1-august-0000"],
+)
+def test_rule_7_carry_forward_marks_last_years_answer_not_renewed(
+    child, mother, website, photo, moment, not_renewed
+):
+    with time_machine.travel(amsterdam(2026, 9, 15), tick=False):
+        record(mother.user, child, website, photo, "granted")
+    with time_machine.travel(moment, tick=False):
+        from consents.dates import school_today
+
+        v = verdict(child, website, photo, on=school_today())
+    assert v.state == State.ALLOWED
+    assert v.not_renewed is not_renewed
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [(dt.date(2027, 7, 31), State.ALLOWED), (dt.date(2027, 8, 1), State.NO_ANSWER)],
+    ids=["31-july", "1-august"],
+)
+def test_rule_7_lapse_setting_turns_last_years_answer_into_no_answer(
+    board, child, mother, website, photo, on, expected
+):
+    board.unanswered_year = Board.UnansweredYear.LAPSE
+    board.save()
+    with time_machine.travel(amsterdam(2026, 9, 15), tick=False):
+        record(mother.user, child, website, photo, "granted")
+    v = verdict(child, website, photo, on=on)
+    assert v.state == expected
+    if expected == State.NO_ANSWER:
+        assert v.lapsed == "year"
+
+
+def test_rule_7_renewing_in_the_new_year_clears_not_renewed(child, mother, website, photo):
+    with time_machine.travel(amsterdam(2026, 9, 15), tick=False):
+        record(mother.user, child, website, photo, "granted")
+    with time_machine.travel(amsterdam(2027, 9, 2), tick=False):
+        record(mother.user, child, website, photo, "granted")
+        v = verdict(child, website, photo, on=dt.date(2027, 9, 2))
+    assert v.state == State.ALLOWED and not v.not_renewed
+
+
+# --- Rule 8: a changed text is a new question --------------------------------------------------
+
+
+def test_rule_8_material_change_asks_again_and_the_old_decision_stands(
+    child, mother, website, photo
+):
+    with time_machine.travel(amsterdam(2026, 9, 15), tick=False):
+        record(mother.user, child, website, photo, "granted")
+    with time_machine.travel(amsterdam(2026, 10, 1), tick=False):
+        consent_text_publish(purpose=website, body_nl="Ook video", body_en="Video too",
+                             change="material")
+    before = verdict(child, website, photo, on=dt.date(2026, 9, 30))
+    after = verdict(child, website, photo, on=dt.date(2026, 10, 2))
+    assert before.state == after.state == State.ALLOWED
+    assert not before.asked_again
+    assert after.asked_again and "asked again" in after.explanation
+    with time_machine.travel(amsterdam(2026, 10, 3), tick=False):
+        answer = record(mother.user, child, website, photo, "granted")
+        assert answer.text.version == 2
+        assert not verdict(child, website, photo, on=dt.date(2026, 10, 3)).asked_again
+
+
+def test_rule_8_editorial_change_keeps_decisions(child, mother, website, photo):
+    with time_machine.travel(amsterdam(2026, 9, 15), tick=False):
+        record(mother.user, child, website, photo, "granted")
+    with time_machine.travel(amsterdam(2026, 10, 1), tick=False):
+        consent_text_publish(purpose=website, body_nl="Typfout hersteld", body_en="Typo fixed",
+                             change="editorial")
+    v = verdict(child, website, photo, on=dt.date(2026, 10, 2))
+    assert v.state == State.ALLOWED and not v.asked_again
