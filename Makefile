@@ -17,16 +17,23 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The compiled catalogues are committed; they are rebuilt where gettext is installed.
 messages: install
-	$(BIN)/python manage.py compilemessages --ignore '.venv' -v 0
+	@if command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages --ignore '.venv' -v 0; \
+	else echo "msgfmt not found: using the committed translations"; fi
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input -v 0
 
+PORT ?= 8000
+
 run: install messages migrate
 	$(BIN)/python manage.py load_demo --if-empty
-	$(BIN)/python manage.py collectstatic --no-input -v 0
-	$(BIN)/honcho -f Procfile.dev start
+	@echo ""
+	@echo "  Consent portal: http://127.0.0.1:$(PORT)/   (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Web server, Celery worker and beat start below; Ctrl-C stops them all."
+	@echo ""
+	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 test: install messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc

@@ -158,7 +158,14 @@ class EvidenceInline(admin.StackedInline):
 @admin.register(ConsentDecision)
 class ConsentDecisionAdmin(ReadOnlyAdmin):
     list_display = (
-        "seq", "subject", "purpose", "media_type", "value", "capacity", "method", "decided_at"
+        "seq",
+        "subject",
+        "purpose",
+        "media_type",
+        "value",
+        "capacity",
+        "method",
+        "decided_at",
     )
     list_filter = ("value", "capacity", "method", "purpose", "media_type", "school_year")
     search_fields = ("subject__first_name", "subject__last_name", "decided_by__email")

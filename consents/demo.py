@@ -35,28 +35,62 @@ DEMO_PASSWORD = "demo-wachtwoord-2026"  # staff only; parents and students log i
 
 # The purposes of the Dutch model consent form for images (Kennisnet / PO-Raad / VO-raad).
 PURPOSES = [
-    ("schoolgids", "Schoolgids en brochures", "School guide and brochures",
-     "Foto's en video's in de schoolgids, folders en andere drukwerken van de school.",
-     "Photos and videos in the school guide, leaflets and other printed matter."),
-    ("nieuwsbrief", "Nieuwsbrief", "Newsletter",
-     "De (digitale) nieuwsbrief die naar ouders en leerlingen gaat.",
-     "The (digital) newsletter sent to parents and students."),
-    ("website", "Website van de school", "School website",
-     "De openbare website van de school.", "The school's public website."),
-    ("sociale-media", "Sociale media van de school", "School social media",
-     "De accounts van de school op Instagram, Facebook, LinkedIn en YouTube.",
-     "The school's accounts on Instagram, Facebook, LinkedIn and YouTube."),
-    ("ouderportaal", "Ouderportaal", "Parent portal",
-     "Het afgeschermde ouderportaal, alleen zichtbaar voor ouders van de school.",
-     "The closed parent portal, visible only to parents of the school."),
-    ("jaarboek", "Jaarboek", "Yearbook",
-     "Het jaarboek dat aan leerlingen wordt uitgereikt.", "The yearbook given to students."),
-    ("personeel-social", "Sociale media van personeel", "Staff personal social media",
-     "Berichten van medewerkers op hun eigen sociale media over schoolactiviteiten.",
-     "Posts by staff on their own social media about school activities."),
-    ("pers", "Pers", "Press",
-     "Foto's en film door journalisten, bijvoorbeeld bij een bezoek aan school.",
-     "Photos and film by journalists, for example during a visit to the school."),
+    (
+        "schoolgids",
+        "Schoolgids en brochures",
+        "School guide and brochures",
+        "Foto's en video's in de schoolgids, folders en andere drukwerken van de school.",
+        "Photos and videos in the school guide, leaflets and other printed matter.",
+    ),
+    (
+        "nieuwsbrief",
+        "Nieuwsbrief",
+        "Newsletter",
+        "De (digitale) nieuwsbrief die naar ouders en leerlingen gaat.",
+        "The (digital) newsletter sent to parents and students.",
+    ),
+    (
+        "website",
+        "Website van de school",
+        "School website",
+        "De openbare website van de school.",
+        "The school's public website.",
+    ),
+    (
+        "sociale-media",
+        "Sociale media van de school",
+        "School social media",
+        "De accounts van de school op Instagram, Facebook, LinkedIn en YouTube.",
+        "The school's accounts on Instagram, Facebook, LinkedIn and YouTube.",
+    ),
+    (
+        "ouderportaal",
+        "Ouderportaal",
+        "Parent portal",
+        "Het afgeschermde ouderportaal, alleen zichtbaar voor ouders van de school.",
+        "The closed parent portal, visible only to parents of the school.",
+    ),
+    (
+        "jaarboek",
+        "Jaarboek",
+        "Yearbook",
+        "Het jaarboek dat aan leerlingen wordt uitgereikt.",
+        "The yearbook given to students.",
+    ),
+    (
+        "personeel-social",
+        "Sociale media van personeel",
+        "Staff personal social media",
+        "Berichten van medewerkers op hun eigen sociale media over schoolactiviteiten.",
+        "Posts by staff on their own social media about school activities.",
+    ),
+    (
+        "pers",
+        "Pers",
+        "Press",
+        "Foto's en film door journalisten, bijvoorbeeld bij een bezoek aan school.",
+        "Photos and film by journalists, for example during a visit to the school.",
+    ),
 ]
 
 TEXT_NL = (
@@ -73,18 +107,88 @@ TEXT_EN = (
 )
 
 FIRST_NAMES = [
-    "Daan", "Sem", "Lucas", "Milan", "Levi", "Finn", "Bram", "Noah", "Jesse", "Thijs",
-    "Emma", "Julia", "Mila", "Sophie", "Tess", "Zoë", "Sara", "Nora", "Fleur", "Lotte",
-    "Yara", "Noor", "Anouk", "Mohamed", "Ayoub", "Elif", "Emre", "Sanne", "Brontë", "Chloë",
+    "Daan",
+    "Sem",
+    "Lucas",
+    "Milan",
+    "Levi",
+    "Finn",
+    "Bram",
+    "Noah",
+    "Jesse",
+    "Thijs",
+    "Emma",
+    "Julia",
+    "Mila",
+    "Sophie",
+    "Tess",
+    "Zoë",
+    "Sara",
+    "Nora",
+    "Fleur",
+    "Lotte",
+    "Yara",
+    "Noor",
+    "Anouk",
+    "Mohamed",
+    "Ayoub",
+    "Elif",
+    "Emre",
+    "Sanne",
+    "Brontë",
+    "Chloë",
 ]
 LAST_NAMES = [
-    ("", "Jansen"), ("de", "Vries"), ("van den", "Berg"), ("", "Bakker"), ("van", "Dijk"),
-    ("", "Visser"), ("", "Smit"), ("", "Meijer"), ("de", "Boer"), ("", "Mulder"),
-    ("de", "Groot"), ("", "Bos"), ("", "Vos"), ("", "Peters"), ("", "Hendriks"),
-    ("van der", "Linden"), ("", "Çelik"), ("", "Yılmaz"), ("El", "Amrani"), ("", "Kramer"),
+    ("", "Jansen"),
+    ("de", "Vries"),
+    ("van den", "Berg"),
+    ("", "Bakker"),
+    ("van", "Dijk"),
+    ("", "Visser"),
+    ("", "Smit"),
+    ("", "Meijer"),
+    ("de", "Boer"),
+    ("", "Mulder"),
+    ("de", "Groot"),
+    ("", "Bos"),
+    ("", "Vos"),
+    ("", "Peters"),
+    ("", "Hendriks"),
+    ("van der", "Linden"),
+    ("", "Çelik"),
+    ("", "Yılmaz"),
+    ("El", "Amrani"),
+    ("", "Kramer"),
 ]
-GUARDIAN_FIRST = ["Mark", "Sanne", "Peter", "Inge", "Ahmed", "Fatima", "Jeroen", "Marieke",
-                  "Kees", "Ellen", "Hasan", "Ayşe", "Joost", "Femke", "Ruud", "Linda"]
+DEMO_LOGINS = {
+    "administrator (password)": ("admin@example.org", DEMO_PASSWORD),
+    "communications staff (password)": ("communicatie@example.org", DEMO_PASSWORD),
+    "(G)MR member (password)": ("gmr@example.org", DEMO_PASSWORD),
+    "staff member (code by email)": ("docent@example.org", ""),
+    "guardian; the two guardians disagree (code)": ("mark.devries@example.org", ""),
+    "the other guardian (code)": ("sanne.bakker@example.org", ""),
+    "guardian of a student turning 16 this week (code)": ("ouder.celik@example.org", ""),
+    "student of 17 (code)": ("bronte.jansen@example.org", ""),
+}
+
+GUARDIAN_FIRST = [
+    "Mark",
+    "Sanne",
+    "Peter",
+    "Inge",
+    "Ahmed",
+    "Fatima",
+    "Jeroen",
+    "Marieke",
+    "Kees",
+    "Ellen",
+    "Hasan",
+    "Ayşe",
+    "Joost",
+    "Femke",
+    "Ruud",
+    "Linda",
+]
 
 
 class Demo:
@@ -110,7 +214,7 @@ class Demo:
         return user
 
     @transaction.atomic
-    def load(self) -> dict:
+    def load(self) -> None:
         board, _ = Board.objects.get_or_create(
             name=BOARD_NAME,
             defaults={"contact_email": "privacy@example.org", "privacy_officer": "M. de Wit"},
@@ -122,12 +226,11 @@ class Demo:
         this_year = SchoolYear.objects.for_date(board, self.today)
         last_year = SchoolYear.objects.for_date(board, this_year.start_date - dt.timedelta(days=1))
         purposes = self.purposes(board, last_year)
-        logins = self.staff(board, schools)
+        self.staff(board, schools)
         if Student.objects.filter(school__in=schools).exists():
             self.log("Demo data already present; nothing changed.")
-            return logins
-        self.students(board, schools, this_year, last_year, purposes, logins)
-        return logins
+            return
+        self.students(board, schools, this_year, last_year, purposes)
 
     def purposes(self, board, last_year):
         purposes = []
@@ -136,62 +239,79 @@ class Demo:
             purpose, _ = Purpose.objects.get_or_create(
                 board=board,
                 code=code,
-                defaults={"name_nl": name_nl, "name_en": name_en, "description_nl": desc_nl,
-                          "description_en": desc_en, "order": order},
+                defaults={
+                    "name_nl": name_nl,
+                    "name_en": name_en,
+                    "description_nl": desc_nl,
+                    "description_en": desc_en,
+                    "order": order,
+                },
             )
             if not purpose.texts.exists():
                 ConsentText.objects.create(
                     purpose=purpose,
                     change=ConsentText.Change.INITIAL,
-                    body_nl=TEXT_NL.format(subject="uw kind of u", purpose=name_nl.lower(),
-                                           description=desc_nl),
-                    body_en=TEXT_EN.format(subject="your child or you", purpose=name_en.lower(),
-                                           description=desc_en),
+                    body_nl=TEXT_NL.format(
+                        subject="uw kind of u", purpose=name_nl.lower(), description=desc_nl
+                    ),
+                    body_en=TEXT_EN.format(
+                        subject="your child or you", purpose=name_en.lower(), description=desc_en
+                    ),
                     created_at=published,
                 )
             purposes.append(purpose)
         return purposes
 
     def staff(self, board, schools):
-        admin = self.user("admin@example.org", "Marloes", "de Wit", DEMO_PASSWORD,
-                          is_staff=True, is_superuser=True)
+        admin = self.user(
+            "admin@example.org",
+            "Marloes",
+            "de Wit",
+            DEMO_PASSWORD,
+            is_staff=True,
+            is_superuser=True,
+        )
         Role.objects.get_or_create(user=admin, kind=Role.Kind.ADMINISTRATOR, board=board)
         comms = self.user("communicatie@example.org", "Rick", "Hoekstra", DEMO_PASSWORD)
-        Role.objects.get_or_create(user=comms, kind=Role.Kind.COMMUNICATIONS, board=board,
-                                   school=schools[1])
+        Role.objects.get_or_create(
+            user=comms, kind=Role.Kind.COMMUNICATIONS, board=board, school=schools[1]
+        )
         council = self.user("gmr@example.org", "Wendy", "Schouten", DEMO_PASSWORD)
         Role.objects.get_or_create(user=council, kind=Role.Kind.COUNCIL, board=board)
         teacher_user = self.user("docent@example.org", "Anton", "Verhoeven")
         teacher, created = StaffMember.objects.get_or_create(
             user=teacher_user,
-            defaults={"board": board, "first_name": "Anton", "last_name": "Verhoeven",
-                      "function": "docent aardrijkskunde"},
+            defaults={
+                "board": board,
+                "first_name": "Anton",
+                "last_name": "Verhoeven",
+                "function": "docent aardrijkskunde",
+            },
         )
         if created:
             teacher.schools.set(schools)
-        return {
-            "administrator (password)": (admin.email, DEMO_PASSWORD),
-            "communications (password)": (comms.email, DEMO_PASSWORD),
-            "(G)MR member (password)": (council.email, DEMO_PASSWORD),
-            "staff member (code by email)": (teacher_user.email, ""),
-        }
 
-    def students(self, board, schools, this_year, last_year, purposes, logins):
+    def students(self, board, schools, this_year, last_year, purposes):
         rnd = self.random
         media = list(MediaType.objects.all())
         groups = {}
-        for school, prefix, levels in ((schools[0], "M", range(1, 5)),
-                                       (schools[1], "G", range(1, 7))):
+        for school, prefix, levels in (
+            (schools[0], "M", range(1, 5)),
+            (schools[1], "G", range(1, 7)),
+        ):
             for level in levels:
                 for letter in "ab":
                     groups[(school.id, level)] = groups.get((school.id, level), []) + [
-                        Group.objects.get_or_create(school=school, school_year=this_year,
-                                                    name=f"{prefix}{level}{letter}")[0]
+                        Group.objects.get_or_create(
+                            school=school, school_year=this_year, name=f"{prefix}{level}{letter}"
+                        )[0]
                     ]
         students = []
         number = 100000
-        for school, levels, per_group in ((schools[0], range(1, 5), 13),
-                                          (schools[1], range(1, 7), 16)):
+        for school, levels, per_group in (
+            (schools[0], range(1, 5), 13),
+            (schools[1], range(1, 7), 16),
+        ):
             for level in levels:
                 for group in groups[(school.id, level)]:
                     for _ in range(per_group):
@@ -199,28 +319,49 @@ class Demo:
                         age = 11 + level + rnd.choice((0, 0, 0, 1))
                         born = self.today - dt.timedelta(days=age * 365 + rnd.randint(0, 364))
                         prefix, last = rnd.choice(LAST_NAMES)
-                        students.append(Student.objects.create(
-                            board=board, school=school, group=group,
-                            student_number=str(number), date_of_birth=born,
-                            first_name=rnd.choice(FIRST_NAMES), prefix=prefix, last_name=last,
-                        ))
+                        students.append(
+                            Student.objects.create(
+                                board=board,
+                                school=school,
+                                group=group,
+                                student_number=str(number),
+                                date_of_birth=born,
+                                first_name=rnd.choice(FIRST_NAMES),
+                                prefix=prefix,
+                                last_name=last,
+                            )
+                        )
         # The cases a demo must show.
         waldheim_2a = groups[(schools[0].id, 2)][0]
         zoe = Student.objects.create(
-            board=board, school=schools[0], group=waldheim_2a, student_number="200001",
-            first_name="Zoë", prefix="de", last_name="Vries",
+            board=board,
+            school=schools[0],
+            group=waldheim_2a,
+            student_number="200001",
+            first_name="Zoë",
+            prefix="de",
+            last_name="Vries",
             date_of_birth=self.today.replace(year=self.today.year - 13) - dt.timedelta(days=40),
         )
         turning = self.today + dt.timedelta(days=3)
         daan = Student.objects.create(
-            board=board, school=schools[1], group=groups[(schools[1].id, 4)][0],
-            student_number="200002", first_name="Daan", last_name="Çelik",
+            board=board,
+            school=schools[1],
+            group=groups[(schools[1].id, 4)][0],
+            student_number="200002",
+            first_name="Daan",
+            last_name="Çelik",
             date_of_birth=turning.replace(year=turning.year - 16),
         )
         bronte_user = self.user("bronte.jansen@example.org", "Brontë", "Jansen")
         bronte = Student.objects.create(
-            board=board, school=schools[1], group=groups[(schools[1].id, 6)][0],
-            student_number="200003", first_name="Brontë", last_name="Jansen", user=bronte_user,
+            board=board,
+            school=schools[1],
+            group=groups[(schools[1].id, 6)][0],
+            student_number="200003",
+            first_name="Brontë",
+            last_name="Jansen",
+            user=bronte_user,
             date_of_birth=self.today.replace(year=self.today.year - 17) - dt.timedelta(days=100),
         )
         mark = self.guardian("mark.devries@example.org", "Mark", "de", "Vries", [zoe])
@@ -236,13 +377,25 @@ class Demo:
                     Guardianship.objects.create(guardian=guardian, student=student)
                 voices = sibling_guardians
             else:
-                voices = [self.guardian(
-                    f"ouder{student.student_number}@example.org", rnd.choice(GUARDIAN_FIRST),
-                    student.prefix, student.last_name, [student])]
+                voices = [
+                    self.guardian(
+                        f"ouder{student.student_number}@example.org",
+                        rnd.choice(GUARDIAN_FIRST),
+                        student.prefix,
+                        student.last_name,
+                        [student],
+                    )
+                ]
                 if rnd.random() < 0.25:
-                    voices.append(self.guardian(
-                        f"ouder{student.student_number}b@example.org",
-                        rnd.choice(GUARDIAN_FIRST), "", rnd.choice(LAST_NAMES)[1], [student]))
+                    voices.append(
+                        self.guardian(
+                            f"ouder{student.student_number}b@example.org",
+                            rnd.choice(GUARDIAN_FIRST),
+                            "",
+                            rnd.choice(LAST_NAMES)[1],
+                            [student],
+                        )
+                    )
             history.extend(self.answers(student, voices, purposes, media, this_year, last_year))
 
         # Zoë's guardians disagree about the website: Mark grants, Sanne refuses.
@@ -250,45 +403,64 @@ class Demo:
         start = self.moment(this_year.start_date + dt.timedelta(days=30))
         for guardian, value, hours in ((mark, Value.GRANTED, 0), (sanne, Value.REFUSED, 5)):
             for medium in media:
-                history.append((start + dt.timedelta(hours=hours), guardian.user, zoe, website,
-                                medium, value))
+                history.append(
+                    (start + dt.timedelta(hours=hours), guardian.user, zoe, website, medium, value)
+                )
         # Daan's mother granted everything for him before he turns 16.
         for purpose in purposes[:5]:
-            history.append((start, self.user("ouder.celik@example.org"), daan, purpose,
-                            media[0], Value.GRANTED))
+            history.append(
+                (
+                    start,
+                    self.user("ouder.celik@example.org"),
+                    daan,
+                    purpose,
+                    media[0],
+                    Value.GRANTED,
+                )
+            )
         # Brontë (17) decided herself.
         for purpose in purposes:
-            history.append((start, bronte_user, bronte, purpose, media[0],
-                            Value.GRANTED if purpose.code != "pers" else Value.REFUSED))
+            history.append(
+                (
+                    start,
+                    bronte_user,
+                    bronte,
+                    purpose,
+                    media[0],
+                    Value.GRANTED if purpose.code != "pers" else Value.REFUSED,
+                )
+            )
 
         now = timezone.now()
         for at, actor, student, purpose, medium, value in sorted(history, key=lambda h: h[0]):
             if at >= now:
                 continue
-            decision_record(actor=actor, subject=student, purpose=purpose, media_type=medium,
-                            value=value, method=Method.ONLINE, at=at,
-                            user_agent="demo data", ip_address="192.0.2.1")
-
-        logins.update({
-            "guardian, two guardians disagree (code by email)": (mark.user.email, ""),
-            "the other guardian (code by email)": (sanne.user.email, ""),
-            "guardian of a student who turns 16 this week": ("ouder.celik@example.org", ""),
-            "student of 17 (code by email)": (bronte_user.email, ""),
-        })
+            decision_record(
+                actor=actor,
+                subject=student,
+                purpose=purpose,
+                media_type=medium,
+                value=value,
+                method=Method.ONLINE,
+                at=at,
+                user_agent="demo data",
+                ip_address="192.0.2.1",
+            )
 
     def guardian(self, email, first_name, prefix, last_name, students):
         user = self.user(email, first_name, " ".join(p for p in (prefix, last_name) if p))
         guardian, _ = Guardian.objects.get_or_create(
-            user=user, defaults={"first_name": first_name, "prefix": prefix,
-                                 "last_name": last_name},
+            user=user,
+            defaults={"first_name": first_name, "prefix": prefix, "last_name": last_name},
         )
         for student in students:
             Guardianship.objects.get_or_create(guardian=guardian, student=student)
         return guardian
 
     def student_account(self, student):
-        student.user = self.user(f"leerling{student.student_number}@example.org",
-                                 student.first_name, student.last_name)
+        student.user = self.user(
+            f"leerling{student.student_number}@example.org", student.first_name, student.last_name
+        )
         student.save(update_fields=["user"])
         return student.user
 
@@ -313,11 +485,27 @@ class Demo:
                 for purpose in purposes[:6]:
                     for medium in media:
                         granted = rnd.random() < (0.85 if base > 0.2 else 0.3)
-                        events.append((at, actor, student, purpose, medium,
-                                       Value.GRANTED if granted else Value.REFUSED))
+                        events.append(
+                            (
+                                at,
+                                actor,
+                                student,
+                                purpose,
+                                medium,
+                                Value.GRANTED if granted else Value.REFUSED,
+                            )
+                        )
             if rnd.random() < 0.05 and events:
                 at, actor, student, purpose, medium, value = events[-1]
                 if value == Value.GRANTED:
-                    events.append((at + dt.timedelta(days=20), actor, student, purpose, medium,
-                                   Value.WITHDRAWN))
+                    events.append(
+                        (
+                            at + dt.timedelta(days=20),
+                            actor,
+                            student,
+                            purpose,
+                            medium,
+                            Value.WITHDRAWN,
+                        )
+                    )
         return [e for e in events if school_year_start(e[0].date()) <= self.today]

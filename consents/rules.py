@@ -94,26 +94,40 @@ class Verdict:
         parts = []
         if self.state == State.NO_ANSWER:
             if self.lapsed == "sixteen":
-                parts.append(_("The student has turned 16 and has not decided yet; "
-                               "the guardians' earlier answer has lapsed."))
+                parts.append(
+                    _(
+                        "The student has turned 16 and has not decided yet; "
+                        "the guardians' earlier answer has lapsed."
+                    )
+                )
             elif self.lapsed == "year":
                 parts.append(_("The last answer was for an earlier school year and has lapsed."))
             else:
                 parts.append(_("Nobody has answered yet: no answer is not consent."))
         elif self.disputed:
             refusers = ", ".join(describe(d) for d in self.decisions if not d.is_granted)
-            parts.append(_("The guardians disagree. %(refusers)s, and one refusal wins.")
-                         % {"refusers": refusers})
+            parts.append(
+                _("The guardians disagree. %(refusers)s, and one refusal wins.")
+                % {"refusers": refusers}
+            )
         else:
             parts.append("; ".join(describe(d) for d in self.decisions) + ".")
         if self.inherited_from_guardians:
-            parts.append(_("The student has turned 16; the guardians' answer stands until "
-                           "the student decides."))
+            parts.append(
+                _(
+                    "The student has turned 16; the guardians' answer stands until "
+                    "the student decides."
+                )
+            )
         if self.not_renewed:
             parts.append(_("Not renewed this school year."))
         if self.asked_again:
-            parts.append(_("The text has changed materially; the person is asked again and "
-                           "the earlier answer stands until then."))
+            parts.append(
+                _(
+                    "The text has changed materially; the person is asked again and "
+                    "the earlier answer stands until then."
+                )
+            )
         return " ".join(parts)
 
 
@@ -210,9 +224,7 @@ def verdicts(
     from consents.models import MediaType, Purpose
 
     subject_ids = list(subject_ids)
-    subjects = list(
-        Subject.objects.filter(id__in=subject_ids).select_related("student", "board")
-    )
+    subjects = list(Subject.objects.filter(id__in=subject_ids).select_related("student", "board"))
     board_ids = {s.board_id for s in subjects}
     purposes = (
         list(purposes)
@@ -278,8 +290,11 @@ def verdict(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdict:
 def subject_school_ids(subject: Subject) -> set[int]:
     if subject.kind == Subject.Kind.STUDENT:
         return {Student.objects.values_list("school_id", flat=True).get(pk=subject.pk)}
-    return set(StaffMember.schools.through.objects.filter(
-        staffmember_id=subject.pk).values_list("school_id", flat=True))
+    return set(
+        StaffMember.schools.through.objects.filter(staffmember_id=subject.pk).values_list(
+            "school_id", flat=True
+        )
+    )
 
 
 def has_role(user, kind: Role.Kind, *, board_id: int, school_ids: set[int]) -> bool:
@@ -309,11 +324,17 @@ def authority_for(
     decider = decider_on(date_of_birth, on)
 
     if method != Method.ONLINE:
-        if not has_role(user, Role.Kind.ADMINISTRATOR, board_id=subject.board_id,
-                        school_ids=subject_school_ids(subject)):
+        if not has_role(
+            user,
+            Role.Kind.ADMINISTRATOR,
+            board_id=subject.board_id,
+            school_ids=subject_school_ids(subject),
+        ):
             raise DecisionNotAllowed(
-                _("Only a consent administrator of this school can record a paper form "
-                  "or a decision given in person.")
+                _(
+                    "Only a consent administrator of this school can record a paper form "
+                    "or a decision given in person."
+                )
             )
         if decider == Decider.SELF:
             if guardian is not None:
@@ -322,9 +343,10 @@ def authority_for(
                     % {"name": subject.name}
                 )
             return Capacity.ADMINISTRATOR, None
-        if guardian is None or not Guardianship.objects.filter(
-            guardian=guardian, student_id=subject.pk
-        ).exists():
+        if (
+            guardian is None
+            or not Guardianship.objects.filter(guardian=guardian, student_id=subject.pk).exists()
+        ):
             raise DecisionNotAllowed(
                 _("Name the registered guardian of %(name)s whose decision this is.")
                 % {"name": subject.name}

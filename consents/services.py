@@ -85,9 +85,11 @@ def decision_record(
     head, _created = ChainHead.objects.select_for_update().get_or_create(
         pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
     )
-    if at is not None and head.seq and ConsentDecision.objects.filter(
-        seq=head.seq, decided_at__gt=at
-    ).exists():
+    if (
+        at is not None
+        and head.seq
+        and ConsentDecision.objects.filter(seq=head.seq, decided_at__gt=at).exists()
+    ):
         raise InvalidDecision(_("A decision cannot be dated before the last recorded one."))
     fields = {
         "seq": head.seq + 1,

@@ -47,8 +47,13 @@ def photo(db):
 @pytest.fixture
 def child(school):
     """A student who turns 16 on 14 March 2029 (born 14 March 2013)."""
-    return f.StudentFactory(school=school, first_name="Zoë", prefix="de", last_name="Vries",
-                            date_of_birth=dt.date(2013, 3, 14))
+    return f.StudentFactory(
+        school=school,
+        first_name="Zoë",
+        prefix="de",
+        last_name="Vries",
+        date_of_birth=dt.date(2013, 3, 14),
+    )
 
 
 @pytest.fixture
@@ -69,14 +74,16 @@ def other_family_guardian(school):
 
 @pytest.fixture
 def administrator(school):
-    return f.RoleFactory(school=school, kind=Role.Kind.ADMINISTRATOR,
-                         user__email="admin@example.org").user
+    return f.RoleFactory(
+        school=school, kind=Role.Kind.ADMINISTRATOR, user__email="admin@example.org"
+    ).user
 
 
 @pytest.fixture
 def other_school_administrator(other_school):
-    return f.RoleFactory(school=other_school, kind=Role.Kind.ADMINISTRATOR,
-                         user__email="charlie@example.org").user
+    return f.RoleFactory(
+        school=other_school, kind=Role.Kind.ADMINISTRATOR, user__email="charlie@example.org"
+    ).user
 
 
 @pytest.fixture

@@ -43,7 +43,11 @@ def test_rule_5_each_event_carries_the_hash_of_the_previous_one(history):
 
 @pytest.mark.parametrize(
     "tampering",
-    ["hash = '" + "a" * 64 + "'", "value = 'refused'", "decided_at = decided_at - interval '1 day'"],
+    [
+        "hash = '" + "a" * 64 + "'",
+        "value = 'refused'",
+        "decided_at = decided_at - interval '1 day'",
+    ],
     ids=["hash", "value", "time"],
 )
 def test_rule_5_a_hash_changed_by_sql_is_found_by_verify_consent_chain(history, tampering):
@@ -53,9 +57,7 @@ def test_rule_5_a_hash_changed_by_sql_is_found_by_verify_consent_chain(history, 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            f"UPDATE consents_consentdecision SET {tampering} WHERE id = %s", [third.pk]
-        )
+        cursor.execute(f"UPDATE consents_consentdecision SET {tampering} WHERE id = %s", [third.pk])
     report = chain_verify()
     assert report.first_broken_seq == 3
     with pytest.raises(CommandError, match="Chain broken at event 3"):
@@ -109,8 +111,9 @@ def test_rule_5_concurrent_recording_never_forks_the_chain(school, purposes):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=work, args=pair) for pair in zip(guardians, children,
-                                                                          strict=True)]
+    threads = [
+        threading.Thread(target=work, args=pair) for pair in zip(guardians, children, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -127,8 +130,9 @@ def test_rule_5_verify_reports_a_missing_event(history):
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("DELETE FROM consents_consentstatus")
-        cursor.execute("DELETE FROM consents_decisionevidence WHERE decision_id = %s",
-                       [history[1].pk])
+        cursor.execute(
+            "DELETE FROM consents_decisionevidence WHERE decision_id = %s", [history[1].pk]
+        )
         cursor.execute("DELETE FROM consents_consentdecision WHERE seq = 2")
     report = chain_verify()
     assert report.first_broken_seq == 2 and "missing" in report.problem

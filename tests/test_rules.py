@@ -1,4 +1,4 @@
-"""The rules of PRODUCT.md that the domain enforces: one test (or a few) per rule, named after it."""
+"""The rules of PRODUCT.md that the domain enforces: tests per rule, named after it."""
 
 import datetime as dt
 
@@ -51,8 +51,9 @@ def test_rule_1_child_under_16_cannot_decide_for_themself(child, website, photo)
     ],
     ids=["day-before-2330-amsterdam", "birthday-0030-amsterdam", "day-after"],
 )
-def test_rule_1_age_counts_in_amsterdam_time(child, mother, website, photo, moment,
-                                              guardian_may_decide):
+def test_rule_1_age_counts_in_amsterdam_time(
+    child, mother, website, photo, moment, guardian_may_decide
+):
     with time_machine.travel(moment, tick=False):
         if guardian_may_decide:
             record(mother.user, child, website, photo)
@@ -87,8 +88,16 @@ def test_rule_1_staff_decide_for_themselves_only(school, website, photo):
 def test_rule_1_administrator_records_paper_form_for_a_named_guardian(
     child, mother, administrator, website, photo
 ):
-    decision = record(administrator, child, website, photo, "refused", method="paper",
-                      guardian=mother, note="Formulier ingeleverd bij de balie")
+    decision = record(
+        administrator,
+        child,
+        website,
+        photo,
+        "refused",
+        method="paper",
+        guardian=mother,
+        note="Formulier ingeleverd bij de balie",
+    )
     assert decision.capacity == ConsentDecision.Capacity.ADMINISTRATOR
     assert decision.guardian == mother
     assert decision.evidence.note == "Formulier ingeleverd bij de balie"
@@ -280,11 +289,16 @@ def test_rule_4_only_granted_consent_can_be_withdrawn(child, mother, website, ph
 
 
 @time_machine.travel(amsterdam(2026, 10, 1), tick=False)
-def test_rule_5_every_decision_records_who_what_how_and_which_text(
-    child, mother, website, photo
-):
-    decision = record(mother.user, child, website, photo, "granted",
-                      ip_address="203.0.113.9", user_agent="Mozilla/5.0 (iPhone)")
+def test_rule_5_every_decision_records_who_what_how_and_which_text(child, mother, website, photo):
+    decision = record(
+        mother.user,
+        child,
+        website,
+        photo,
+        "granted",
+        ip_address="203.0.113.9",
+        user_agent="Mozilla/5.0 (iPhone)",
+    )
     assert decision.decided_by == mother.user
     assert decision.capacity == "guardian" and decision.method == "online"
     assert decision.text == website.texts.get() and len(decision.text.sha256) == 64
@@ -317,8 +331,7 @@ def test_rule_5_a_changed_text_is_a_new_version_never_an_edit(website):
     text.body_nl = "Iets anders"
     with pytest.raises(Exception, match="never edited"):
         text.save()
-    new = consent_text_publish(purpose=website, body_nl="Nieuw", body_en="New",
-                               change="editorial")
+    new = consent_text_publish(purpose=website, body_nl="Nieuw", body_en="New", change="editorial")
     assert new.version == 2 and new.sha256 != text.sha256
 
 
@@ -379,8 +392,9 @@ def test_rule_8_material_change_asks_again_and_the_old_decision_stands(
     with time_machine.travel(amsterdam(2026, 9, 15), tick=False):
         record(mother.user, child, website, photo, "granted")
     with time_machine.travel(amsterdam(2026, 10, 1), tick=False):
-        consent_text_publish(purpose=website, body_nl="Ook video", body_en="Video too",
-                             change="material")
+        consent_text_publish(
+            purpose=website, body_nl="Ook video", body_en="Video too", change="material"
+        )
     before = verdict(child, website, photo, on=dt.date(2026, 9, 30))
     after = verdict(child, website, photo, on=dt.date(2026, 10, 2))
     assert before.state == after.state == State.ALLOWED
@@ -396,7 +410,8 @@ def test_rule_8_editorial_change_keeps_decisions(child, mother, website, photo):
     with time_machine.travel(amsterdam(2026, 9, 15), tick=False):
         record(mother.user, child, website, photo, "granted")
     with time_machine.travel(amsterdam(2026, 10, 1), tick=False):
-        consent_text_publish(purpose=website, body_nl="Typfout hersteld", body_en="Typo fixed",
-                             change="editorial")
+        consent_text_publish(
+            purpose=website, body_nl="Typfout hersteld", body_en="Typo fixed", change="editorial"
+        )
     v = verdict(child, website, photo, on=dt.date(2026, 10, 2))
     assert v.state == State.ALLOWED and not v.asked_again

@@ -46,9 +46,7 @@ class ConsentDecision(models.Model):
     seq = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
     subject = models.ForeignKey("consents.Subject", models.PROTECT, related_name="decisions")
     purpose = models.ForeignKey("consents.Purpose", models.PROTECT, related_name="decisions")
-    media_type = models.ForeignKey(
-        "consents.MediaType", models.PROTECT, related_name="decisions"
-    )
+    media_type = models.ForeignKey("consents.MediaType", models.PROTECT, related_name="decisions")
     value = models.CharField(_("decision"), max_length=10, choices=Value)
     # The voice this decision belongs to: a guardian, or (empty) the subject themself.
     guardian = models.ForeignKey(
@@ -60,9 +58,7 @@ class ConsentDecision(models.Model):
     capacity = models.CharField(_("capacity"), max_length=15, choices=Capacity)
     method = models.CharField(_("method"), max_length=10, choices=Method)
     text = models.ForeignKey("consents.ConsentText", models.PROTECT, related_name="decisions")
-    school_year = models.ForeignKey(
-        "consents.SchoolYear", models.PROTECT, related_name="decisions"
-    )
+    school_year = models.ForeignKey("consents.SchoolYear", models.PROTECT, related_name="decisions")
     decided_at = models.DateTimeField(_("decided at"))
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
@@ -108,6 +104,9 @@ class DecisionEvidence(models.Model):
         verbose_name = _("decision evidence")
         verbose_name_plural = _("decision evidence")
 
+    def __str__(self):
+        return f"evidence for #{self.decision_id}"
+
 
 class ChainHead(models.Model):
     """The single row that holds the head of the decision chain; appending locks it."""
@@ -117,6 +116,9 @@ class ChainHead(models.Model):
 
     class Meta:
         verbose_name = _("chain head")
+
+    def __str__(self):
+        return f"#{self.seq} {self.hash[:12]}"
 
 
 class ConsentStatus(models.Model):
@@ -149,3 +151,6 @@ class ConsentStatus(models.Model):
                 name="status_unique_own_voice",
             ),
         ]
+
+    def __str__(self):
+        return f"{self.subject_id}/{self.purpose_id}/{self.media_type_id}: {self.decision_id}"

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from consents.demo import Demo
+from consents.demo import DEMO_LOGINS, Demo
 from consents.models import Board
 
 
@@ -15,8 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty=False, **options):
         if if_empty and Board.objects.exists():
             self.stdout.write("A board exists already; demo data not loaded.")
-            return
-        logins = Demo(stdout=self.stdout).load()
-        self.stdout.write(self.style.SUCCESS("Demo logins:"))
-        for role, (email, password) in logins.items():
+        else:
+            Demo(stdout=self.stdout).load()
+        self.stdout.write(self.style.SUCCESS("Demo logins (codes appear in this console):"))
+        for role, (email, password) in DEMO_LOGINS.items():
             self.stdout.write(f"  {role:52} {email}  {password}")
