@@ -35,7 +35,12 @@ run: install messages migrate
 	@echo ""
 	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-test: install messages
+# axe-core for the browser tests' accessibility checks (skipped where npm is missing).
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null; then npm install --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: browser accessibility checks will skip"; fi
+
+test: install messages node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 lint: install

@@ -370,3 +370,21 @@ def authority_for(
             )
         return Capacity.GUARDIAN, own_guardian
     raise DecisionNotAllowed(_("You may not decide for this person."))
+
+
+# --- Least privilege for staff roles (rule 11) -------------------------------------------------
+
+
+def schools_for(user, *kinds: Role.Kind):
+    """The schools where `user` holds one of `kinds`: assigned directly or through the board."""
+    from consents.models import School
+
+    if not user.is_authenticated:
+        return School.objects.none()
+    if user.is_superuser:
+        return School.objects.all()
+    roles = Role.objects.filter(user=user, kind__in=kinds)
+    return School.objects.filter(
+        Q(id__in=roles.filter(school__isnull=False).values("school_id"))
+        | Q(board_id__in=roles.filter(school__isnull=True).values("board_id"))
+    )

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import views
+from .views import core
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("health/", views.health, name="health"),
+    path("", core.home, name="home"),
+    path("health/", core.health, name="health"),
 ]

@@ -1,5 +1,6 @@
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -104,3 +105,62 @@ def pytest_runtest_teardown(item, nextitem):
     yield
     if "chain_transactional_db" in getattr(item, "fixturenames", ()):
         connection.close()
+
+
+# --- Browser tests (Playwright in Debian's Chromium) -------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests skip with a message where Chromium or axe-core is missing,
+    except when REQUIRE_BROWSER=1 (CI), where they fail instead."""
+    if CHROMIUM.exists() and AXE.exists() or os.environ.get("REQUIRE_BROWSER") == "1":
+        return
+    reason = f"browser tests need {CHROMIUM} and {AXE} (apt-get install chromium; npm ci)"
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+def log_in_browser(page, live_server, user):
+    """Give the page a logged-in session for `user` without going through the login form."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def axe_violations(page, impacts=("serious", "critical")):
+    """Run axe-core on the page; return the violations of the given impacts."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [v for v in result["violations"] if v["impact"] in impacts]
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

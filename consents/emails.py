@@ -1,0 +1,28 @@
+"""Every email is one template set: `emails/<name>/subject.txt`, `body.txt` and `body.html`."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def render_email(name: str, context: dict, *, language: str | None = None) -> tuple[str, str, str]:
+    """Render (subject, text, html) of email `name` in `language` (default: the site's)."""
+    context = {"site_url": settings.SITE_URL, **context}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{name}/subject.txt", context)
+        text = render_to_string(f"emails/{name}/body.txt", context)
+        html = render_to_string(f"emails/{name}/body.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def send_email(
+    name: str, to: list[str], context: dict, *, language: str | None = None, attachments=()
+) -> None:
+    """Render and send email `name`; raises on SMTP errors so that a task can retry."""
+    subject, text, html = render_email(name, context, language=language)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    message.send()
