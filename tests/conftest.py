@@ -89,21 +89,33 @@ def other_school_administrator(other_school):
 
 @pytest.fixture
 def chain_transactional_db(transactional_db):
-    """A transactional database whose append-only triggers let the test teardown flush it.
+    """A transactional database (kept as a name for tests that record decisions)."""
 
-    The flush after the test runs with replication triggers off on this connection; the
-    connection is closed after teardown (see below), so no later test runs without them.
-    """
-    yield
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in names
+        or "live_server" in names
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
+    """Let the flush after a transactional test pass the decision log's TRUNCATE trigger.
+
+    The trigger refuses TRUNCATE; the flush runs on this connection with triggers off
+    (session_replication_role = replica), and the connection is closed afterwards so that
+    no later test runs without them.
+    """
+    transactional = _is_transactional(item) and connection.vendor == "postgresql"
+    if transactional:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
     yield
-    if "chain_transactional_db" in getattr(item, "fixturenames", ()):
+    if transactional:
         connection.close()
 
 

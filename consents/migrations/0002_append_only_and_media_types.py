@@ -24,13 +24,6 @@ DROP TRIGGER IF EXISTS consents_decision_no_update_delete ON consents_consentdec
 DROP FUNCTION IF EXISTS consents_decision_append_only();
 """
 
-MEDIA_TYPES = [
-    ("photo", "Foto", "Photo", 1),
-    ("film", "Film", "Film", 2),
-    ("sound", "Geluid", "Sound", 3),
-]
-
-
 def add_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(APPEND_ONLY_SQL)
@@ -41,18 +34,9 @@ def drop_triggers(apps, schema_editor):
         schema_editor.execute(DROP_SQL)
 
 
-def add_media_types(apps, schema_editor):
-    MediaType = apps.get_model("consents", "MediaType")
-    for code, name_nl, name_en, order in MEDIA_TYPES:
-        MediaType.objects.get_or_create(
-            code=code, defaults={"name_nl": name_nl, "name_en": name_en, "order": order}
-        )
-
-
 class Migration(migrations.Migration):
     dependencies = [("consents", "0001_initial")]
 
     operations = [
         migrations.RunPython(add_triggers, drop_triggers),
-        migrations.RunPython(add_media_types, migrations.RunPython.noop),
     ]
