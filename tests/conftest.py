@@ -155,6 +155,12 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core is injected as an inline script, which the portal's CSP rightly refuses.
+    return {**browser_context_args, "bypass_csp": True}
+
+
 def log_in_browser(page, live_server, user):
     """Give the page a logged-in session for `user` without going through the login form."""
     from django.conf import settings
