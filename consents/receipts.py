@@ -129,7 +129,7 @@ def receipt_record(receipt: ConsentReceipt) -> dict:
 def receipt_pdf(receipt: ConsentReceipt) -> bytes:
     from weasyprint import HTML
 
-    context = {"record": receipt_record(receipt)}
+    context = {"record": receipt_record(receipt), "issued_at": receipt.created_at}
     html = render_to_string("consents/receipts/receipt_pdf.html", context)
     return HTML(string=html, base_url=settings.SITE_URL).write_pdf()
 
