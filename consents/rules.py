@@ -14,6 +14,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -108,10 +109,10 @@ class Verdict:
             refusers = ", ".join(describe(d) for d in self.decisions if not d.is_granted)
             parts.append(
                 _("The guardians disagree. %(refusers)s, and one refusal wins.")
-                % {"refusers": refusers}
+                % {"refusers": capfirst(refusers)}
             )
         else:
-            parts.append("; ".join(describe(d) for d in self.decisions) + ".")
+            parts.append(capfirst("; ".join(describe(d) for d in self.decisions)) + ".")
         if self.inherited_from_guardians:
             parts.append(
                 _(

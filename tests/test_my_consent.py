@@ -13,6 +13,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 from pypdf import PdfReader
 
 from consents import rules
@@ -231,10 +232,10 @@ def test_each_guardian_sees_what_the_other_decided_and_the_resulting_status(
     html = english.get(reverse("my_consent")).content.decode()
     assert "Status: not allowed." in html
     assert "The guardians disagree." in html
-    assert f"{father.name} (the other guardian): refused" in html
+    assert f"{escape(father.name)} (the other guardian): refused" in html
     english.force_login(father.user)
     html = english.get(reverse("my_consent")).content.decode()
-    assert f"{mother.name} (the other guardian): granted" in html
+    assert f"{escape(mother.name)} (the other guardian): granted" in html
     assert "The guardians disagree." in html
 
 
@@ -245,7 +246,7 @@ def test_one_guardians_yes_is_shown_to_the_other_as_allowed(
     english.force_login(father.user)
     html = english.get(reverse("my_consent")).content.decode()
     assert "Status: allowed." in html
-    assert f"granted by {mother.name}" in html
+    assert f"Granted by {escape(mother.name)}" in html
 
 
 # --- Withdrawing --------------------------------------------------------------------------
@@ -318,7 +319,7 @@ def test_the_history_lists_every_decision_newest_first_with_who_when_and_how(
     response = english.get(reverse("consent_history", args=[child.key]))
     assert list(response.context["page"]) == [second, first]
     html = response.content.decode()
-    assert html.index(father.name) < html.index(mother.name)
+    assert html.index(escape(father.name)) < html.index(escape(mother.name))
     assert "(guardian)" in html and "online" in html
 
 
