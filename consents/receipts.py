@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from consents.emails import send_email
 from consents.models import ConsentDecision, ConsentReceipt, Subject
@@ -22,7 +23,7 @@ from consents.models import ConsentDecision, ConsentReceipt, Subject
 logger = logging.getLogger(__name__)
 
 RECORD_VERSION = "consent-portal-receipt/1 (ISO/IEC TS 27560:2023, Kantara CR v1.1)"
-LEGAL_BASIS = "GDPR art. 6(1)(a), 7 and 8; UAVG art. 5"
+LEGAL_BASIS = gettext_lazy("consent: GDPR art. 6(1)(a), 7 and 8; UAVG art. 5")
 
 
 def receipt_issue(*, actor, subject: Subject, decisions: list[ConsentDecision]) -> ConsentReceipt:
@@ -75,7 +76,7 @@ def receipt_record(receipt: ConsentReceipt) -> dict:
         "timestamp": receipt.created_at.isoformat(),
         "jurisdiction": "NL",
         "language": translation.get_language(),
-        "legal_basis": LEGAL_BASIS,
+        "legal_basis": str(LEGAL_BASIS),
         "controller": {
             "name": board.name,
             "contact_email": board.contact_email,

@@ -3,6 +3,7 @@
 Every page of the flow is checked with axe-core and saved as a screenshot in test-artifacts/.
 """
 
+import datetime as dt
 import io
 import json
 import re
@@ -12,7 +13,7 @@ import pytest
 from django.core import mail
 from pypdf import PdfReader
 
-from consents.models import ConsentDecision, MediaType, Role
+from consents.models import ConsentDecision, Guardianship, MediaType, Role
 
 from . import factories as f
 from .conftest import axe_violations, log_in_browser, screenshot
@@ -135,10 +136,14 @@ def test_the_consent_page_fits_a_360_pixel_screen(
 
     record(father.user, child, purposes[0], photo, "refused")
     record(mother.user, child, purposes[0], photo, "granted")
+    older = f.StudentFactory(school=child.school, date_of_birth=dt.date(2008, 5, 1))
+    Guardianship.objects.create(guardian=mother, student=older)
     page.set_viewport_size({"width": 360, "height": 740})
     log_in_browser(page, live_server, mother.user)
     page.goto(live_server.url + "/my/")
     check(page, "phone360-my-consent-two-guardians")
+    assert page.locator(".consent-card").count() == 2
+    assert page.locator(f"#card-{older.key} input").count() == 0
     page.click("button.navbar-toggler")
     page.wait_for_selector("#nav.show")
     check(page, "phone360-menu-open")
