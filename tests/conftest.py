@@ -1,5 +1,6 @@
 import datetime as dt
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,8 @@ from django.db import connection
 from consents.models import MediaType, Role
 
 from . import factories as f
+
+MEDIA_TYPES = import_module("consents.migrations.0002_append_only_and_media_types").MEDIA_TYPES
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -93,7 +96,12 @@ def chain_transactional_db(transactional_db):
 
     The flush after the test runs with replication triggers off on this connection; the
     connection is closed after teardown (see below), so no later test runs without them.
+    The flush also removes the media types a data migration made; they are put back first.
     """
+    for code, name_nl, name_en, order in MEDIA_TYPES:
+        MediaType.objects.get_or_create(
+            code=code, defaults={"name_nl": name_nl, "name_en": name_en, "order": order}
+        )
     yield
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from pypdf import PdfReader
 
-from consents.models import ConsentDecision, Guardianship, MediaType, Role
+from consents.models import ConsentDecision, Guardianship, Role
 
 from . import factories as f
 from .conftest import axe_violations, log_in_browser, screenshot
@@ -23,17 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CODE = re.compile(r"\b(\d{4}-\d{4})\b")
 MY_CONSENT = re.compile(r"/my/(#card-[0-9a-f-]+)?$")
-
-
-@pytest.fixture(autouse=True)
-def media_types(chain_transactional_db):
-    """The media types a data migration made, which an earlier transactional test flushed."""
-    for order, (code, name_nl, name_en) in enumerate(
-        [("photo", "Foto", "Photo"), ("film", "Film", "Film"), ("sound", "Geluid", "Sound")], 1
-    ):
-        MediaType.objects.get_or_create(
-            code=code, defaults={"name_nl": name_nl, "name_en": name_en, "order": order}
-        )
 
 
 def check(page, name):
