@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "consent_portal.middleware.PrivacyHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.AbsoluteSessionLimitMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
+    "accounts.middleware.KnownDeviceMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -140,7 +143,8 @@ LOGIN_REDIRECT_URL = "home"
 
 # Accounts: login by an emailed one-time code; only addresses the school registered exist.
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*"]
+# Sign-up is closed (accounts/adapter.py); "password1" keeps the password field for staff.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
@@ -150,11 +154,19 @@ ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 600
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_FORMS = {"request_login_code": "accounts.forms.RequestLoginCodeForm"}
+# Eight digits, shown as 1234-5678; the dash is optional when typing it in.
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 8, "dashed": True}
+# Rate limits that slow an attacker down without locking a real parent out (docs/security.md):
+# there is no account lock-out at all, every limit is a short sliding window, and the
+# per-address cap does not apply to a browser that logged in with that address before.
 ACCOUNT_RATE_LIMITS = {
-    # Generous per address so that an attacker cannot lock a real parent out; tight per IP.
-    "request_login_code": "20/m/ip,5/m/key",
+    "request_login_code": "20/m/ip",
+    "request_login_code_address_ip": "5/10m/key",
+    "request_login_code_address": "10/h/key",
     "login_failed": "10/m/ip,5/5m/key",
 }
+KNOWN_DEVICE_COOKIE_DAYS = envint("KNOWN_DEVICE_COOKIE_DAYS", 365)
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
@@ -165,6 +177,15 @@ SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Rate limits live in the cache: set CACHE_URL (redis://...) when more than one process serves.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "nl")
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
@@ -265,5 +286,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

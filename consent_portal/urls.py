@@ -1,9 +1,12 @@
+from allauth.account import views as account_views
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Staff log in through allauth, so that the second factor cannot be bypassed.
+    path("admin/login/", account_views.login, name="admin_login_via_allauth"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("consents.urls")),

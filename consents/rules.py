@@ -14,6 +14,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -108,10 +109,10 @@ class Verdict:
             refusers = ", ".join(describe(d) for d in self.decisions if not d.is_granted)
             parts.append(
                 _("The guardians disagree. %(refusers)s, and one refusal wins.")
-                % {"refusers": refusers}
+                % {"refusers": capfirst(refusers)}
             )
         else:
-            parts.append("; ".join(describe(d) for d in self.decisions) + ".")
+            parts.append(capfirst("; ".join(describe(d) for d in self.decisions)) + ".")
         if self.inherited_from_guardians:
             parts.append(
                 _(
@@ -188,12 +189,7 @@ def verdict_for(
     disputed = bool(refusals) and len(refusals) < len(counted)
 
     # Rule 8: a later material change asks again; the old answer stands meanwhile.
-    material_versions = [
-        t.version
-        for t in texts
-        if t.change == ConsentText.Change.MATERIAL and school_date(t.created_at) <= on
-    ]
-    latest_material = max(material_versions, default=0)
+    latest_material = latest_material_version(texts, on)
     asked_again = any(d.text.version < latest_material for d in counted)
 
     return Verdict(
@@ -204,6 +200,29 @@ def verdict_for(
         asked_again=asked_again,
         not_renewed=any(d.school_year.start_date < this_year for d in counted),
         inherited_from_guardians=inherited,
+    )
+
+
+def latest_material_version(texts: Iterable[ConsentText], on: dt.date) -> int:
+    """Rule 8: the latest version of a purpose's text published on `on` that asks again."""
+    return max(
+        (
+            t.version
+            for t in texts
+            if t.change == ConsentText.Change.MATERIAL and school_date(t.created_at) <= on
+        ),
+        default=0,
+    )
+
+
+def renewal_due(decision: ConsentDecision, *, on: dt.date, texts: Iterable[ConsentText]) -> bool:
+    """Whether an answer must be given again to count as current (rules 7 and 8).
+
+    True when it belongs to an earlier school year, or predates a material change of the
+    text. Repeating the same answer then is a new decision, not "nothing changed".
+    """
+    return decision.school_year.start_date < school_year_start(on) or (
+        decision.text.version < latest_material_version(texts, on)
     )
 
 

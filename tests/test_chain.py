@@ -8,6 +8,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
+from django.utils import translation
 
 from consents.chain import chain_verify
 from consents.models import ConsentDecision, DecisionEvidence
@@ -16,6 +17,14 @@ from . import factories as f
 from .helpers import amsterdam, record
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the rules' messages in English (the site default is Dutch)."""
+    with translation.override("en"):
+        yield
+
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from consents.models import Board, ConsentDecision, Guardianship, Subject
 from consents.rules import Decider, DecisionNotAllowed, State, verdict
@@ -13,6 +14,14 @@ from . import factories as f
 from .helpers import amsterdam, record, state
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the rules' messages in English (the site default is Dutch)."""
+    with translation.override("en"):
+        yield
+
 
 BIRTHDAY = dt.date(2029, 3, 14)  # the child's 16th birthday (fixture: born 14 March 2013)
 

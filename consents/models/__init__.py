@@ -2,11 +2,13 @@ from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
 from .people import Guardian, Guardianship, StaffMember, Student, Subject
+from .receipts import ConsentReceipt
 
 __all__ = [
     "Board",
     "ChainHead",
     "ConsentDecision",
+    "ConsentReceipt",
     "ConsentStatus",
     "ConsentText",
     "DecisionEvidence",

@@ -1,9 +1,14 @@
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+
+from consents.self_service import decides_for_anyone
 
 
 def home(request):
+    # People who decide for someone land on their consent page.
+    if request.user.is_authenticated and decides_for_anyone(request.user):
+        return redirect("my_consent")
     return render(request, "home.html")
 
 
