@@ -164,3 +164,32 @@ def axe_violations(page, impacts=("serious", "critical")):
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- Communications staff and Celery (issue 4) ----------------------------------------------
+
+
+@pytest.fixture
+def communications(school):
+    """Communications staff of `school` only."""
+    return f.RoleFactory(
+        school=school, kind=Role.Kind.COMMUNICATIONS, user__email="comms@example.org"
+    ).user
+
+
+@pytest.fixture
+def other_school_communications(other_school):
+    return f.RoleFactory(
+        school=other_school, kind=Role.Kind.COMMUNICATIONS, user__email="dana@example.org"
+    ).user
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process, as they are enqueued (no broker, no worker)."""
+    from consent_portal.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

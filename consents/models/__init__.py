@@ -2,6 +2,7 @@ from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
 from .people import Guardian, Guardianship, StaffMember, Student, Subject
+from .publications import Publication, PublicationPerson, TakedownTask
 
 __all__ = [
     "Board",
@@ -14,6 +15,8 @@ __all__ = [
     "Guardian",
     "Guardianship",
     "MediaType",
+    "Publication",
+    "PublicationPerson",
     "Purpose",
     "Role",
     "School",
@@ -21,4 +24,5 @@ __all__ = [
     "StaffMember",
     "Student",
     "Subject",
+    "TakedownTask",
 ]
