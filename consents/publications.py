@@ -122,7 +122,13 @@ def group_check(
         CheckRow(person, group_label(person), found[(person.pk, purpose.pk, media_type.pk)])
         for person in people
     ]
-    rows.sort(key=lambda row: (row.group_name, row.person.last_name, row.person.first_name))
+    rows.sort(
+        key=lambda row: (
+            _normalised(row.group_name),
+            _normalised(row.person.last_name),
+            _normalised(row.person.first_name),
+        )
+    )
     return GroupCheck(
         school=school,
         purpose=purpose,
