@@ -216,6 +216,7 @@ def publication_record(
     required and the publication is flagged for the administrator. Raises ValidationError
     (OverrideRequired for the missing reason) and writes nothing when the input is not valid.
     """
+    people = list({person.pk: person for person in people}.values())
     if not title.strip():
         raise ValidationError({"title": _("Give the publication a title.")})
     if not people:

@@ -109,6 +109,16 @@ def test_an_override_reason_flags_the_publication_until_an_administrator_reviews
         publication_review(publication=reviewed, user=administrator)
 
 
+def test_a_person_listed_twice_is_recorded_once(
+    communications, school, website, photo, child, mother
+):
+    record(mother.user, child, website, photo)
+
+    publication = publish(communications, school, website, photo, [child, child])
+
+    assert publication.entries.count() == 1
+
+
 def test_people_of_another_school_cannot_be_put_on_a_publication(
     communications, school, other_school, website, photo
 ):
