@@ -1,4 +1,5 @@
 import datetime as dt
+import importlib
 import os
 from pathlib import Path
 
@@ -93,7 +94,13 @@ def chain_transactional_db(transactional_db):
 
     The flush after the test runs with replication triggers off on this connection; the
     connection is closed after teardown (see below), so no later test runs without them.
+    An earlier test's flush also removed the media types of the data migration: put them back.
     """
+    media_types = importlib.import_module("consents.migrations.0002_append_only_and_media_types")
+    for code, name_nl, name_en, order in media_types.MEDIA_TYPES:
+        MediaType.objects.get_or_create(
+            code=code, defaults={"name_nl": name_nl, "name_en": name_en, "order": order}
+        )
     yield
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

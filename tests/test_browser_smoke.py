@@ -4,7 +4,13 @@ import pytest
 
 from .conftest import axe_violations, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# chain_transactional_db: on PostgreSQL the teardown flush must get past the decision
+# table's append-only trigger.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("chain_transactional_db"),
+]
 
 
 def test_home_page_renders_and_is_accessible(page, live_server):

@@ -75,6 +75,7 @@ def publication_list(request):
                 "takedown_tasks", filter=Q(takedown_tasks__closed_at__isnull=True), distinct=True
             ),
         )
+        .order_by("-published_on", "-pk")
     )
     if request.GET.get("flagged"):
         publications = publications.filter(flagged=True)
