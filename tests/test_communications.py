@@ -276,6 +276,44 @@ def test_a_group_check_offers_only_this_years_classes_of_the_school(
         assert "Select a valid choice" in html
 
 
+def test_board_wide_communications_staff_choose_the_school_of_a_group_check(
+    client, board, school, other_school, this_year, class_2a, purposes, photo
+):
+    user = f.RoleFactory(kind=Role.Kind.COMMUNICATIONS, school=None, board=board).user
+    foreign_class = f.GroupFactory(school=other_school, school_year=this_year, name="G2a")
+    pupil = f.StudentFactory(school=other_school, group=foreign_class)
+    client.force_login(user)
+
+    page = client.get(reverse("communications_group_check")).content.decode()
+    assert f"?school={school.pk}" in page and f"?school={other_school.pk}" in page
+    page = client.get(reverse("communications_group_check"), {"school": other_school.pk})
+    groups = re.findall(r'name="groups" value="(\d+)"', page.content.decode())
+    assert groups == [str(foreign_class.pk)]
+    html = group_check(client, other_school, purposes[0], photo, groups=[foreign_class])
+    assert {row[0] for row in cells(html.content.decode(), purpose=1)} == {str(pupil.pk)}
+
+
+def test_the_admin_lists_publications_and_takedown_tasks(
+    admin_client, communications, pupils, website, photo
+):
+    publication_record(
+        user=communications,
+        school=pupils[0].school,
+        title="Open dag",
+        purpose=website,
+        media_type=photo,
+        published_on=dt.date(2026, 9, 1),
+        people=pupils,
+        override_reason="Blurred",
+    )
+    for name in ("publication", "takedowntask"):
+        response = admin_client.get(reverse(f"admin:consents_{name}_changelist"))
+        assert response.status_code == 200
+    pk = Publication.objects.get().pk
+    response = admin_client.get(reverse("admin:consents_publication_change", args=[pk]))
+    assert response.status_code == 200 and pupils[0].name in response.content.decode()
+
+
 # --- Who may see what ----------------------------------------------------------------------------
 
 
