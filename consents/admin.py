@@ -11,12 +11,15 @@ from .models import (
     Guardian,
     Guardianship,
     MediaType,
+    Publication,
+    PublicationPerson,
     Purpose,
     Role,
     School,
     SchoolYear,
     StaffMember,
     Student,
+    TakedownTask,
 )
 
 
@@ -180,3 +183,33 @@ class ConsentStatusAdmin(ReadOnlyAdmin):
     list_filter = ("purpose", "media_type")
     search_fields = ("subject__first_name", "subject__last_name")
     list_select_related = ("subject", "purpose", "media_type", "guardian", "decision")
+
+
+# --- Publications and takedown tasks: recorded by communications staff, read here -----------
+
+
+class PublicationPersonInline(admin.TabularInline):
+    model = PublicationPerson
+    fields = ("subject", "group_name", "state", "explanation")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    list_display = ("title", "school", "purpose", "media_type", "published_on", "flagged")
+    list_filter = ("flagged", "school", "purpose", "media_type")
+    list_select_related = ("school", "purpose", "media_type")
+    search_fields = ("title", "url")
+    inlines = [PublicationPersonInline]
+
+
+@admin.register(TakedownTask)
+class TakedownTaskAdmin(ReadOnlyAdmin):
+    list_display = ("publication", "subject", "opened_at", "closed_at", "outcome", "closed_by")
+    list_filter = ("outcome", "publication__school")
+    list_select_related = ("publication", "subject", "closed_by")

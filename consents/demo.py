@@ -25,6 +25,7 @@ from consents.models import (
     StaffMember,
     Student,
 )
+from consents.publications import group_check, people_in, publication_record
 from consents.rules import Method, Value
 from consents.services import decision_record
 
@@ -231,6 +232,7 @@ class Demo:
             self.log("Demo data already present; nothing changed.")
             return
         self.students(board, schools, this_year, last_year, purposes)
+        self.publications(schools[1], this_year, purposes)
 
     def purposes(self, board, last_year):
         purposes = []
@@ -446,6 +448,56 @@ class Demo:
                 user_agent="demo data",
                 ip_address="192.0.2.1",
             )
+
+    def publications(self, school, this_year, purposes):
+        """Two publications of Griftland College, one flagged, and a takedown after a withdrawal."""
+        comms = User.objects.get(email="communicatie@example.org")
+        website = next(p for p in purposes if p.code == "website")
+        photo = MediaType.objects.get(code="photo")
+        group = Group.objects.get(school=school, school_year=this_year, name="G1a")
+        check = group_check(
+            school=school,
+            purpose=website,
+            media_type=photo,
+            people=list(people_in([school]).filter(student__group=group)),
+            on=self.today,
+        )
+        open_day = publication_record(
+            user=comms,
+            school=school,
+            title="Open dag: rondleiding G1a",
+            purpose=website,
+            media_type=photo,
+            published_on=self.today - dt.timedelta(days=20),
+            url="https://griftland.example.org/nieuws/open-dag",
+            people=[row.person for row in check.allowed],
+        )
+        if check.not_allowed:
+            publication_record(
+                user=comms,
+                school=school,
+                title="Sportdag G1a",
+                purpose=website,
+                media_type=photo,
+                published_on=self.today - dt.timedelta(days=10),
+                people=[row.person for row in check.rows[:8]] + [check.not_allowed[0].person],
+                override_reason="Alleen van achteren in beeld, niet herkenbaar.",
+            )
+        # A guardian withdraws for a child on the open-day photos: a takedown task opens.
+        for row in check.allowed:
+            voices = [d.guardian for d in row.verdict.decisions if d.guardian_id]
+            if voices and row.verdict.decider == "guardians":
+                decision_record(
+                    actor=voices[0].user,
+                    subject=row.person,
+                    purpose=website,
+                    media_type=photo,
+                    value=Value.WITHDRAWN,
+                    user_agent="demo data",
+                    ip_address="192.0.2.1",
+                )
+                break
+        self.log(f"Recorded publications, among them {open_day}.")
 
     def guardian(self, email, first_name, prefix, last_name, students):
         user = self.user(email, first_name, " ".join(p for p in (prefix, last_name) if p))

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consents import publications
 from consents.chain import GENESIS_HASH, event_hash
 from consents.dates import school_date
 from consents.models import (
@@ -85,6 +86,9 @@ def decision_record(
     head, _created = ChainHead.objects.select_for_update().get_or_create(
         pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
     )
+    # Rule 6: the verdict before, if the person is on a recorded publication (see the end).
+    # Read under the chain lock, so that concurrent decisions see each other's effect.
+    verdict_before = publications.verdict_if_published(subject, purpose, media_type, on=today)
     if (
         at is not None
         and head.seq
@@ -138,6 +142,7 @@ def decision_record(
         guardian=voice,
         defaults={"decision": decision},
     )
+    publications.takedowns_open(decision=decision, before=verdict_before, on=today)
     return decision
 
 

@@ -13,6 +13,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser, with the second factor every superuser must have."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(admin_user, generate_totp_secret())
+    return admin_user
+
+
+@pytest.fixture
 def board():
     return f.BoardFactory(name="CVO Test")
 
@@ -158,7 +167,8 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     # axe-core is injected as an inline script, which the portal's CSP rightly refuses.
-    return {**browser_context_args, "bypass_csp": True}
+    # Tests read English text; Dutch as the default language is tested in test_i18n.py.
+    return {**browser_context_args, "bypass_csp": True, "locale": "en-GB"}
 
 
 def log_in_browser(page, live_server, user):
@@ -182,3 +192,32 @@ def axe_violations(page, impacts=("serious", "critical")):
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- Communications staff and Celery (issue 4) ----------------------------------------------
+
+
+@pytest.fixture
+def communications(school):
+    """Communications staff of `school` only."""
+    return f.RoleFactory(
+        school=school, kind=Role.Kind.COMMUNICATIONS, user__email="comms@example.org"
+    ).user
+
+
+@pytest.fixture
+def other_school_communications(other_school):
+    return f.RoleFactory(
+        school=other_school, kind=Role.Kind.COMMUNICATIONS, user__email="dana@example.org"
+    ).user
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process, as they are enqueued (no broker, no worker)."""
+    from consent_portal.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

@@ -137,13 +137,27 @@ class GuardianFactory(factory.django.DjangoModelFactory):
 
 
 class RoleFactory(factory.django.DjangoModelFactory):
+    """A staff role; administrators and communications staff get a TOTP second factor, as
+    they must have one to reach any page (pass mfa=False to test that requirement)."""
+
     class Meta:
         model = Role
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     kind = Role.Kind.ADMINISTRATOR
     school = factory.SubFactory(SchoolFactory)
     board = factory.SelfAttribute("school.board")
+
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        needs = self.kind in (Role.Kind.ADMINISTRATOR, Role.Kind.COMMUNICATIONS)
+        has = Authenticator.objects.filter(user=self.user, type="totp").exists()
+        if create and needs and extracted is not False and not has:
+            TOTP.activate(self.user, generate_totp_secret())
 
 
 def media(code: str) -> MediaType:

@@ -308,7 +308,7 @@ def test_a_wrong_password_does_not_log_in(client, staff_user):
 
 @pytest.mark.parametrize("kind", [Role.Kind.ADMINISTRATOR, Role.Kind.COMMUNICATIONS])
 def test_administrators_and_communications_staff_must_add_a_second_factor(client, school, kind):
-    user = f.RoleFactory(school=school, kind=kind).user
+    user = f.RoleFactory(school=school, kind=kind, mfa=False).user
     client.force_login(user)
     response = client.get(reverse("home"))
     assert response.status_code == 302
@@ -334,7 +334,9 @@ def test_a_council_member_and_a_parent_need_no_second_factor(client, school, par
 
 
 def test_staff_with_a_second_factor_must_enter_it_after_the_password(client, school):
-    user = f.RoleFactory(school=school, kind=Role.Kind.ADMINISTRATOR, user__password=PASSWORD).user
+    user = f.RoleFactory(
+        school=school, kind=Role.Kind.ADMINISTRATOR, user__password=PASSWORD, mfa=False
+    ).user
     TOTP.activate(user, generate_totp_secret())
     response = password_login(client, user.email)
     assert response.status_code == 302
@@ -344,7 +346,7 @@ def test_staff_with_a_second_factor_must_enter_it_after_the_password(client, sch
 
 
 def test_staff_with_a_second_factor_must_enter_it_after_a_login_code(client, school):
-    user = f.RoleFactory(school=school, kind=Role.Kind.COMMUNICATIONS).user
+    user = f.RoleFactory(school=school, kind=Role.Kind.COMMUNICATIONS, mfa=False).user
     TOTP.activate(user, generate_totp_secret())
     request_code(client, user.email)
     response = enter_code(client, sent_code(mail.outbox[0]))

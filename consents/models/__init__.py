@@ -2,6 +2,7 @@ from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
 from .people import Guardian, Guardianship, StaffMember, Student, Subject
+from .publications import Publication, PublicationPerson, TakedownTask
 from .receipts import ConsentReceipt
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Guardian",
     "Guardianship",
     "MediaType",
+    "Publication",
+    "PublicationPerson",
     "Purpose",
     "Role",
     "School",
@@ -23,4 +26,5 @@ __all__ = [
     "StaffMember",
     "Student",
     "Subject",
+    "TakedownTask",
 ]

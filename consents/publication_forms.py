@@ -1,0 +1,114 @@
+"""Forms of the communications pages: group check, publication record, takedown close."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from consents.models import MediaType, Publication, Purpose, School, TakedownTask
+from consents.publications import current_groups, people_in
+
+MAX_PASTED_LINES = 500
+
+
+class GroupCheckForm(forms.Form):
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Classes"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    names = forms.CharField(
+        label=_("Names or student numbers"),
+        help_text=_("One person per line, for example “Zoë de Vries”, “Vries, Zoë de” or 100234."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=20000,
+    )
+    purpose = forms.ModelChoiceField(label=_("Purpose"), queryset=None, empty_label=None)
+    media_type = forms.ModelChoiceField(
+        label=_("Media type"), queryset=MediaType.objects.all(), empty_label=None
+    )
+
+    def __init__(self, *args, school: School, on: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = current_groups(school, on)
+        self.fields["purpose"].queryset = Purpose.objects.filter(
+            board_id=school.board_id, active=True
+        )
+
+    def clean_names(self):
+        names = self.cleaned_data["names"]
+        if len([line for line in names.splitlines() if line.strip()]) > MAX_PASTED_LINES:
+            raise ValidationError(
+                _("Paste at most %(count)s names at a time.") % {"count": MAX_PASTED_LINES}
+            )
+        return names
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("groups") and not (cleaned.get("names") or "").strip():
+            raise ValidationError(_("Choose one or more classes, or paste a list of names."))
+        return cleaned
+
+
+class PublicationForm(forms.ModelForm):
+    """The publication and who is on it; `candidates` are everyone the group check showed."""
+
+    purpose = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    media_type = forms.ModelChoiceField(queryset=MediaType.objects.all(), widget=forms.HiddenInput)
+    candidates = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
+    people = forms.ModelMultipleChoiceField(
+        label=_("People on the publication"),
+        queryset=None,
+        error_messages={"required": _("Tick at least one person who is on the publication.")},
+    )
+    url = forms.URLField(
+        label=_("Web address"), required=False, assume_scheme="https", max_length=500
+    )
+
+    class Meta:
+        model = Publication
+        fields = ["title", "published_on", "url", "override_reason"]
+        widgets = {
+            "published_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "override_reason": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "override_reason": _(
+                "Only when someone ticked may not appear: why publish anyway? "
+                "The administrator reviews every such publication."
+            ),
+        }
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].queryset = Purpose.objects.filter(
+            board_id=school.board_id, active=True
+        )
+        self.fields["candidates"].queryset = people_in([school])
+        self.fields["people"].queryset = people_in([school])
+
+    def clean(self):
+        cleaned = super().clean()
+        candidates, people = cleaned.get("candidates"), cleaned.get("people")
+        chosen = {p.pk for p in people or ()}
+        if candidates is not None and not chosen <= {c.pk for c in candidates}:
+            self.add_error("people", _("Tick only people from the group check."))
+        return cleaned
+
+
+class TakedownCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("What did you do with the publication?"),
+        choices=TakedownTask.Outcome.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason or note"),
+        help_text=_("Required when you keep the publication online."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )

@@ -1,0 +1,393 @@
+"""Communications staff: look people up, check a group, record publications, take them down.
+
+Every verdict here comes from `consents.rules`; this module only chooses whom to ask about
+and stores what the rules answered.
+"""
+
+import datetime as dt
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from consents import rules
+from consents.dates import school_date, school_year_start
+from consents.models import (
+    ConsentDecision,
+    Group,
+    MediaType,
+    Publication,
+    PublicationPerson,
+    Purpose,
+    Role,
+    School,
+    StaffMember,
+    Subject,
+    TakedownTask,
+)
+
+# --- Whom staff may see -----------------------------------------------------------------------
+
+
+def people_in(schools) -> QuerySet[Subject]:
+    """Students and staff members of `schools` (a School queryset or list), not yet erased."""
+    staff = StaffMember.objects.filter(schools__in=schools).values("pk")
+    return (
+        Subject.objects.filter(erased_at__isnull=True)
+        .filter(Q(student__school__in=schools) | Q(pk__in=staff))
+        .select_related("student__group", "staffmember")
+    )
+
+
+def people_search(schools, query: str, *, limit: int) -> list[Subject]:
+    """People of `schools` whose name, student number or class matches every word of `query`."""
+    terms = query.split()[:6]
+    if not terms:
+        return []
+    people = people_in(schools)
+    for term in terms:
+        people = people.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(prefix__iexact=term)
+            | Q(student__student_number__startswith=term)
+            | Q(student__group__name__iexact=term)
+        )
+    return list(people.order_by("last_name", "first_name", "pk")[:limit])
+
+
+def group_label(person: Subject) -> str:
+    """The class of a student, or "staff" for a staff member."""
+    if person.kind == Subject.Kind.STAFF:
+        return _("staff")
+    group = person.student.group
+    return group.name if group else ""
+
+
+def current_groups(school: School, on: dt.date) -> QuerySet[Group]:
+    return Group.objects.filter(school=school, school_year__start_date=school_year_start(on))
+
+
+# --- Group check (rule 9) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    person: Subject
+    group_name: str
+    verdict: rules.Verdict
+
+
+@dataclass
+class GroupCheck:
+    """Who of a group may appear in a publication for `purpose` as `media_type`, and who not."""
+
+    school: School
+    purpose: Purpose
+    media_type: MediaType
+    on: dt.date
+    rows: list[CheckRow]
+    not_found: list[str] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
+
+    @property
+    def not_allowed(self) -> list[CheckRow]:
+        return [row for row in self.rows if not row.verdict.allowed]
+
+    @property
+    def allowed(self) -> list[CheckRow]:
+        return [row for row in self.rows if row.verdict.allowed]
+
+
+def group_check(
+    *,
+    school: School,
+    purpose: Purpose,
+    media_type: MediaType,
+    people: list[Subject],
+    on: dt.date,
+    not_found=(),
+    ambiguous=(),
+) -> GroupCheck:
+    found = rules.verdicts(
+        [person.pk for person in people], on=on, purposes=[purpose], media_types=[media_type]
+    )
+    rows = [
+        CheckRow(person, group_label(person), found[(person.pk, purpose.pk, media_type.pk)])
+        for person in people
+    ]
+    rows.sort(
+        key=lambda row: (
+            _normalised(row.group_name),
+            _normalised(row.person.last_name),
+            _normalised(row.person.first_name),
+        )
+    )
+    return GroupCheck(
+        school=school,
+        purpose=purpose,
+        media_type=media_type,
+        on=on,
+        rows=rows,
+        not_found=list(not_found),
+        ambiguous=list(ambiguous),
+    )
+
+
+def _normalised(text: str) -> str:
+    """Lower case, no diacritics, single spaces: "Zoë  de Vries" and "zoe de vries" match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _name_keys(person: Subject) -> set[str]:
+    keys = {
+        _normalised(person.name),
+        _normalised(f"{person.first_name} {person.last_name}"),
+    }
+    if person.kind == Subject.Kind.STUDENT:
+        keys.add(_normalised(person.student.student_number))
+    return keys
+
+
+def _line_key(line: str) -> str:
+    # Exports often write "Vries, Zoë de" or "de Vries, Zoë": put the first name first.
+    if "," in line:
+        last, _comma, first = line.partition(",")
+        line = f"{first} {last}"
+    return _normalised(line)
+
+
+def names_resolve(school: School, text: str) -> tuple[list[Subject], list[str], list[str]]:
+    """Match a pasted list (one name or student number a line) against the people of `school`.
+
+    Returns (people found, lines not found, lines that matched several people). A line that
+    matches several people adds them all, so that nobody who may not appear is left out.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return [], [], []
+    index = defaultdict(list)
+    for person in people_in([school]):
+        for key in _name_keys(person):
+            index[key].append(person)
+    found: dict[int, Subject] = {}
+    not_found, ambiguous = [], []
+    for line in lines:
+        matches = index.get(_line_key(line), [])
+        if not matches:
+            not_found.append(line)
+        elif len(matches) > 1:
+            ambiguous.append(line)
+        for person in matches:
+            found[person.pk] = person
+    return list(found.values()), not_found, ambiguous
+
+
+# --- Publications ------------------------------------------------------------------------------
+
+
+class OverrideRequired(ValidationError):
+    """Someone on the publication may not appear, and no reason to publish anyway was given."""
+
+
+@transaction.atomic
+def publication_record(
+    *,
+    user,
+    school: School,
+    title: str,
+    purpose: Purpose,
+    media_type: MediaType,
+    published_on: dt.date,
+    people: list[Subject],
+    url: str = "",
+    override_reason: str = "",
+) -> Publication:
+    """Record a publication with the verdicts of the people on it at this moment.
+
+    If anyone on it is not allowed (no answer counts as not allowed), `override_reason` is
+    required and the publication is flagged for the administrator. Raises ValidationError
+    (OverrideRequired for the missing reason) and writes nothing when the input is not valid.
+    """
+    people = list({person.pk: person for person in people}.values())
+    if not title.strip():
+        raise ValidationError({"title": _("Give the publication a title.")})
+    if not people:
+        raise ValidationError(
+            {"people": _("Choose at least one person who is on the publication.")}
+        )
+    if purpose.board_id != school.board_id or not purpose.active:
+        raise ValidationError(_("This purpose does not exist for this school."))
+    allowed_ids = set(
+        people_in([school]).filter(pk__in=[p.pk for p in people]).values_list("pk", flat=True)
+    )
+    if any(person.pk not in allowed_ids for person in people):
+        raise ValidationError(
+            {"people": _("Someone on the list is not a student or staff member here.")}
+        )
+
+    now = timezone.now()
+    check = group_check(
+        school=school, purpose=purpose, media_type=media_type, people=people, on=school_date(now)
+    )
+    refused = check.not_allowed
+    override_reason = override_reason.strip()
+    if refused and not override_reason:
+        names = ", ".join(row.person.name for row in refused)
+        message = ngettext(
+            "%(names)s may not appear. Remove this person or give a reason to publish "
+            "anyway; the administrator will review it.",
+            "%(names)s may not appear. Remove them or give a reason to publish anyway; "
+            "the administrator will review it.",
+            len(refused),
+        ) % {"names": names}
+        raise OverrideRequired({"override_reason": message})
+    publication = Publication.objects.create(
+        school=school,
+        title=title.strip(),
+        purpose=purpose,
+        media_type=media_type,
+        published_on=published_on,
+        url=url,
+        recorded_by=user,
+        recorded_at=now,
+        override_reason=override_reason if refused else "",
+        flagged=bool(refused),
+    )
+    PublicationPerson.objects.bulk_create(
+        PublicationPerson(
+            publication=publication,
+            subject=row.person,
+            state=row.verdict.state,
+            explanation=row.verdict.explanation,
+            group_name=row.group_name,
+            decision_ids=[d.pk for d in row.verdict.decisions],
+        )
+        for row in check.rows
+    )
+    return publication
+
+
+@transaction.atomic
+def publication_review(*, publication: Publication, user) -> Publication:
+    """The administrator has looked at a publication recorded without everyone's consent."""
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    if not publication.flagged:
+        raise ValidationError(_("This publication does not need a review."))
+    if publication.reviewed_at is not None:
+        raise ValidationError(_("This publication has already been reviewed."))
+    publication.reviewed_by, publication.reviewed_at = user, timezone.now()
+    publication.save(update_fields=["reviewed_by", "reviewed_at"])
+    return publication
+
+
+# --- Withdrawal -> takedown (rule 6) ---------------------------------------------------------
+
+
+def verdict_if_published(subject, purpose, media_type, *, on: dt.date) -> rules.Verdict | None:
+    """The verdict before a new decision, if a recorded publication could need a takedown.
+
+    Called by `services.decision_record` before it writes; None (one cheap query) when the
+    person is on no publication for this purpose and media type.
+    """
+    on_publication = PublicationPerson.objects.filter(
+        subject=subject, publication__purpose=purpose, publication__media_type=media_type
+    ).exists()
+    return rules.verdict(subject, purpose, media_type, on=on) if on_publication else None
+
+
+def takedowns_open(
+    *, decision: ConsentDecision, before: rules.Verdict | None, on: dt.date
+) -> list[TakedownTask]:
+    """Open a takedown task per publication of the person when `decision` turned them from
+    allowed to not allowed; email the school's communications staff once the transaction
+    commits. Runs inside `decision_record`'s transaction."""
+    if before is None or not before.allowed:
+        return []
+    subject, purpose, media_type = decision.subject, decision.purpose, decision.media_type
+    if rules.verdict(subject, purpose, media_type, on=on).allowed:
+        return []
+    already_open = TakedownTask.objects.open().filter(subject=subject).values("publication_id")
+    publications = list(
+        Publication.objects.filter(
+            entries__subject=subject, purpose=purpose, media_type=media_type
+        ).exclude(pk__in=already_open)
+    )
+    now = timezone.now()
+    tasks = TakedownTask.objects.bulk_create(
+        TakedownTask(publication=publication, subject=subject, decision=decision, opened_at=now)
+        for publication in publications
+    )
+    from consents.tasks import takedown_tasks_notify  # tasks import this module
+
+    for school_id in {publication.school_id for publication in publications}:
+        transaction.on_commit(lambda school_id=school_id: takedown_tasks_notify.delay(school_id))
+    return tasks
+
+
+def takedown_recipients(school: School) -> list[str]:
+    """The communications staff of `school`; its administrators when it has none."""
+    for kind in (Role.Kind.COMMUNICATIONS, Role.Kind.ADMINISTRATOR):
+        emails = sorted(
+            set(
+                Role.objects.covering(school)
+                .filter(kind=kind, user__is_active=True)
+                .exclude(user__email="")
+                .values_list("user__email", flat=True)
+            )
+        )
+        if emails:
+            return emails
+    return []
+
+
+@transaction.atomic
+def takedown_notify(*, school_id: int) -> int:
+    """Email the school's communications staff every open task they were not told about yet.
+
+    Several decisions in one go (a parent withdrawing photo and film) make one email. Returns
+    the number of tasks in it. Raises on mail errors, leaving the tasks to be sent again.
+    """
+    from consents.emails import send_email
+
+    tasks = list(
+        TakedownTask.objects.open()
+        .filter(publication__school_id=school_id, notified_at__isnull=True)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("publication__school", "publication__purpose", "subject")
+        .order_by("pk")
+    )
+    if not tasks:
+        return 0
+    school = tasks[0].publication.school
+    recipients = takedown_recipients(school)
+    if recipients:
+        send_email("takedown_tasks", recipients, {"school": school, "tasks": tasks})
+    TakedownTask.objects.filter(pk__in=[task.pk for task in tasks]).update(
+        notified_at=timezone.now()
+    )
+    return len(tasks)
+
+
+@transaction.atomic
+def takedown_close(*, task: TakedownTask, user, outcome: str, reason: str = "") -> TakedownTask:
+    """Close a takedown task: who, when and how. Keeping the publication needs a reason."""
+    task = TakedownTask.objects.select_for_update().get(pk=task.pk)
+    reason = reason.strip()
+    if not task.is_open:
+        raise ValidationError(_("This task has already been closed."))
+    if outcome not in TakedownTask.Outcome.values:
+        raise ValidationError({"outcome": _("Choose what was done with the publication.")})
+    if outcome == TakedownTask.Outcome.KEPT and not reason:
+        raise ValidationError({"reason": _("Give the reason for keeping the publication online.")})
+    task.outcome, task.reason = outcome, reason
+    task.closed_by, task.closed_at = user, timezone.now()
+    task.save(update_fields=["outcome", "reason", "closed_by", "closed_at"])
+    return task
