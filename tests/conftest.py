@@ -2,6 +2,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import factory.random
 import pytest
 from django.db import connection
 
@@ -10,6 +11,12 @@ from consents.models import MediaType, Role
 from . import factories as f
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _repeatable_fake_data(request):
+    """Faker names and other factory values are the same on every run of a test."""
+    factory.random.reseed_random(request.node.nodeid)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import time_machine
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -173,7 +174,8 @@ def test_person_detail_tells_who_decided_when_under_which_text_and_whether_renew
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert f"by guardian {mother.name}" in html and f"by guardian {father.name}" in html
+    assert f"by guardian {escape(mother.name)}" in html
+    assert f"by guardian {escape(father.name)}" in html
     assert "10 September 2026" in html and "3 September 2027" in html
     assert "text version 1" in html
     assert "Not renewed this school year." in html
