@@ -18,6 +18,7 @@ from .models import (
     StaffMember,
     Student,
 )
+from .services import consent_text_publish
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -135,8 +136,20 @@ class ConsentTextAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        # Through the service, so that a material change opens a campaign (rule 8).
+        text = consent_text_publish(
+            purpose=obj.purpose,
+            body_nl=obj.body_nl,
+            body_en=obj.body_en,
+            change=obj.change,
+            created_by=request.user,
+        )
+        obj.pk, obj.version, obj.sha256, obj.created_at = (
+            text.pk,
+            text.version,
+            text.sha256,
+            text.created_at,
+        )
 
     @admin.display(description=_("SHA-256"))
     def short_hash(self, obj):
@@ -180,3 +193,6 @@ class ConsentStatusAdmin(ReadOnlyAdmin):
     list_filter = ("purpose", "media_type")
     search_fields = ("subject__first_name", "subject__last_name")
     list_select_related = ("subject", "purpose", "media_type", "guardian", "decision")
+
+
+from . import campaign_admin  # noqa: E402, F401  (campaigns and the outbox)

@@ -164,3 +164,41 @@ def axe_violations(page, impacts=("serious", "critical")):
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- Celery: a real broker and worker (tests marked `broker`) ------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_broker_folder(tmp_path_factory):
+    """With the filesystem broker, tests publish into a folder of their own, never into the
+    one `make run` uses. Returns the VAR_DIR a worker process must get to share it."""
+    from consent_portal.celery import app
+
+    var_dir = tmp_path_factory.mktemp("var")
+    if app.conf.broker_url.startswith("filesystem://"):
+        folder = var_dir / "celery-broker"
+        for sub in ("out", "processed"):
+            (folder / sub).mkdir(parents=True)
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folder / "out"),
+            "data_folder_out": str(folder / "out"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+    return var_dir
+
+
+@pytest.fixture
+def celery_worker(settings):
+    """A real Celery worker (in a thread) on the broker from settings: the filesystem broker
+    on SQLite, Redis when CELERY_BROKER_URL is set. Retry delays are made short."""
+    from celery.contrib.testing.worker import start_worker
+
+    from consent_portal.celery import app
+
+    settings.OUTBOX_RETRY_SECONDS = 0.05
+    settings.OUTBOX_RETRY_MAX_SECONDS = 0.2
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker

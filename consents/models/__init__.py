@@ -1,3 +1,4 @@
+from .campaigns import Campaign, CampaignStep, OutboxMessage
 from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
@@ -5,6 +6,8 @@ from .people import Guardian, Guardianship, StaffMember, Student, Subject
 
 __all__ = [
     "Board",
+    "Campaign",
+    "CampaignStep",
     "ChainHead",
     "ConsentDecision",
     "ConsentStatus",
@@ -14,6 +17,7 @@ __all__ = [
     "Guardian",
     "Guardianship",
     "MediaType",
+    "OutboxMessage",
     "Purpose",
     "Role",
     "School",
