@@ -106,27 +106,35 @@ def renewal(board):
 
 
 def bench_planner(families: int) -> dict:
+    """Plan the invitation twice: once timed, once again (after removing the first plan)
+    under tracemalloc, which slows Python down but measures the peak of Python memory."""
     from consents import campaigns
+    from consents.models import CampaignStep, OutboxMessage
 
     started = time.perf_counter()
     board = make_board("plan", families)
     created = time.perf_counter() - started
-    renewal(board)
+    campaign = renewal(board)
     publish, campaigns.outbox_publish_step = campaigns.outbox_publish_step, lambda step: None
     try:
-        tracemalloc.start()
         started = time.perf_counter()
         [step] = campaigns.campaigns_advance()
         seconds = time.perf_counter() - started
+        recipients = step.recipients
+        OutboxMessage.subjects.through.objects.filter(outboxmessage__step=step).delete()
+        OutboxMessage.objects.filter(step=step).delete()
+        CampaignStep.objects.filter(pk=step.pk).delete()
+        tracemalloc.start()
+        campaigns.campaign_advance(campaign)
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     finally:
         campaigns.outbox_publish_step = publish
     return {
-        "recipients": step.recipients,
+        "recipients": recipients,
         "data set-up (s)": round(created, 1),
         "planning (s)": round(seconds, 1),
-        "planned per second": round(step.recipients / seconds),
+        "planned per second": round(recipients / seconds),
         "planner peak memory (MiB)": round(peak / 2**20, 1),
     }
 
@@ -165,6 +173,7 @@ def bench_send(families: int) -> dict:
     from tests.smtp_sink import SmtpSink
 
     board = make_board("send", families)
+    renewal(board)
     app.control.purge()
     with SmtpSink() as sink, open(ROOT / "var" / "bench-worker.log", "w") as log:
         worker = worker_process(sink.port, log)
@@ -175,14 +184,17 @@ def bench_send(families: int) -> dict:
             if not sink.wait_for(families, timeout=max(120, families)):
                 raise SystemExit(f"only {len(sink.messages)} of {families} emails arrived")
             seconds = time.perf_counter() - started
+            deadline = time.monotonic() + 60
+            sent = OutboxMessage.objects.filter(step__campaign__board=board, state="sent")
+            while sent.count() < families and time.monotonic() < deadline:
+                time.sleep(0.2)
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
             worker.wait(timeout=30)
-    sent = OutboxMessage.objects.filter(step__campaign__board=board, state="sent").count()
     return {
         "recipients": families,
         "emails received by the sink": len(sink.messages),
-        "rows marked sent": sent,
+        "rows marked sent": sent.count(),
         "plan + send (s)": round(seconds, 1),
         "recipients per second": round(families / seconds),
     }
