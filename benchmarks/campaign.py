@@ -203,7 +203,10 @@ def bench_send(families: int) -> dict:
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consent_portal.settings")
     django.setup()
+    from django.conf import settings
     from django.db import connection
+
+    settings.DEBUG = False  # as in production: no log of every query in memory
 
     (ROOT / "var").mkdir(exist_ok=True)
     old_name = connection.settings_dict["NAME"]

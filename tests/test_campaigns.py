@@ -163,7 +163,10 @@ def test_a_campaign_with_bad_dates_is_refused_with_a_clear_message(board):
     with pytest.raises(ValidationError, match="closing date cannot be before"):
         campaign.full_clean()
     campaign = Campaign(board=board, school_year=year, opens_on=dt.date(2027, 9, 1))
-    with pytest.raises(ValidationError, match="must fall in the school year"):
+    with pytest.raises(ValidationError, match="opening date must fall in the school year"):
+        campaign.full_clean()
+    campaign = Campaign(board=board, school_year=year, closes_on=dt.date(2027, 8, 15))
+    with pytest.raises(ValidationError, match="closing date must fall in the school year"):
         campaign.full_clean()
     assert not Campaign.objects.exists()
 

@@ -127,6 +127,8 @@ class Campaign(models.Model):
                 errors["closes_on"] = _("The closing date cannot be before the opening date.")
             if self.school_year_id and not self.school_year.contains(self.opens_on):
                 errors["opens_on"] = _("The opening date must fall in the school year.")
+            if self.school_year_id and not self.school_year.contains(self.closes_on):
+                errors["closes_on"] = _("The closing date must fall in the school year.")
         if self.kind == self.Kind.TEXT_CHANGE and not self.text_id:
             errors["text"] = _("Name the new text version this campaign asks about.")
         if errors:
