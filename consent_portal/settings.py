@@ -230,6 +230,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis in production; without CELERY_BROKER_URL a serverless filesystem broker.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+REDIS_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 3600)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
     for _sub in ("out", "processed"):
@@ -238,13 +239,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
     # Retries are scheduled well inside the visibility timeout so none is redelivered early.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -252,6 +252,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Campaign emails go through an outbox (consents/campaigns.py). A failed send is retried after
+# OUTBOX_RETRY_SECONDS, doubling each time up to OUTBOX_RETRY_MAX_SECONDS, at most
+# OUTBOX_MAX_ATTEMPTS attempts; then the message is marked failed with the error.
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 5)
+OUTBOX_RETRY_SECONDS = envint("OUTBOX_RETRY_SECONDS", 60)
+OUTBOX_RETRY_MAX_SECONDS = envint("OUTBOX_RETRY_MAX_SECONDS", 1800)
+# The sweeper publishes rows never handed to the broker after OUTBOX_SWEEP_AFTER_SECONDS, rows
+# the broker lost after OUTBOX_REDELIVER_AFTER_SECONDS, and takes back rows whose worker died
+# while sending after OUTBOX_SENDING_LEASE_SECONDS (well above EMAIL_TIMEOUT).
+OUTBOX_SWEEP_AFTER_SECONDS = envint("OUTBOX_SWEEP_AFTER_SECONDS", 300)
+OUTBOX_REDELIVER_AFTER_SECONDS = envint("OUTBOX_REDELIVER_AFTER_SECONDS", 2 * 3600)
+OUTBOX_SENDING_LEASE_SECONDS = envint("OUTBOX_SENDING_LEASE_SECONDS", 900)
+# People per chunk when a campaign step is planned: bounds the planner's memory.
+CAMPAIGN_CHUNK_SIZE = envint("CAMPAIGN_CHUNK_SIZE", 500)
+if OUTBOX_RETRY_MAX_SECONDS >= REDIS_VISIBILITY_TIMEOUT:
+    # Redis holds a task with a countdown unacknowledged; past the visibility timeout it would
+    # hand the same task to a second worker.
+    raise ImproperlyConfigured(
+        "OUTBOX_RETRY_MAX_SECONDS must be shorter than CELERY_VISIBILITY_TIMEOUT"
+    )
 
 # Production hardening (DEBUG off): `manage.py check --deploy` reports nothing.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -21,6 +21,7 @@ from .models import (
     Student,
     TakedownTask,
 )
+from .services import consent_text_publish
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -138,8 +139,20 @@ class ConsentTextAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        # Through the service, so that a material change opens a campaign (rule 8).
+        text = consent_text_publish(
+            purpose=obj.purpose,
+            body_nl=obj.body_nl,
+            body_en=obj.body_en,
+            change=obj.change,
+            created_by=request.user,
+        )
+        obj.pk, obj.version, obj.sha256, obj.created_at = (
+            text.pk,
+            text.version,
+            text.sha256,
+            text.created_at,
+        )
 
     @admin.display(description=_("SHA-256"))
     def short_hash(self, obj):
@@ -213,3 +226,6 @@ class TakedownTaskAdmin(ReadOnlyAdmin):
     list_display = ("publication", "subject", "opened_at", "closed_at", "outcome", "closed_by")
     list_filter = ("outcome", "publication__school")
     list_select_related = ("publication", "subject", "closed_by")
+
+
+from . import campaign_admin  # noqa: E402, F401  (campaigns and the outbox)

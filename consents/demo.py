@@ -13,6 +13,7 @@ from django.utils import timezone
 from consents.dates import SCHOOL_TZ, school_today, school_year_start
 from consents.models import (
     Board,
+    Campaign,
     ConsentText,
     Group,
     Guardian,
@@ -227,6 +228,11 @@ class Demo:
         this_year = SchoolYear.objects.for_date(board, self.today)
         last_year = SchoolYear.objects.for_date(board, this_year.start_date - dt.timedelta(days=1))
         purposes = self.purposes(board, last_year)
+        # Next year's renewal, ready to edit in the admin; beat opens it on 1 September.
+        next_year = SchoolYear.objects.for_date(board, this_year.end_date + dt.timedelta(days=1))
+        Campaign.objects.get_or_create(
+            board=board, school_year=next_year, kind=Campaign.Kind.RENEWAL
+        )
         self.staff(board, schools)
         if Student.objects.filter(school__in=schools).exists():
             self.log("Demo data already present; nothing changed.")

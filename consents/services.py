@@ -180,17 +180,26 @@ def consent_withdraw(
     ]
 
 
+@transaction.atomic
 def consent_text_publish(
     *, purpose: Purpose, body_nl: str, body_en: str, change: str, created_by=None
 ) -> ConsentText:
-    """Publish a new version of a purpose's text (rule 8); earlier versions stay as they were."""
+    """Publish a new version of a purpose's text (rule 8); earlier versions stay as they were.
+
+    A material change opens a campaign that asks everyone affected again.
+    """
+    from consents.campaigns import text_change_campaign_create
+
     if change not in ConsentText.Change.values:
         raise InvalidDecision(_("Unknown kind of change."))
     if not body_nl.strip() or not body_en.strip():
         raise InvalidDecision(_("A consent text needs both a Dutch and an English version."))
-    return ConsentText.objects.create(
+    text = ConsentText.objects.create(
         purpose=purpose, body_nl=body_nl, body_en=body_en, change=change, created_by=created_by
     )
+    if text.change == ConsentText.Change.MATERIAL:
+        text_change_campaign_create(text=text)
+    return text
 
 
 @transaction.atomic

@@ -228,3 +228,50 @@ def celery_eager():
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+# --- Celery: a real broker and worker (tests marked `broker`) ------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_broker_folder(tmp_path_factory):
+    """With the filesystem broker, tests publish into a folder of their own, never into the
+    one `make run` uses. Returns the VAR_DIR a worker process must get to share it."""
+    from consent_portal.celery import app
+
+    var_dir = tmp_path_factory.mktemp("var")
+    if app.conf.broker_url.startswith("filesystem://"):
+        folder = var_dir / "celery-broker"
+        for sub in ("out", "processed"):
+            (folder / sub).mkdir(parents=True)
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folder / "out"),
+            "data_folder_out": str(folder / "out"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+    return var_dir
+
+
+@pytest.fixture
+def media_types(db):
+    """Photo, film and sound (also restored after every flush by consents.apps)."""
+    from consents.apps import ensure_reference_data
+
+    ensure_reference_data(None)
+
+
+@pytest.fixture
+def celery_worker(settings):
+    """Start a real Celery worker (in a thread) with `with celery_worker():`, on the broker
+    from settings: the filesystem broker on SQLite, Redis when CELERY_BROKER_URL is set. The
+    queue starts empty and retry delays are short."""
+    from celery.contrib.testing.worker import start_worker
+
+    from consent_portal.celery import app
+
+    settings.OUTBOX_RETRY_SECONDS = 0.05
+    settings.OUTBOX_RETRY_MAX_SECONDS = 0.2
+    app.control.purge()
+    return lambda: start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30)

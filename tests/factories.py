@@ -162,3 +162,12 @@ class RoleFactory(factory.django.DjangoModelFactory):
 
 def media(code: str) -> MediaType:
     return MediaType.objects.get(code=code)
+
+
+def superuser(**kwargs):
+    """A superuser with the second factor every superuser must have to reach any page."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    user = UserFactory(is_staff=True, is_superuser=True, **kwargs)
+    TOTP.activate(user, generate_totp_secret())
+    return user

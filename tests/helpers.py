@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 from consents.rules import verdict
@@ -19,3 +20,13 @@ def record(actor, subject, purpose, media_type, value="granted", **kwargs):
 
 def state(subject, purpose, media_type, on):
     return verdict(subject, purpose, media_type, on=on).state
+
+
+def wait_until(condition, timeout=30.0, interval=0.05):
+    """Poll `condition` until it is true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"not true after {timeout} s: {condition.__doc__ or condition}")

@@ -1,3 +1,4 @@
+from .campaigns import Campaign, CampaignStep, OutboxMessage
 from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
@@ -7,6 +8,8 @@ from .receipts import ConsentReceipt
 
 __all__ = [
     "Board",
+    "Campaign",
+    "CampaignStep",
     "ChainHead",
     "ConsentDecision",
     "ConsentReceipt",
@@ -19,6 +22,7 @@ __all__ = [
     "MediaType",
     "Publication",
     "PublicationPerson",
+    "OutboxMessage",
     "Purpose",
     "Role",
     "School",
