@@ -1,0 +1,1 @@
+"""Benchmarks at board scale: `make bench` (PostgreSQL only; see docs/benchmarks.md)."""
