@@ -66,6 +66,7 @@ def main(argv=None) -> int:
                     name: {
                         "median_ms": round(r.median_ms, 2),
                         "p95_ms": round(r.p95_ms, 2),
+                        "cpu_median_ms": round(r.cpu_median_ms, 2),
                         "queries": {str(k): v for k, v in r.queries.items()},
                         "peak_kib": {str(k): round(v) for k, v in r.peak_kib.items()},
                         "baseline": r.benchmark.baseline,

@@ -147,9 +147,10 @@ def students_in_chunks(board, limit: int):
 @benchmark(
     "register export: current status (CSV)",
     baseline=COPY_EXPORT,
-    sizes=(50_000, 10_000),
-    repeat=3,
-    warmup=1,
+    sizes=(2_000, 10_000),
+    timed_size=50_000,
+    repeat=1,
+    warmup=0,
     chunked=True,
 )
 def register_export(board, size):
@@ -177,9 +178,10 @@ def register_export(board, size):
 @benchmark(
     "(G)MR report: whole board by verdicts",
     baseline=SQL_AGGREGATE,
-    sizes=(50_000, 10_000),
-    repeat=3,
-    warmup=1,
+    sizes=(2_000, 10_000),
+    timed_size=50_000,
+    repeat=1,
+    warmup=0,
     chunked=True,
 )
 def council_report(board, size):
