@@ -1,10 +1,94 @@
+"""`python -m benchmarks [NAME ...]`: run the registered benchmarks against DATABASE_URL.
+
+PostgreSQL only, on a database holding a generated board (`manage.py generate_board`).
+"""
+
+import argparse
+import json
+import os
 import sys
 
-from benchmarks import campaign
 
-BENCHMARKS = {"campaign": campaign.main}
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["campaign"]:
+        # The campaign benchmark runs a real worker on its own database (benchmarks/campaign.py).
+        from . import campaign
+
+        campaign.main()
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "names", nargs="*", help="benchmarks to run (default: all); 'campaign' runs alone"
+    )
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and stop")
+    parser.add_argument("--repeat", type=int, help="timed runs per benchmark")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit with status 1 when a target is missed"
+    )
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consent_portal.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import override_settings, setup_test_environment
+
+    from . import baselines, domain  # noqa: F401  (they register the benchmarks)
+    from .harness import REGISTRY, NoBoard, run_benchmarks
+
+    if args.list:
+        for name, b in REGISTRY.items():
+            print(f"{name}  (baseline: {b.baseline or '-'})")
+        return 0
+    if connection.vendor != "postgresql":
+        print(
+            "Benchmarks run on PostgreSQL only (the scale PRODUCT.md designs for): set "
+            "DATABASE_URL=postgres://... to a database holding a generated board "
+            "(manage.py generate_board --students 50000 --seed 1).",
+            file=sys.stderr,
+        )
+        return 2
+    unknown = [name for name in args.names if name not in REGISTRY]
+    if unknown:
+        print(f"Unknown benchmarks: {', '.join(unknown)} (see --list)", file=sys.stderr)
+        return 2
+    names = args.names or list(REGISTRY)
+
+    # The test environment: the 'testserver' host for django.test.Client, emails kept in
+    # memory, DEBUG off (no query log growing in memory).
+    setup_test_environment()
+    try:
+        with override_settings(ROOT_URLCONF="benchmarks.urls"):
+            run = run_benchmarks(names, repeat=args.repeat)
+    except NoBoard as error:
+        print(error, file=sys.stderr)
+        return 2
+    missed = [r for r in run.results.values() if r.verdicts]
+    print(f"\n{len(run.results) - len(missed)} met their targets, {len(missed)} missed.")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(
+                {
+                    name: {
+                        "median_ms": round(r.median_ms, 2),
+                        "p95_ms": round(r.p95_ms, 2),
+                        "cpu_median_ms": round(r.cpu_median_ms, 2),
+                        "queries": {str(k): v for k, v in r.queries.items()},
+                        "peak_kib": {str(k): round(v) for k, v in r.peak_kib.items()},
+                        "baseline": r.benchmark.baseline,
+                        "ratio": round(r.ratio, 2) if r.ratio else None,
+                        "missed": r.verdicts,
+                    }
+                    for name, r in run.results.items()
+                },
+                out,
+                indent=2,
+            )
+    return 1 if args.strict and missed else 0
+
 
 if __name__ == "__main__":
-    names = sys.argv[1:] or list(BENCHMARKS)
-    for name in names:
-        BENCHMARKS[name]()
+    sys.exit(main())

@@ -252,22 +252,19 @@ def verdicts(
     )
     media_types = list(media_types) if media_types is not None else list(MediaType.objects.all())
     texts = defaultdict(list)
-    for text in ConsentText.objects.filter(purpose__in=purposes).only(
-        "id", "purpose_id", "version", "change", "created_at"
-    ):
+    texts_by_id = {}
+    for text in ConsentText.objects.filter(purpose__in=purposes):
         texts[text.purpose_id].append(text)
+        texts_by_id[text.id] = text
     guardians = defaultdict(set)
     for student_id, guardian_id in Guardianship.objects.filter(
         student_id__in=subject_ids
     ).values_list("student_id", "guardian_id"):
         guardians[student_id].add(guardian_id)
     decisions = defaultdict(list)
-    statuses = ConsentStatus.objects.filter(
-        subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
-    ).select_related(*DECISION_RELATED)
-    for status in statuses:
-        decisions[(status.subject_id, status.purpose_id, status.media_type_id)].append(
-            status.decision
+    for decision in current_decisions(subject_ids, purposes, media_types, texts_by_id):
+        decisions[(decision.subject_id, decision.purpose_id, decision.media_type_id)].append(
+            decision
         )
 
     result = {}
@@ -289,12 +286,33 @@ def verdicts(
     return result
 
 
-DECISION_RELATED = (
-    "decision__text",
-    "decision__school_year",
-    "decision__guardian",
-    "decision__decided_by",
-)
+def current_decisions(subject_ids, purposes, media_types, texts_by_id) -> list[ConsentDecision]:
+    """The decisions in the status table for these people, with what a verdict and its
+    explanation read of them (text, school year, guardian, author) attached.
+
+    Joining all four into every row (select_related) made PostgreSQL hash-join the whole log
+    and Python build four more objects per decision, among them a copy of the full consent
+    text. Texts (loaded already) and authors (a few per person) are shared objects attached
+    afterwards; the decisions are found through the status table's subject index and then
+    by primary key, an index nested loop for up to a few thousand people at a time.
+    """
+    current = ConsentStatus.objects.filter(
+        subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
+    ).values("decision_id")
+    found = list(
+        ConsentDecision.objects.filter(id__in=current)
+        .select_related("school_year", "guardian")
+        .order_by()
+    )
+    text_field = ConsentDecision._meta.get_field("text")
+    author_field = ConsentDecision._meta.get_field("decided_by")
+    authors = author_field.related_model._default_manager.in_bulk(
+        {decision.decided_by_id for decision in found}
+    )
+    for decision in found:
+        text_field.set_cached_value(decision, texts_by_id[decision.text_id])
+        author_field.set_cached_value(decision, authors[decision.decided_by_id])
+    return found
 
 
 def verdict(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdict:

@@ -1,0 +1,12 @@
+"""The project's URLs plus the bare baseline view, used only while benchmarks run."""
+
+from django.urls import path
+
+from consent_portal.urls import urlpatterns as project_urlpatterns
+
+from .baselines import bare_view
+
+urlpatterns = [
+    path("bench/bare/<int:pk>/", bare_view, name="bench-bare"),
+    *project_urlpatterns,
+]
