@@ -183,6 +183,13 @@ STORAGES = {
 }
 # Uploaded evidence (scanned forms) lives outside any public URL.
 MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+# Administrators' uploads and exports (issue 6).
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", 10 * 1024 * 1024)
+# Exports with more rows than this are produced in the background by a Celery task.
+EXPORT_SYNC_MAX_ROWS = envint("EXPORT_SYNC_MAX_ROWS", 5000)
+# Finished background exports are deleted after this many hours.
+EXPORT_KEEP_HOURS = envint("EXPORT_KEEP_HOURS", 48)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

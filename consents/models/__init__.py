@@ -1,3 +1,4 @@
+from .administration import ExportJob, ExportLog, ImportRun, ReportSnapshot
 from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
@@ -10,11 +11,15 @@ __all__ = [
     "ConsentStatus",
     "ConsentText",
     "DecisionEvidence",
+    "ExportJob",
+    "ExportLog",
     "Group",
     "Guardian",
     "Guardianship",
+    "ImportRun",
     "MediaType",
     "Purpose",
+    "ReportSnapshot",
     "Role",
     "School",
     "SchoolYear",
