@@ -164,3 +164,33 @@ def axe_violations(page, impacts=("serious", "critical")):
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- Issue 6: administrators' imports, paper forms, reports and exports ----------------------
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Uploaded scans and exports go to a temporary private MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def council_member(board):
+    """A (G)MR member of the whole board: sees aggregate reports and nothing else."""
+    return f.RoleFactory(
+        kind=Role.Kind.COUNCIL, board=board, school=None, user__email="gmr@example.org"
+    ).user
+
+
+@pytest.fixture
+def eager_celery():
+    """Run Celery tasks in-process while the test runs (real-worker tests live elsewhere)."""
+    from consent_portal.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous

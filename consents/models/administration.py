@@ -24,6 +24,7 @@ class ImportRun(models.Model):
         CHECKED = "checked", _("checked (dry run)")
         IMPORTED = "imported", _("imported")
         FAILED = "failed", _("failed: nothing imported")
+        CANCELLED = "cancelled", _("cancelled")
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     uploaded_by = models.ForeignKey(
