@@ -190,6 +190,8 @@ SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", 10 * 1024 * 1024)
 EXPORT_SYNC_MAX_ROWS = envint("EXPORT_SYNC_MAX_ROWS", 5000)
 # Finished background exports are deleted after this many hours.
 EXPORT_KEEP_HOURS = envint("EXPORT_KEEP_HOURS", 48)
+# The (G)MR report recounts the running school year at most this often.
+REPORT_CACHE_SECONDS = envint("REPORT_CACHE_SECONDS", 15 * 60)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
