@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -235,6 +236,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # Issue 6: erase people after the retention period; count the (G)MR reports overnight.
+    "retention": {"task": "consents.tasks.retention_run", "schedule": crontab(hour=3, minute=15)},
+    "report-snapshots": {
+        "task": "consents.tasks.report_snapshots_refresh",
+        "schedule": crontab(hour=4, minute=0),
+    },
+}
 
 # Production hardening (DEBUG off): `manage.py check --deploy` reports nothing.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import access, core, imports, paper, people
+from .views import access, core, exports, imports, paper, people, reports
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -20,4 +20,15 @@ urlpatterns = [
     ),
     path("manage/scans/<int:decision_id>/", people.scan_download, name="scan_download"),
     path("my/data.<str:fmt>", access.my_data, name="my_data"),
+    path("manage/exports/", exports.register_export, name="register_export"),
+    path("manage/exports/<uuid:token>/", exports.export_job, name="export_job"),
+    path(
+        "manage/exports/<uuid:token>/download/",
+        exports.export_job_download,
+        name="export_job_download",
+    ),
+    path("reports/", reports.council_report, name="council_report"),
+    path(
+        "reports/report.<str:fmt>", reports.council_report_download, name="council_report_download"
+    ),
 ]

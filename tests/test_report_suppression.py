@@ -123,7 +123,7 @@ def test_values_add_negate_and_intersect():
     assert Values([(1, 4)]).size() == 4
 
 
-# --- Single tables ---------------------------------------------------------------------------------
+# --- Single tables ---------------------------------------------------------------------
 
 
 def row(granted, refused, no_answer):
@@ -183,7 +183,7 @@ def test_totals_of_year_groups_do_not_reveal_a_hidden_year_group():
     assert values[("population", 1, ALL)] == 78 and (POPULATION, 1, ALL) not in hidden
 
 
-# --- Random boards, checked exhaustively ------------------------------------------------------------
+# --- Random boards, checked exhaustively ------------------------------------------------
 
 
 @st.composite

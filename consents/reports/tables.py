@@ -8,6 +8,7 @@ recover a hidden count.
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -19,11 +20,11 @@ from consents.models import Board, MediaType, Purpose, School, SchoolYear
 
 from .measures import MEASURES, STAFF, UNKNOWN, Measure
 from .snapshots import reference_date, school_counts
-from .suppression import PRIMARY, SECONDARY, Relation, suppress
+from .suppression import PRIMARY, SECONDARY, THRESHOLD, WITHHELD, Relation, suppress
 
 ALL = "*"
 POPULATION = "population"
-HIDDEN_MARK = {PRIMARY: "<5", SECONDARY: "×"}
+HIDDEN_MARK = {PRIMARY: "<5", SECONDARY: "×", WITHHELD: "–"}
 
 DEFINITIONS = [
     (
@@ -48,7 +49,14 @@ DEFINITIONS = [
     (
         "×",
         gettext_lazy(
-            "A count hidden so that a count below 5 cannot be worked out from the totals."
+            "A count hidden so that a count below 5 cannot be worked out from the totals "
+            "(its value is 0 or at least 5)."
+        ),
+    ),
+    (
+        "–",
+        gettext_lazy(
+            "Not reported: these tables count so few people that no number can be shown safely."
         ),
     ),
 ]
@@ -106,6 +114,8 @@ class Section:
 
 
 def bucket_label(bucket: str) -> str:
+    if "+" in bucket:
+        return ", ".join(bucket_label(part) for part in bucket.split("+"))
     if bucket == ALL:
         return _("all")
     if bucket == STAFF:
@@ -116,7 +126,28 @@ def bucket_label(bucket: str) -> str:
 
 
 def _bucket_order(bucket: str):
-    return (bucket == STAFF, bucket == UNKNOWN, int(bucket) if bucket.isdigit() else 0, bucket)
+    first = bucket.split("+")[0]
+    return (first == STAFF, first == UNKNOWN, int(first) if first.isdigit() else 0, bucket)
+
+
+def buckets_merge(populations: dict[str, int]) -> dict[str, str]:
+    """Year groups (and staff) of fewer than 5 people are reported together with others.
+
+    Small groups go together first; if together they are still fewer than 5, they join the
+    smallest larger group. The merged group is named after all its parts. Returns
+    {bucket: reported bucket}.
+    """
+    small = sorted((b for b, n in populations.items() if 0 < n < THRESHOLD), key=_bucket_order)
+    if not small:
+        return {b: b for b in populations}
+    large = sorted(
+        (b for b, n in populations.items() if n >= THRESHOLD), key=lambda b: populations[b]
+    )
+    group = list(small)
+    if sum(populations[b] for b in group) < THRESHOLD and large:
+        group.append(large[0])
+    merged = "+".join(sorted(group, key=_bucket_order))
+    return {b: merged if b in group else b for b in populations}
 
 
 @dataclass
@@ -213,12 +244,18 @@ class BoardCounts:
         self.counted_at = min((s.computed_at for s in snapshots), default=None)
         self.per_purpose = [m for m in MEASURES if m.per_purpose]
         self.per_person = [m for m in MEASURES if not m.per_purpose]
-        raw = {}
+        raw = defaultdict(int)
         codes = set()
         for school, snapshot in zip(self.schools, snapshots, strict=True):
+            populations = {
+                key.split("|")[1]: value
+                for key, value in snapshot.counts.items()
+                if key.startswith(f"{POPULATION}|")
+            }
+            reported = buckets_merge(populations)
             for key, value in snapshot.counts.items():
                 measure, bucket, *rest = key.split("|")
-                raw[(measure, school.id, bucket, *rest)] = value
+                raw[(measure, school.id, reported.get(bucket, bucket), *rest)] += value
                 if len(rest) == 2:
                     codes.add(rest[0])
         # Active purposes, and any purpose counted in a past year but retired since.
