@@ -24,7 +24,7 @@ from consents.rules import State
 from . import factories as f
 from .helpers import amsterdam, record, state
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "import"
 HEADER = (

@@ -22,7 +22,7 @@ from . import factories as f
 from .helpers import amsterdam, record
 from .test_report_suppression import reader_can_still_think
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 TODAY = dt.date(2026, 10, 1)
 

@@ -15,7 +15,7 @@ from consents.subject_access import subject_access_data, user_access_data
 from . import factories as f
 from .helpers import amsterdam, record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture(autouse=True)
