@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from consents.imports import records_import
 from consents.models import (
@@ -35,7 +37,7 @@ TODAY = dt.date(2026, 10, 1)
 
 
 @pytest.fixture(autouse=True)
-def in_october_2026():
+def in_october_2026(private_media):
     with time_machine.travel(amsterdam(2026, 10, 1), tick=False):
         yield
 
@@ -437,3 +439,99 @@ def test_a_school_column_may_name_only_the_administrators_schools(school, other_
     allowed = School.objects.filter(pk__in=[school.pk, other_school.pk])
     result = run(data, None, allowed_schools=allowed)
     assert result.ok and Student.objects.get().school == other_school
+
+
+# --- The pages ---------------------------------------------------------------------------------
+
+
+def upload(client, school, content, name="leerlingen.csv", **data):
+    return client.post(
+        reverse("import_start"),
+        {
+            "format": ImportRun.Format.STUDENTS,
+            "school": school.pk,
+            "file": SimpleUploadedFile(name, content),
+            **data,
+        },
+    )
+
+
+def test_upload_shows_the_dry_run_then_imports_on_confirmation(
+    client, administrator, school, private_media
+):
+    client.force_login(administrator)
+    response = upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    page = response.content.decode()
+    assert "Dry run" in page and "Zoë de Vries (100101)" in page
+    assert Student.objects.count() == 0
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.CHECKED and run.file
+    response = client.post(reverse("import_apply", args=[run.token]))
+    assert "Imported" in response.content.decode()
+    assert Student.objects.count() == 5
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.IMPORTED and not run.file
+    assert run.summary["counts"]["student"] == {"created": 5}
+    assert not [p for p in private_media.rglob("*") if p.is_file()]  # the upload is gone
+    # A run is imported once.
+    assert client.post(reverse("import_apply", args=[run.token])).status_code == 404
+
+
+def test_errors_are_listed_and_nothing_can_be_imported(client, administrator, school):
+    client.force_login(administrator)
+    data = students_file("1;Sem;;Berg;31-02-2014;1a;;;;;;")
+    page = upload(client, school, data).content.decode()
+    assert "nothing is imported" in page and "line 2" in page and "geboortedatum" in page
+    assert "Import now" not in page
+    assert ImportRun.objects.get().status == ImportRun.Status.FAILED
+
+
+def test_a_cancelled_run_removes_the_file(client, administrator, school, private_media):
+    client.force_login(administrator)
+    upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    run = ImportRun.objects.get()
+    client.post(reverse("import_cancel", args=[run.token]))
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.CANCELLED and not run.file
+    assert Student.objects.count() == 0
+
+
+def test_only_the_uploader_can_apply_a_run(client, administrator, school, private_media):
+    colleague = f.RoleFactory(school=school).user
+    client.force_login(administrator)
+    upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    client.force_login(colleague)
+    run = ImportRun.objects.get()
+    assert client.post(reverse("import_apply", args=[run.token])).status_code == 404
+    assert Student.objects.count() == 0
+
+
+def test_an_administrator_cannot_import_into_another_school(
+    client, other_school_administrator, school
+):
+    client.force_login(other_school_administrator)
+    response = upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    assert "school" in response.context["form"].errors
+    assert not ImportRun.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused(client, settings, administrator, school):
+    settings.IMPORT_MAX_BYTES = 100
+    client.force_login(administrator)
+    response = upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    assert "larger than" in str(response.context["form"].errors["file"])
+
+
+def test_the_example_files_can_be_downloaded(client, administrator):
+    client.force_login(administrator)
+    for name in ("leerlingen.csv", "leerlingen.xlsx", "personeel.csv", "oneroster.zip"):
+        response = client.get(reverse("import_example", args=[name]))
+        assert response.status_code == 200 and response.content
+    assert client.get(reverse("import_example", args=["README.md"])).status_code == 404
+    assert client.get("/manage/import/examples/..%2F..%2Fpyproject.toml").status_code == 404
+
+
+def test_council_members_and_parents_cannot_import(client, council_member, mother):
+    for user in (council_member, mother.user):
+        client.force_login(user)
+        assert client.get(reverse("import_start")).status_code == 403

@@ -142,7 +142,10 @@ MEASURES: list[Measure] = [
     Measure(
         "granted",
         _("granted"),
-        _("People whose consent counts as given on the reference date (rules of PRODUCT.md)."),
+        _(
+            "People whose consent counts as given on the reference date, by the portal's "
+            "rules: who decides, one guardian's refusal wins, yearly renewal."
+        ),
         verdict_count(State.ALLOWED),
         part_of_population=True,
     ),

@@ -307,6 +307,8 @@ def report_build(
     sections = []
     for school, school_id in levels:
         buckets = counts.buckets[school_id] if school_id != ALL else counts.all_buckets
+        if len(buckets) < 2:
+            buckets = []  # one group (after merging small ones): the school's own table says it
         for bucket in [*(buckets if by_year_group else []), ALL]:
             sections.append(
                 Section(

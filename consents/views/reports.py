@@ -43,9 +43,12 @@ class ReportForm(forms.Form):
         self.fields["school"].choices = choices
         chosen = self.data.get("school") if self.data else None
         self.board = self._board_of(chosen or choices[0][0])
+        current = SchoolYear.objects.for_date(self.board, school_today())
         self.fields["school_year"].queryset = SchoolYear.objects.filter(
-            board=self.board, start_date__lte=school_today()
+            board=self.board, start_date__lte=current.start_date
         )
+        self.fields["school_year"].initial = current
+        self.fields["school_year"].empty_label = None
         self.fields["school"].widget.attrs["class"] = "form-select"
         self.fields["school_year"].widget.attrs["class"] = "form-select"
         self.fields["by_year_group"].widget.attrs["class"] = "form-check-input"
