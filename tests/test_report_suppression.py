@@ -16,13 +16,9 @@ from consents.reports.suppression import (
     SECONDARY,
     WITHHELD,
     Relation,
-    Values,
     suppress,
 )
 from consents.reports.tables import ALL, POPULATION, board_tables
-
-INF = float("inf")
-
 
 # --- An independent reader: exhaustive search -------------------------------------------------
 
@@ -108,19 +104,6 @@ def assert_protected(values, relations):
         assert values[cell] in options
         assert len(options) >= 2, (cell, values[cell], options, hidden)
     return hidden
-
-
-# --- The arithmetic ------------------------------------------------------------------------------
-
-
-def test_values_add_negate_and_intersect():
-    small = Values([(1, 4)])
-    other = Values([(0, 0), (5, INF)])
-    assert (small + other).intervals == ((1, 4), (6, INF))
-    assert (-small).intervals == ((-4, -1),)
-    assert (small & Values([(3, 9)])).intervals == ((3, 4),)
-    assert Values([(1, 2), (3, 5)]).intervals == ((1, 5),)
-    assert Values([(1, 4)]).size() == 4
 
 
 # --- Single tables ---------------------------------------------------------------------

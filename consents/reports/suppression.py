@@ -7,15 +7,15 @@ sum of its year groups) would give a hidden count back by subtraction. So furthe
 
 "Worked out" is judged from the reader's side: a reader knows every published number, every
 additive relation of the tables, that a "<5" cell is 1 to 4, and (knowing this method) that a
-secondarily suppressed cell is 0 or at least 5. From that, each hidden cell gets the set of
-values it can still have, narrowed relation by relation until nothing changes (interval
-constraint propagation, then a search for other solutions). A primary cell is protected when
-at least two values remain. Where no amount of hiding can achieve that (a handful of people
-in all, so that even the 1-4 bounds pin the counts), every linked cell is *withheld*: shown
-without a number or mark. The test suite checks the result by an exhaustive search.
+"×" cell is 0 or at least 5. A primary cell counts as protected only when a second solution
+is found that agrees with all of that and gives it another value: the true counts moved along
+the null space of the relations on the hidden cells. First no relation may have exactly one
+hidden cell; then cells without such a witness get more company. Where no amount of hiding
+can protect a count (a handful of people in all, so that even the 1-4 bounds pin the counts),
+every linked cell is *withheld*: shown without a number or mark. The test suite checks the
+result with an independent exhaustive search.
 """
 
-import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -24,74 +24,6 @@ THRESHOLD = 5
 PRIMARY = "primary"
 SECONDARY = "secondary"
 WITHHELD = "withheld"
-MAX_INTERVALS = 64
-
-INF = math.inf
-
-Interval = tuple[float, float]
-
-
-class Values:
-    """A set of integers as sorted, disjoint, non-adjacent closed intervals (ends may be ±inf)."""
-
-    __slots__ = ("intervals",)
-
-    def __init__(self, intervals: Iterable[Interval]):
-        merged: list[list[float]] = []
-        for lo, hi in sorted(intervals):
-            if lo > hi:
-                continue
-            if merged and lo <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
-        if len(merged) > MAX_INTERVALS:  # keep the arithmetic cheap: widen to the hull
-            merged = [[merged[0][0], merged[-1][1]]]
-        self.intervals = tuple((lo, hi) for lo, hi in merged)
-
-    @classmethod
-    def exactly(cls, value: int) -> "Values":
-        return cls([(value, value)])
-
-    def __eq__(self, other):
-        return self.intervals == other.intervals
-
-    def __repr__(self):
-        return f"Values({list(self.intervals)})"
-
-    def __add__(self, other: "Values") -> "Values":
-        return Values((a + c, b + d) for a, b in self.intervals for c, d in other.intervals)
-
-    def __neg__(self) -> "Values":
-        return Values((-b, -a) for a, b in self.intervals)
-
-    def __and__(self, other: "Values") -> "Values":
-        result = []
-        for a, b in self.intervals:
-            for c, d in other.intervals:
-                lo, hi = max(a, c), min(b, d)
-                if lo <= hi:
-                    result.append((lo, hi))
-        return Values(result)
-
-    def size(self) -> float:
-        return sum(hi - lo + 1 for lo, hi in self.intervals)
-
-    def without(self, value: int) -> "Values":
-        return self & Values([(-INF, value - 1), (value + 1, INF)])
-
-    def first(self) -> int:
-        return int(self.intervals[0][0])
-
-    def halves(self) -> tuple["Values", "Values"]:
-        """Split a finite set of more than one value into a lower and an upper part."""
-        lo, hi = self.intervals[0][0], self.intervals[-1][1]
-        middle = (lo + hi) // 2
-        return self & Values([(lo, middle)]), self & Values([(middle + 1, hi)])
-
-
-PRIMARY_VALUES = Values([(1, THRESHOLD - 1)])
-SECONDARY_VALUES = Values([(0, 0), (THRESHOLD, INF)])
 
 
 @dataclass(frozen=True)
@@ -129,42 +61,28 @@ class Suppressor:
 
     # --- what a reader can work out -------------------------------------------------------
 
-    def start_values(self, cell) -> Values:
-        status = self.hidden.get(cell)
-        if status == PRIMARY:
-            return PRIMARY_VALUES
-        if status == SECONDARY:
-            return SECONDARY_VALUES
-        return Values.exactly(self.values[cell])
+    def component(self, cell) -> set:
+        """The hidden cells linked to `cell` through relations with hidden cells in them."""
+        seen, stack = {cell}, [cell]
+        while stack:
+            current = stack.pop()
+            for index in self.relations_of[current]:
+                for other, _sign in self.relations[index].terms():
+                    if other in self.hidden and other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+        return seen
 
-    def reader_knowledge(self, cells: set) -> dict[Hashable, Values]:
-        """The values a reader can narrow each hidden cell in `cells` down to, relation by
-        relation (bounds from the "<5" and "×" marks included)."""
-        known = {cell: self.start_values(cell) for cell in cells}
-        pending = {index for cell in cells for index in self.relations_of[cell]}
-        while pending:
-            index = pending.pop()
-            terms = list(self.relations[index].terms())
-            for cell, _sign in terms:
-                if cell not in known:
-                    known[cell] = self.start_values(cell)
-            for cell, sign in terms:
-                if cell not in self.hidden:
-                    continue
-                rest = Values.exactly(0)
-                for other, other_sign in terms:
-                    if other != cell:
-                        rest = rest + (known[other] if other_sign > 0 else -known[other])
-                # sign * cell + rest = 0  =>  cell = -rest / sign
-                narrowed = known[cell] & (-rest if sign > 0 else rest)
-                if narrowed != known[cell]:
-                    known[cell] = narrowed
-                    pending.update(i for i in self.relations_of[cell] if i != index)
-        return known
+    def null_space(self, cells: set) -> tuple[set, list[dict]]:
+        """What a reader can compute exactly, and how the hidden cells can vary together.
 
-    def determined(self, cells: set) -> set:
-        """Hidden cells a reader can compute exactly by combining relations (linear algebra:
-        the cell's unit vector lies in the row space of the relations on hidden cells)."""
+        Row-reduces the relations restricted to the hidden `cells` (modulo a large prime).
+        Returns the cells whose unit vector lies in the row space (they are determined),
+        and a basis of the null space: each vector is a way to change hidden cells without
+        changing any sum the reader sees. Entries that are not small integers (possible in
+        tables that are not totally unimodular) make a vector useless below, which errs on
+        the side of hiding more.
+        """
         columns = {cell: n for n, cell in enumerate(sorted(cells, key=repr))}
         pivots: dict[int, dict[int, int]] = {}
         indices = {i for cell in cells for i in self.relations_of[cell]}
@@ -186,107 +104,68 @@ class Suppressor:
                     _eliminate(other, row, pivot)
             pivots[pivot] = row
         by_column = {n: cell for cell, n in columns.items()}
-        return {by_column[c] for c, row in pivots.items() if len(row) == 1}
+        determined = {by_column[c] for c, row in pivots.items() if len(row) == 1}
+        basis = []
+        for free in set(columns.values()) - set(pivots):
+            vector = {by_column[free]: 1}
+            for pivot, row in pivots.items():
+                if free in row:
+                    vector[by_column[pivot]] = _signed(-row[free] % PRIME)
+            basis.append(vector)
+        return determined, basis
 
-    def component(self, cell) -> set:
-        """The hidden cells linked to `cell` through relations with hidden cells in them."""
-        seen, stack = {cell}, [cell]
-        while stack:
-            current = stack.pop()
-            for index in self.relations_of[current]:
-                for other, _sign in self.relations[index].terms():
-                    if other in self.hidden and other not in seen:
-                        seen.add(other)
-                        stack.append(other)
-        return seen
+    def allowed(self, cell, value: int) -> bool:
+        """Whether `value` agrees with what the reader sees of `cell`."""
+        if self.hidden.get(cell) == PRIMARY:
+            return 0 < value < THRESHOLD
+        return value == 0 or value >= THRESHOLD
 
-    def components(self, cells: set) -> list[set]:
-        remaining, found = set(cells), []
-        while remaining:
-            component = self.component(next(iter(remaining))) & cells
-            found.append(component)
-            remaining -= component
-        return found
-
-    def narrow(self, known: dict, indices: set) -> bool:
-        """Narrow `known` (hidden cells' values) relation by relation; False if impossible."""
-        pending = set(indices)
-        while pending:
-            index = pending.pop()
-            terms = list(self.relations[index].terms())
-            for cell, sign in terms:
-                if cell not in known:
-                    continue
-                rest = Values.exactly(0)
-                for other, other_sign in terms:
-                    if other != cell:
-                        value = known.get(other) or Values.exactly(self.values[other])
-                        rest = rest + (value if other_sign > 0 else -value)
-                narrowed = known[cell] & (-rest if sign > 0 else rest)
-                if not narrowed.intervals:
-                    return False
-                if narrowed != known[cell]:
-                    known[cell] = narrowed
-                    pending.update(i for i in self.relations_of[cell] if i != index)
-        return True
-
-    def solve(self, known: dict, indices: set, budget: list[int]) -> dict | None:
-        """One assignment of the hidden cells that agrees with everything a reader sees."""
-        budget[0] -= 1
-        if budget[0] < 0:
-            return None
-        known = dict(known)
-        if not self.narrow(known, indices):
-            return None
-        open_cells = [c for c, v in known.items() if v.size() > 1]
-        if not open_cells:
-            return {c: v.first() for c, v in known.items()}
-        cell = min(open_cells, key=lambda c: (known[c].size(), repr(c)))
-        if known[cell].size() <= 8:
-            branches = [Values.exactly(v) for v in _members(known[cell])]
-        else:
-            branches = known[cell].halves()
-        for branch in branches:
-            found = self.solve({**known, cell: branch}, indices, budget)
-            if found is not None:
-                return found
+    def alternative(self, vector: dict) -> dict | None:
+        """The true counts moved along `vector` by a small step, if every cell stays allowed."""
+        for step in (1, -1, 2, -2, 3, -3, 4, -4):
+            moved = {c: self.values[c] + step * k for c, k in vector.items()}
+            if all(self.allowed(c, v) for c, v in moved.items()):
+                return moved
         return None
 
     def exposed(self, cells: set) -> list:
-        """Primary cells among `cells` (all hidden) that a reader can pin to one value.
+        """Primary cells among `cells` (all hidden) that a reader may pin to one value.
 
-        Exact within a search budget: when the budget runs out a cell counts as exposed,
-        so that the method errs on the side of hiding more.
+        A cell counts as protected only when another solution is found: the true counts
+        changed along the null space so that every sum still holds and every hidden cell
+        still fits its mark ("<5": 1-4; "×": 0 or at least 5). A cell without such a
+        witness counts as exposed, even if a cleverer search might find one: the method
+        errs on the side of hiding more.
         """
-        determined = self.determined(cells)
-        exposed = [c for c in determined if self.hidden.get(c) == PRIMARY]
-        cap = max(self.values.values(), default=0) + THRESHOLD
-        for component in self.components(cells):
-            primaries = [c for c in component if self.hidden[c] == PRIMARY]
-            primaries = [c for c in primaries if c not in determined]
-            if not primaries:
+        determined, basis = self.null_space(cells)
+        primaries = sorted((c for c in cells if self.hidden.get(c) == PRIMARY), key=repr)
+        protected: set = set()
+        exposed = []
+        for cell in primaries:
+            if cell in determined:
+                exposed.append(cell)
                 continue
-            indices = {i for c in component for i in self.relations_of[c]}
-            known = {c: self.start_values(c) & Values([(0, cap)]) for c in component}
-            if not self.narrow(known, indices):  # cannot happen: the true counts fit
-                exposed.extend(primaries)
+            if cell in protected:
                 continue
-            # The true counts are one solution; look for one more per primary cell.
-            seen = {c: {self.values[c]} for c in component}
-            for cell in sorted(primaries, key=repr):
-                if len(seen[cell]) >= 2 or known[cell].size() < 2:
-                    if known[cell].size() < 2:
-                        exposed.append(cell)
+            candidates = [v for v in basis if v.get(cell)]
+            moves = iter(
+                [*candidates]
+                + [
+                    _combine(a, b, sign)
+                    for i, a in enumerate(candidates[:PAIRS])
+                    for b in [*candidates, *basis][i + 1 : PAIRS * 2]
+                    for sign in (1, -1)
+                ]
+            )
+            for vector in moves:
+                if not vector.get(cell):
                     continue
-                other = known[cell]
-                for value in seen[cell]:
-                    other = other.without(value)
-                found = self.solve({**known, cell: other}, indices, [SEARCH_BUDGET])
-                if found is None:
-                    exposed.append(cell)
-                    continue
-                for c, value in found.items():
-                    seen[c].add(value)
+                moved = self.alternative(vector)
+                if moved is not None:
+                    protected.update(c for c, v in moved.items() if v != self.values[c])
+                    break
+            if cell not in protected:
+                exposed.append(cell)
         return exposed
 
     # --- choosing what else to hide -------------------------------------------------------
@@ -365,12 +244,18 @@ class Suppressor:
 
 
 PRIME = 2**61 - 1
-SEARCH_BUDGET = 2000
+PAIRS = 12  # how many combinations of two null-space vectors to try per cell
 
 
-def _members(values: Values):
-    for lo, hi in values.intervals:
-        yield from range(int(lo), int(hi) + 1)
+def _signed(value: int) -> int:
+    return value - PRIME if value > PRIME // 2 else value
+
+
+def _combine(a: dict, b: dict, sign: int) -> dict:
+    combined = dict(a)
+    for cell, k in b.items():
+        combined[cell] = combined.get(cell, 0) + sign * k
+    return {c: k for c, k in combined.items() if k}
 
 
 def _eliminate(row: dict[int, int], pivot_row: dict[int, int], column: int) -> None:
