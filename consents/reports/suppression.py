@@ -196,20 +196,32 @@ class Suppressor:
         is_total = all(self.relations[i].total == cell for i in self.relations_of[cell]) and bool(
             self.relations_of[cell]
         )
-        return (is_total, value == 0, value, repr(cell))
+        # Cells shared by many relations (populations) last: hiding one spreads.
+        shared = len(self.relations_of[cell]) > 4
+        return (is_total, shared, value == 0, value, repr(cell))
 
-    def protect(self, cell, tries: int = 6) -> None:
+    def protect(self, cell) -> None:
+        """Hide one more cell next to an exposed one: a non-zero part of one of its own
+        relations, preferring cells in few relations (hiding a population, which every
+        purpose's table shares, would spread) and then the largest (the most room to move);
+        else the nearest shown cell of its component."""
+        own = [
+            other
+            for index in self.relations_of[cell]
+            for other in self.relations[index].parts
+            if other not in self.hidden and self.values[other]
+        ]
+        if own:
+            choice = min(
+                own, key=lambda c: (len(self.relations_of[c]), -self.values[c], repr(c))
+            )
+            self.hidden[choice] = SECONDARY
+            return
         candidates = self.candidates(cell)
         if not candidates:
             self.unprotectable.add(cell)
             return
-        for candidate in candidates[:tries]:
-            self.hidden[candidate] = SECONDARY
-            if cell not in self.exposed(self.component(cell)):
-                return
-            del self.hidden[candidate]
-        # No single cell is enough: hide the largest count around it and look again.
-        self.hidden[max(candidates[:tries], key=lambda c: self.values[c])] = SECONDARY
+        self.hidden[candidates[0]] = SECONDARY
 
     def run(self) -> dict[Hashable, str]:
         while True:
@@ -224,7 +236,8 @@ class Suppressor:
             exposed = [c for c in self.exposed(set(self.hidden)) if c not in self.unprotectable]
             if not exposed:
                 return self.withhold()
-            self.protect(min(exposed, key=repr))
+            for cell in sorted(exposed, key=repr):
+                self.protect(cell)
 
     def withhold(self) -> dict[Hashable, str]:
         """Where hiding cannot protect a count (a handful of people in all), show nothing at
@@ -244,7 +257,7 @@ class Suppressor:
 
 
 PRIME = 2**61 - 1
-PAIRS = 12  # how many combinations of two null-space vectors to try per cell
+PAIRS = 4  # how many combinations of two null-space vectors to try per cell
 
 
 def _signed(value: int) -> int:

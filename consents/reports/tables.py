@@ -191,7 +191,6 @@ def board_tables(
     measures per person. Totals use ALL for the school or the bucket. The `partition`
     measures add up to the population of their school and bucket, per purpose and media.
     """
-    all_buckets = sorted({b for found in buckets.values() for b in found}, key=_bucket_order)
     values: dict[tuple, int] = {}
     relations: list[Relation] = []
     for measure in [POPULATION, *per_purpose, *per_person]:
@@ -204,25 +203,16 @@ def board_tables(
                 values[total] = sum(values[c] for c in parts)
                 relations.append(Relation(tuple(parts), total))
             if len(school_ids) < 2:
-                continue  # one school: the board's tables would repeat the school's
-            for bucket in all_buckets:
-                parts = [
-                    (measure, school_id, bucket, *key)
-                    for school_id in school_ids
-                    if bucket in buckets[school_id]
-                ]
-                total = (measure, ALL, bucket, *key)
-                values[total] = sum(values[c] for c in parts)
-                relations.append(Relation(tuple(parts), total))
+                continue  # one school: the board's table would repeat the school's
+            # The board is reported as a whole (schools merge their small groups
+            # differently, so year groups are not added up across schools).
             grand = (measure, ALL, ALL, *key)
             by_school = [(measure, school_id, ALL, *key) for school_id in school_ids]
-            by_bucket = [(measure, ALL, bucket, *key) for bucket in all_buckets]
             values[grand] = sum(values[c] for c in by_school)
             relations.append(Relation(tuple(by_school), grand))
-            relations.append(Relation(tuple(by_bucket), grand))
     levels = [(s, b) for s in school_ids for b in [*buckets[s], ALL]]
     if len(school_ids) > 1:
-        levels += [(ALL, b) for b in [*all_buckets, ALL]]
+        levels.append((ALL, ALL))
     if partition:
         for school_id, bucket in levels:
             for key in pairs:
@@ -306,7 +296,7 @@ def report_build(
         levels.append((None, ALL))
     sections = []
     for school, school_id in levels:
-        buckets = counts.buckets[school_id] if school_id != ALL else counts.all_buckets
+        buckets = counts.buckets[school_id] if school_id != ALL else []
         if len(buckets) < 2:
             buckets = []  # one group (after merging small ones): the school's own table says it
         for bucket in [*(buckets if by_year_group else []), ALL]:
