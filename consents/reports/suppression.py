@@ -212,9 +212,7 @@ class Suppressor:
             if other not in self.hidden and self.values[other]
         ]
         if own:
-            choice = min(
-                own, key=lambda c: (len(self.relations_of[c]), -self.values[c], repr(c))
-            )
+            choice = min(own, key=lambda c: (len(self.relations_of[c]), -self.values[c], repr(c)))
             self.hidden[choice] = SECONDARY
             return
         candidates = self.candidates(cell)

@@ -8,9 +8,12 @@ recover a hidden count.
 """
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -272,7 +275,13 @@ class BoardCounts:
             per_person=[m.code for m in self.per_person],
             partition=[m.code for m in self.per_purpose if m.part_of_population],
         )
-        self.hidden = suppress(self.values, self.relations)
+        # Deciding what to hide takes seconds on a large board: keep it while the counts last.
+        content = repr(sorted(self.values.items(), key=repr)).encode()
+        key = "report-suppression:" + hashlib.sha256(content).hexdigest()
+        self.hidden = cache.get(key)
+        if self.hidden is None:
+            self.hidden = suppress(self.values, self.relations)
+            cache.set(key, self.hidden, settings.REPORT_CACHE_SECONDS + 24 * 3600)
 
     def shown(self, cell) -> Shown:
         return Shown(self.values.get(cell, 0), self.hidden.get(cell))
