@@ -93,7 +93,16 @@ def chain_transactional_db(transactional_db):
 
     The flush after the test runs with replication triggers off on this connection; the
     connection is closed after teardown (see below), so no later test runs without them.
+    An earlier transactional test's flush removes the media types of the data migration:
+    they are put back first.
     """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("consents.migrations.0002_append_only_and_media_types").add_media_types(
+        apps, None
+    )
     yield
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
