@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -209,6 +210,15 @@ STORAGES = {
 }
 # Uploaded evidence (scanned forms) lives outside any public URL.
 MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+# Administrators' uploads and exports (issue 6).
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", 10 * 1024 * 1024)
+# Exports with more rows than this are produced in the background by a Celery task.
+EXPORT_SYNC_MAX_ROWS = envint("EXPORT_SYNC_MAX_ROWS", 5000)
+# Finished background exports are deleted after this many hours.
+EXPORT_KEEP_HOURS = envint("EXPORT_KEEP_HOURS", 48)
+# The (G)MR report recounts the running school year at most this often.
+REPORT_CACHE_SECONDS = envint("REPORT_CACHE_SECONDS", 15 * 60)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -252,6 +262,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # Issue 6: erase people after the retention period; count the (G)MR reports overnight.
+    "retention": {"task": "consents.tasks.retention_run", "schedule": crontab(hour=3, minute=15)},
+    "report-snapshots": {
+        "task": "consents.tasks.report_snapshots_refresh",
+        "schedule": crontab(hour=4, minute=0),
+    },
+}
 
 # Campaign emails go through an outbox (consents/campaigns.py). A failed send is retried after
 # OUTBOX_RETRY_SECONDS, doubling each time up to OUTBOX_RETRY_MAX_SECONDS, at most

@@ -311,7 +311,10 @@ class Demo:
                 for letter in "ab":
                     groups[(school.id, level)] = groups.get((school.id, level), []) + [
                         Group.objects.get_or_create(
-                            school=school, school_year=this_year, name=f"{prefix}{level}{letter}"
+                            school=school,
+                            school_year=this_year,
+                            name=f"{prefix}{level}{letter}",
+                            defaults={"year_group": level},
                         )[0]
                     ]
         students = []

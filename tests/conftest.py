@@ -275,3 +275,37 @@ def celery_worker(settings):
     settings.OUTBOX_RETRY_MAX_SECONDS = 0.2
     app.control.purge()
     return lambda: start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30)
+
+
+# --- Administrators' imports, paper forms, reports and exports (issue 6) --------------------
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Uploaded scans and exports go to a temporary private MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def council_member(board):
+    """A (G)MR member of the whole board: sees aggregate reports and nothing else."""
+    return f.RoleFactory(
+        kind=Role.Kind.COUNCIL, board=board, school=None, user__email="gmr@example.org"
+    ).user
+
+
+@pytest.fixture
+def eager_celery(celery_eager):
+    return celery_eager
+
+
+@pytest.fixture
+def english(client):
+    """Messages, headers and reports in English (the site default is Dutch)."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

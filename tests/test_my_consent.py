@@ -586,3 +586,13 @@ def test_the_history_lists_the_users_receipts(client, mother, child, website, ph
     assert reverse("receipt_pdf", args=[ConsentReceipt.objects.first().pk]) in (
         response.content.decode()
     )
+
+
+def test_the_consent_page_links_to_the_persons_own_data_download(client, school):
+    guardian = f.GuardianFactory(students=[f.StudentFactory(school=school)])
+    client.force_login(guardian.user)
+    html = client.get(reverse("my_consent")).content.decode()
+    for fmt in ("pdf", "json"):
+        url = reverse("my_data", args=[fmt])
+        assert url in html
+        assert client.get(url).status_code == 200

@@ -1,3 +1,4 @@
+from .administration import ExportJob, ExportLog, ImportRun, ReportSnapshot
 from .campaigns import Campaign, CampaignStep, OutboxMessage
 from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
@@ -16,14 +17,18 @@ __all__ = [
     "ConsentStatus",
     "ConsentText",
     "DecisionEvidence",
+    "ExportJob",
+    "ExportLog",
     "Group",
     "Guardian",
     "Guardianship",
+    "ImportRun",
     "MediaType",
     "Publication",
     "PublicationPerson",
     "OutboxMessage",
     "Purpose",
+    "ReportSnapshot",
     "Role",
     "School",
     "SchoolYear",

@@ -103,6 +103,8 @@ class Group(models.Model):
     school = models.ForeignKey(School, models.PROTECT, related_name="groups")
     school_year = models.ForeignKey(SchoolYear, models.PROTECT, related_name="groups")
     name = models.CharField(_("name"), max_length=50)
+    # Leerjaar: the (G)MR report can count per year group.
+    year_group = models.PositiveSmallIntegerField(_("year group"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("class")

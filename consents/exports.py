@@ -1,0 +1,341 @@
+"""The register for the privacy officer: current status, or every event in a period.
+
+Rows are produced lazily in chunks (verdicts per thousand people, decisions through a
+server-side iterator) and written straight to a file, so an export of a large board runs in
+bounded memory. Small exports are answered at once; larger ones by a Celery task with
+progress (`ExportJob`). Every export is logged in ExportLog: who, what, when, how many rows.
+"""
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from consents.dates import SCHOOL_TZ, school_date, school_year_start
+from consents.models import (
+    ConsentDecision,
+    ExportJob,
+    ExportLog,
+    MediaType,
+    Purpose,
+    School,
+    Subject,
+)
+from consents.rules import verdicts
+
+Kind = ExportLog.Kind
+FORMATS = ("csv", "xlsx")
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export: the kind, the schools (ids) and the date or period."""
+
+    kind: str
+    school_ids: tuple[int, ...]
+    on: dt.date | None = None  # current status: on this date
+    start: dt.date | None = None  # events: from this date
+    end: dt.date | None = None  # events: up to and including this date
+
+    @classmethod
+    def from_parameters(cls, kind: str, school_ids, parameters: dict) -> "ExportRequest":
+        dates = {k: dt.date.fromisoformat(v) for k, v in parameters.items() if v}
+        return cls(kind=kind, school_ids=tuple(school_ids), **dates)
+
+    @property
+    def parameters(self) -> dict:
+        return {
+            name: value.isoformat()
+            for name, value in (("on", self.on), ("start", self.start), ("end", self.end))
+            if value
+        }
+
+    @property
+    def scope(self) -> str:
+        schools = ", ".join(
+            School.objects.filter(id__in=self.school_ids).values_list("name", flat=True)
+        )
+        if self.kind == Kind.REGISTER_STATUS:
+            return _("%(schools)s; status on %(date)s") % {"schools": schools, "date": self.on}
+        return _("%(schools)s; events from %(start)s to %(end)s") % {
+            "schools": schools,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+def _people(school_ids):
+    return (
+        Subject.objects.filter(
+            Q(student__school_id__in=school_ids) | Q(staffmember__schools__id__in=school_ids)
+        )
+        .distinct()
+        .order_by("id")
+    )
+
+
+def _events(request: ExportRequest):
+    start = dt.datetime.combine(request.start, dt.time.min, tzinfo=SCHOOL_TZ)
+    end = dt.datetime.combine(request.end + dt.timedelta(days=1), dt.time.min, tzinfo=SCHOOL_TZ)
+    return ConsentDecision.objects.filter(
+        subject__in=_people(request.school_ids), decided_at__gte=start, decided_at__lt=end
+    ).order_by("seq")
+
+
+def row_count(request: ExportRequest) -> int:
+    """How many rows the export will have (for the choice between now and background)."""
+    if request.kind == Kind.REGISTER_STATUS:
+        board_ids = School.objects.filter(id__in=request.school_ids).values("board_id")
+        purposes = Purpose.objects.filter(board_id__in=board_ids, active=True).count()
+        return _people(request.school_ids).count() * purposes * MediaType.objects.count()
+    return _events(request).count()
+
+
+STATUS_HEADER = [
+    gettext_lazy("school"),
+    gettext_lazy("class"),
+    gettext_lazy("student number"),
+    gettext_lazy("kind"),
+    gettext_lazy("first name"),
+    gettext_lazy("prefix"),
+    gettext_lazy("last name"),
+    gettext_lazy("purpose"),
+    gettext_lazy("media type"),
+    gettext_lazy("status"),
+    gettext_lazy("decides"),
+    gettext_lazy("disputed"),
+    gettext_lazy("not renewed"),
+    gettext_lazy("asked again"),
+    gettext_lazy("last decision"),
+    gettext_lazy("decided by"),
+]
+EVENTS_HEADER = [
+    gettext_lazy("number"),
+    gettext_lazy("decided at"),
+    gettext_lazy("school"),
+    gettext_lazy("student number"),
+    gettext_lazy("kind"),
+    gettext_lazy("first name"),
+    gettext_lazy("prefix"),
+    gettext_lazy("last name"),
+    gettext_lazy("purpose"),
+    gettext_lazy("media type"),
+    gettext_lazy("decision"),
+    gettext_lazy("for guardian"),
+    gettext_lazy("decided by"),
+    gettext_lazy("capacity"),
+    gettext_lazy("method"),
+    gettext_lazy("text version"),
+    gettext_lazy("school year"),
+    gettext_lazy("hash"),
+]
+
+
+def _status_rows(request: ExportRequest) -> Iterator[list]:
+    ids = list(_people(request.school_ids).values_list("id", flat=True))
+    purposes = list(
+        Purpose.objects.filter(board__schools__id__in=request.school_ids, active=True).distinct()
+    )
+    media_types = list(MediaType.objects.all())
+    purpose_names = {p.id: p.name for p in purposes}
+    media_names = {m.id: m.name for m in media_types}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        people = {
+            s.id: s
+            for s in Subject.objects.filter(id__in=chunk)
+            .select_related("student__school", "student__group")
+            .prefetch_related("staffmember__schools")
+        }
+        found = verdicts(chunk, on=request.on, purposes=purposes, media_types=media_types)
+        for (subject_id, purpose_id, media_id), verdict in sorted(
+            found.items(), key=lambda item: item[0]
+        ):
+            person = people[subject_id]
+            last = verdict.decisions[-1] if verdict.decisions else None
+            yield [
+                *_person_columns(person),
+                purpose_names[purpose_id],
+                media_names[media_id],
+                verdict.state.label,
+                verdict.decider.value,
+                _yes(verdict.disputed),
+                _yes(verdict.not_renewed),
+                _yes(verdict.asked_again),
+                timezone.localtime(last.decided_at).isoformat(timespec="seconds") if last else "",
+                (last.guardian.name if last.guardian_id else str(last.decided_by)) if last else "",
+            ]
+
+
+def _person_columns(person: Subject) -> list:
+    if person.kind == Subject.Kind.STUDENT:
+        student = person.student
+        school, group, number = student.school.name, student.group or "", student.student_number
+    else:
+        school = ", ".join(s.name for s in person.staffmember.schools.all())
+        group, number = "", ""
+    return [
+        school,
+        str(group),
+        number,
+        person.get_kind_display(),
+        person.first_name,
+        person.prefix,
+        person.last_name,
+    ]
+
+
+def _yes(flag: bool) -> str:
+    return _("yes") if flag else ""
+
+
+def _event_rows(request: ExportRequest) -> Iterator[list]:
+    decisions = _events(request).select_related(
+        "subject__student__school",
+        "purpose",
+        "media_type",
+        "guardian",
+        "decided_by",
+        "text",
+        "school_year",
+    )
+    for decision in decisions.iterator(chunk_size=2000):
+        subject = decision.subject
+        is_student = subject.kind == Subject.Kind.STUDENT
+        yield [
+            decision.seq,
+            timezone.localtime(decision.decided_at).isoformat(timespec="seconds"),
+            subject.student.school.name if is_student else "",
+            subject.student.student_number if is_student else "",
+            subject.get_kind_display(),
+            subject.first_name,
+            subject.prefix,
+            subject.last_name,
+            decision.purpose.name,
+            decision.media_type.name,
+            decision.get_value_display(),
+            decision.guardian.name if decision.guardian_id else "",
+            decision.decided_by.email,
+            decision.get_capacity_display(),
+            decision.get_method_display(),
+            decision.text.version,
+            str(decision.school_year),
+            decision.hash,
+        ]
+
+
+def export_rows(request: ExportRequest) -> tuple[list[str], Iterator[list]]:
+    if request.kind == Kind.REGISTER_STATUS:
+        return STATUS_HEADER, _status_rows(request)
+    return EVENTS_HEADER, _event_rows(request)
+
+
+def export_write(
+    request: ExportRequest,
+    fmt: str,
+    path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    every: int = 500,
+) -> int:
+    """Write the export to `path` row by row; returns the number of rows (header excluded)."""
+    header, rows = export_rows(request)
+    header = [str(column) for column in header]
+    count = 0
+    if fmt == "csv":
+        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+                if progress and count % every == 0:
+                    progress(count)
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)  # rows go to a temporary file, not memory
+        sheet = workbook.create_sheet(_("Register"))
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+            count += 1
+            if progress and count % every == 0:
+                progress(count)
+        workbook.save(path)
+    return count
+
+
+def export_log(*, user, request: ExportRequest, fmt: str, rows: int) -> ExportLog:
+    return ExportLog.objects.create(
+        user=user,
+        kind=request.kind,
+        format=fmt,
+        scope=request.scope[:500],
+        parameters={"schools": list(request.school_ids), **request.parameters},
+        rows=rows,
+    )
+
+
+def export_job_start(*, user, request: ExportRequest, fmt: str, rows_total: int) -> ExportJob:
+    """Queue a background export; the task starts once this transaction has committed."""
+    from consents.tasks import export_job_run
+
+    job = ExportJob.objects.create(
+        requested_by=user,
+        kind=request.kind,
+        format=fmt,
+        school_ids=list(request.school_ids),
+        parameters=request.parameters,
+        rows_total=rows_total,
+    )
+    transaction.on_commit(lambda: export_job_run.delay(job.id))
+    return job
+
+
+def export_job_produce(job: ExportJob) -> ExportJob:
+    """Produce a queued export into the private MEDIA_ROOT, updating its progress."""
+    import tempfile
+
+    request = ExportRequest.from_parameters(job.kind, job.school_ids, job.parameters)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+
+    def progress(done: int):
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+    with tempfile.TemporaryDirectory(dir=_tmp_dir()) as directory:
+        path = f"{directory}/export.{job.format}"
+        rows = export_write(request, job.format, path, progress=progress)
+        with open(path, "rb") as handle:
+            job.file.save(f"{job.token}.{job.format}", File(handle), save=False)
+    job.status = ExportJob.Status.DONE
+    job.rows_done = job.rows_total = rows
+    job.finished_at = timezone.now()
+    job.save(update_fields=["file", "status", "rows_done", "rows_total", "finished_at"])
+    export_log(user=job.requested_by, request=request, fmt=job.format, rows=rows)
+    return job
+
+
+def _tmp_dir():
+    directory = settings.MEDIA_ROOT / "tmp"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    return school_year_start(today), today
+
+
+def filename(request: ExportRequest, fmt: str) -> str:
+    day = request.on or request.end or school_date(timezone.now())
+    name = "register-status" if request.kind == Kind.REGISTER_STATUS else "register-events"
+    return f"{name}-{day.isoformat()}.{fmt}"

@@ -1,0 +1,291 @@
+"""OneRoster 1.1 CSV (a zip with orgs, classes, users, enrollments and demographics).
+
+Students are users with role `student` (student number: `identifier`, else `sourcedId`; the
+tussenvoegsel in `middleName`); their class is their enrollment in a class of type `homeroom`;
+their date of birth comes from demographics.csv. Guardians are users with role `parent`,
+`guardian` or `relative`, linked to the student through `agentSourcedIds` (in either
+direction). Teachers, administrators and aides become staff members. Schools are orgs,
+matched by `identifier` (the BRIN code) or by name.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .records import GuardianRecord, ParsedFile, Problem, Source, StaffRecord, StudentRecord
+from .tabular import clean_email, decode, normalise, parse_date, text
+
+REQUIRED_FILES = ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv", "demographics.csv")
+GUARDIAN_ROLES = {"parent", "guardian", "relative"}
+STAFF_ROLES = {"teacher", "administrator", "aide"}
+
+
+@dataclass
+class Row:
+    file: str
+    line: int
+    values: dict[str, str]
+    labels: dict[str, str]
+
+    def get(self, name: str) -> str:
+        return self.values.get(normalise(name), "")
+
+    def source(self, **columns) -> Source:
+        return Source(
+            self.file,
+            self.line,
+            {name: self.labels.get(normalise(column), column) for name, column in columns.items()},
+        )
+
+    def problem(self, column: str, message: str) -> Problem:
+        return Problem(self.file, self.line, self.labels.get(normalise(column), column), message)
+
+
+def _rows(name: str, data: bytes, warnings: list[Problem]) -> list[Row]:
+    content, notes = decode(data)
+    warnings.extend(Problem(name, None, "", note) for note in notes)
+    reader = csv.reader(io.StringIO(content, newline=""))
+    headers = next(reader, [])
+    keys = [normalise(h) for h in headers]
+    labels = dict(zip(keys, (h.strip() for h in headers), strict=True))
+    rows = []
+    line = reader.line_num
+    for cells in reader:
+        start, line = line + 1, reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        values = {key: text(cells[i]) if i < len(cells) else "" for i, key in enumerate(keys)}
+        if values.get("status", "").lower() == "tobedeleted":
+            continue
+        rows.append(Row(name, start, values, labels))
+    return rows
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
+    parsed = ParsedFile(names_schools=True)
+    errors = parsed.errors
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        errors.append(Problem(filename, None, "", _("A OneRoster export is a zip file.")))
+        return parsed
+    members = {info.filename.rsplit("/", 1)[-1].lower(): info for info in archive.infolist()}
+    limit = settings.IMPORT_MAX_BYTES * 20
+    if sum(info.file_size for info in archive.infolist()) > limit:
+        errors.append(Problem(filename, None, "", _("The zip file unpacks to too much data.")))
+        return parsed
+    missing = [name for name in REQUIRED_FILES if name not in members]
+    for name in missing:
+        errors.append(Problem(filename, None, "", _("%(name)s is missing.") % {"name": name}))
+    if missing:
+        return parsed
+    tables = {
+        name: _rows(name, archive.read(members[name]), parsed.warnings) for name in REQUIRED_FILES
+    }
+
+    orgs = {row.get("sourcedId"): row for row in tables["orgs.csv"]}
+    classes = {row.get("sourcedId"): row for row in tables["classes.csv"]}
+    users = {row.get("sourcedId"): row for row in tables["users.csv"]}
+    birth_dates = {row.get("sourcedId"): row for row in tables["demographics.csv"]}
+
+    def school_of(row: Row, column: str, sourced_id: str) -> tuple[str, str] | None:
+        org = orgs.get(sourced_id)
+        if org is None:
+            errors.append(row.problem(column, _("Unknown org “%(id)s”.") % {"id": sourced_id}))
+            return None
+        return org.get("identifier") or org.get("name"), org.get("name")
+
+    for row in tables["classes.csv"]:
+        if row.get("schoolSourcedId") not in orgs:
+            school_of(row, "schoolSourcedId", row.get("schoolSourcedId"))
+
+    homeroom: dict[str, Row] = {}
+    for row in tables["enrollments.csv"]:
+        class_id = row.get("classSourcedId")
+        if class_id not in classes:
+            errors.append(
+                row.problem("classSourcedId", _("Unknown class “%(id)s”.") % {"id": class_id})
+            )
+            continue
+        if row.get("userSourcedId") not in users:
+            errors.append(
+                row.problem(
+                    "userSourcedId",
+                    _("Unknown user “%(id)s”.") % {"id": row.get("userSourcedId")},
+                )
+            )
+            continue
+        klass = classes[class_id]
+        if row.get("role").lower() == "student" and klass.get("classType").lower() == "homeroom":
+            homeroom.setdefault(row.get("userSourcedId"), klass)
+
+    guardians_of: dict[str, list[str]] = {}
+    for row in tables["users.csv"]:
+        for agent in _split(row.get("agentSourcedIds")):
+            if agent not in users:
+                errors.append(
+                    row.problem("agentSourcedIds", _("Unknown agent “%(id)s”.") % {"id": agent})
+                )
+                continue
+            student, guardian = (
+                (agent, row.get("sourcedId"))
+                if row.get("role").lower() in GUARDIAN_ROLES
+                else (row.get("sourcedId"), agent)
+            )
+            linked = guardians_of.setdefault(student, [])
+            if guardian not in linked:
+                linked.append(guardian)
+
+    def guardian_record(sourced_id: str, student_row: Row) -> GuardianRecord | None:
+        row = users[sourced_id]
+        if row.get("role").lower() not in GUARDIAN_ROLES:
+            errors.append(
+                student_row.problem(
+                    "agentSourcedIds",
+                    _("Agent “%(id)s” is not a parent or guardian.") % {"id": sourced_id},
+                )
+            )
+            return None
+        try:
+            email = clean_email(row.get("email"))
+        except ValidationError:
+            message = (
+                _("Guardian %(id)s has no email address; they could not log in.")
+                if not row.get("email")
+                else _("“%(value)s” is not an email address.")
+            )
+            errors.append(
+                row.problem("email", message % {"id": sourced_id, "value": row.get("email")})
+            )
+            return None
+        return GuardianRecord(
+            first_name=row.get("givenName"),
+            prefix=row.get("middleName"),
+            last_name=row.get("familyName"),
+            email=email,
+            slot=sourced_id,
+        )
+
+    first_line_of: dict[str, int] = {}
+    for row in tables["users.csv"]:
+        role = row.get("role").lower()
+        if row.get("enabledUser").lower() == "false" or role in GUARDIAN_ROLES:
+            continue
+        org_ids = _split(row.get("orgSourcedIds"))
+        schools = [school_of(row, "orgSourcedIds", org_id) for org_id in org_ids]
+        if None in schools:
+            continue
+        errors_before = len(errors)
+        if role == "student":
+            number = row.get("identifier") or row.get("sourcedId")
+            if number in first_line_of:
+                errors.append(
+                    row.problem(
+                        "identifier",
+                        _("Duplicate student number %(number)s (also on line %(line)s).")
+                        % {"number": number, "line": first_line_of[number]},
+                    )
+                )
+                continue
+            first_line_of[number] = row.line
+            demographics = birth_dates.get(row.get("sourcedId"))
+            born = None
+            if demographics is None or not demographics.get("birthDate"):
+                errors.append(
+                    row.problem(
+                        "sourcedId",
+                        _("No birth date for this student in demographics.csv."),
+                    )
+                )
+            else:
+                try:
+                    born = parse_date(demographics.get("birthDate"))
+                except ValueError:
+                    errors.append(
+                        demographics.problem(
+                            "birthDate",
+                            _("“%(value)s” is not a date.")
+                            % {"value": demographics.get("birthDate")},
+                        )
+                    )
+            if not schools:
+                errors.append(row.problem("orgSourcedIds", _("The student has no school.")))
+            for column in ("givenName", "familyName"):
+                if not row.get(column):
+                    errors.append(row.problem(column, _("This value is required.")))
+            email = ""
+            if row.get("email"):
+                try:
+                    email = clean_email(row.get("email"))
+                except ValidationError:
+                    errors.append(
+                        row.problem(
+                            "email",
+                            _("“%(value)s” is not an email address.") % {"value": row.get("email")},
+                        )
+                    )
+            guardians = [
+                guardian_record(agent, row) for agent in guardians_of.get(row.get("sourcedId"), [])
+            ]
+            if len(errors) > errors_before:
+                continue
+            klass = homeroom.get(row.get("sourcedId"))
+            grades = klass.get("grades") if klass else ""
+            year_group = int(grades) if grades.isdigit() and 0 < int(grades) < 20 else None
+            school, school_name = schools[0]
+            parsed.students.append(
+                StudentRecord(
+                    source=row.source(
+                        student_number="identifier",
+                        first_name="givenName",
+                        prefix="middleName",
+                        last_name="familyName",
+                        email="email",
+                        school="orgSourcedIds",
+                        group="sourcedId",
+                    ),
+                    student_number=number,
+                    first_name=row.get("givenName"),
+                    prefix=row.get("middleName"),
+                    last_name=row.get("familyName"),
+                    date_of_birth=born,
+                    group=klass.get("title") if klass else "",
+                    year_group=year_group,
+                    school=school,
+                    school_name=school_name,
+                    email=email,
+                    guardians=[g for g in guardians if g is not None],
+                )
+            )
+        elif role in STAFF_ROLES:
+            try:
+                email = clean_email(row.get("email"))
+            except ValidationError:
+                errors.append(
+                    row.problem("email", _("A staff member needs a valid email address."))
+                )
+                continue
+            if not row.get("familyName"):
+                errors.append(row.problem("familyName", _("This value is required.")))
+                continue
+            parsed.staff.append(
+                StaffRecord(
+                    source=row.source(email="email", school="orgSourcedIds"),
+                    email=email,
+                    first_name=row.get("givenName"),
+                    prefix=row.get("middleName"),
+                    last_name=row.get("familyName"),
+                    function=role,
+                    schools=schools,
+                )
+            )
+    return parsed

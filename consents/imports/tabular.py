@@ -1,0 +1,416 @@
+"""CSV and Excel exports of a school administration system, as Dutch schools really send them.
+
+Handles what Excel does to a CSV file: `;` or `,` or tab as separator, a byte-order mark,
+Windows-1252 instead of UTF-8, and dates written dd-mm-jjjj. The accepted column names are
+documented in docs/import/README.md; `STUDENT_COLUMNS` and `STAFF_COLUMNS` are the source.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from .records import GuardianRecord, ParsedFile, Problem, Source, StaffRecord, StudentRecord
+
+# Canonical field -> accepted column names, compared without case, spaces, dashes or underscores.
+STUDENT_COLUMNS = {
+    "student_number": ["leerlingnummer", "leerlingnr", "llnr", "studentnummer", "student number"],
+    "first_name": ["roepnaam", "voornaam", "first name"],
+    "prefix": ["tussenvoegsel", "tussenvoegsels", "voorvoegsel", "prefix"],
+    "last_name": ["achternaam", "familienaam", "last name"],
+    "date_of_birth": ["geboortedatum", "date of birth", "birth date"],
+    "group": ["klas", "stamgroep", "basisgroep", "class"],
+    "year_group": ["leerjaar", "year group"],
+    "school": ["school", "brin", "vestiging"],
+    "email": ["e-mail leerling", "email leerling", "e-mail", "email"],
+}
+# Guardian columns: "ouder1_roepnaam", "ouder2_e-mail", "verzorger1 achternaam", "guardian2_email".
+GUARDIAN_PATTERN = re.compile(r"^(?:ouder|verzorger|guardian)([1-9])(.+)$")
+GUARDIAN_COLUMNS = {
+    "first_name": ["roepnaam", "voornaam", "first name"],
+    "prefix": ["tussenvoegsel", "voorvoegsel", "prefix"],
+    "last_name": ["achternaam", "last name"],
+    "email": ["e-mail", "email", "emailadres"],
+}
+STAFF_COLUMNS = {
+    "email": ["e-mail", "email", "emailadres", "e-mail werk"],
+    "first_name": ["roepnaam", "voornaam", "first name"],
+    "prefix": ["tussenvoegsel", "tussenvoegsels", "voorvoegsel", "prefix"],
+    "last_name": ["achternaam", "familienaam", "last name"],
+    "function": ["functie", "function"],
+    "school": ["school", "scholen", "brin", "vestiging"],
+}
+STUDENT_REQUIRED = ("student_number", "first_name", "last_name", "date_of_birth")
+STAFF_REQUIRED = ("email", "last_name")
+
+DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def normalise(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(header or "").strip().lower())
+
+
+def _aliases(columns: dict[str, list[str]]) -> dict[str, str]:
+    return {normalise(alias): name for name, aliases in columns.items() for alias in aliases}
+
+
+class UnreadableFile(Exception):
+    """The file is not a CSV or Excel file we can read; the message says why."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    labels: list[str]  # how to name each column in a message
+    rows: Iterator[tuple[int, list]]  # (line number, cells)
+    warnings: list[str]
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    """Read the first sheet of an .xlsx file, or a CSV file in any encoding Excel produces."""
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise UnreadableFile(_("This is an old Excel file (.xls): save it as .xlsx or CSV."))
+    return _read_csv(data)
+
+
+def decode(data: bytes) -> tuple[str, list[str]]:
+    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), []
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252"), [_("The file is not UTF-8; it was read as Windows-1252.")]
+        except UnicodeDecodeError:
+            raise UnreadableFile(_("The file's character encoding is not recognised.")) from None
+
+
+def _read_csv(data: bytes) -> Table:
+    text, warnings = decode(data)
+    if "\x00" in text:
+        raise UnreadableFile(_("This does not look like a CSV file."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise UnreadableFile(_("The file is empty.")) from None
+
+    def rows():
+        line = reader.line_num
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if any(cell.strip() for cell in cells):
+                yield start, cells
+
+    return Table(headers, headers, rows(), warnings)
+
+
+def _read_xlsx(data: bytes) -> Table:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign zip
+        raise UnreadableFile(_("This is not an Excel (.xlsx) file that can be read.")) from None
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        headers = ["" if h is None else str(h).strip() for h in next(iterator)]
+    except StopIteration:
+        raise UnreadableFile(_("The sheet is empty.")) from None
+    labels = [f"{h} ({get_column_letter(i + 1)})" for i, h in enumerate(headers)]
+
+    def rows():
+        for line, cells in enumerate(iterator, start=2):
+            if any(c not in (None, "") and str(c).strip() for c in cells):
+                yield line, list(cells)
+        workbook.close()
+
+    return Table(headers, labels, rows(), [])
+
+
+def text(value) -> str:
+    """A cell as text; Excel turns student numbers into floats (100234.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return " ".join(str(value).split())
+
+
+def parse_date(value) -> dt.date:
+    """dd-mm-jjjj (also with / or .), jjjj-mm-dd, or an Excel date; ValueError otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and 1 < value < 80000:
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    raw = text(value)
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+        if parsed.year >= 1900:
+            return parsed
+    raise ValueError(raw)
+
+
+def clean_email(value) -> str:
+    """Lower-cased address; ValidationError when it is not one."""
+    address = text(value).lower()
+    validate_email(address)
+    return address
+
+
+class RowReader:
+    """Maps one table's columns to canonical fields and collects problems with their place."""
+
+    def __init__(self, filename: str, table: Table, columns: dict[str, list[str]], parsed):
+        self.filename = filename
+        self.table = table
+        self.parsed = parsed
+        aliases = _aliases(columns)
+        self.index: dict[str, int] = {}
+        self.guardian_index: dict[tuple[int, str], int] = {}
+        guardian_aliases = _aliases(GUARDIAN_COLUMNS)
+        for position, header in enumerate(table.headers):
+            key = normalise(header)
+            if not key:
+                continue
+            guardian = GUARDIAN_PATTERN.match(key)
+            if key in aliases and aliases[key] not in self.index:
+                self.index[aliases[key]] = position
+            elif guardian and guardian.group(2) in guardian_aliases and columns is STUDENT_COLUMNS:
+                slot = (int(guardian.group(1)), guardian_aliases[guardian.group(2)])
+                self.guardian_index.setdefault(slot, position)
+            else:
+                parsed.warnings.append(
+                    Problem(filename, 1, header, _("Unknown column; it is ignored."))
+                )
+        for message in table.warnings:
+            parsed.warnings.append(Problem(filename, None, "", message))
+
+    def has(self, name: str) -> bool:
+        return name in self.index
+
+    def require(self, names) -> bool:
+        missing = [name for name in names if name not in self.index]
+        for name in missing:
+            self.parsed.errors.append(
+                Problem(
+                    self.filename,
+                    1,
+                    name,
+                    _("The required column “%(name)s” is missing.") % {"name": name},
+                )
+            )
+        return not missing
+
+    def source(self, line: int) -> Source:
+        columns = {name: self.table.labels[i] for name, i in self.index.items()}
+        for (number, name), i in self.guardian_index.items():
+            columns[f"guardian{number}_{name}"] = self.table.labels[i]
+        return Source(self.filename, line, columns)
+
+    @staticmethod
+    def cell(cells: list, position: int | None):
+        if position is None or position >= len(cells):
+            return None
+        return cells[position]
+
+    def value(self, cells, name):
+        return self.cell(cells, self.index.get(name))
+
+
+def parse_students(filename: str, data: bytes) -> ParsedFile:
+    parsed = ParsedFile()
+    try:
+        table = read_table(filename, data)
+    except UnreadableFile as error:
+        parsed.errors.append(Problem(filename, None, "", str(error)))
+        return parsed
+    reader = RowReader(filename, table, STUDENT_COLUMNS, parsed)
+    if not reader.require(STUDENT_REQUIRED):
+        return parsed
+    parsed.names_schools = reader.has("school")
+    guardian_numbers = sorted({number for number, _name in reader.guardian_index})
+    first_line_of: dict[str, int] = {}
+
+    for line, cells in table.rows:
+        source = reader.source(line)
+        errors_before = len(parsed.errors)
+
+        def fail(name, message, source=source):
+            parsed.errors.append(source.problem(name, message))
+
+        values = {name: text(reader.value(cells, name)) for name in STUDENT_COLUMNS}
+        for name in STUDENT_REQUIRED:
+            if not values[name]:
+                fail(name, _("This value is required."))
+        number = values["student_number"]
+        if number in first_line_of:
+            fail(
+                "student_number",
+                _("Duplicate student number %(number)s (also on line %(line)s).")
+                % {"number": number, "line": first_line_of[number]},
+            )
+        elif number:
+            first_line_of[number] = line
+        born = None
+        raw_born = reader.value(cells, "date_of_birth")
+        if values["date_of_birth"]:
+            try:
+                born = parse_date(raw_born)
+            except ValueError:
+                fail(
+                    "date_of_birth",
+                    _("“%(value)s” is not a date: write it as dd-mm-jjjj.")
+                    % {"value": values["date_of_birth"]},
+                )
+        year_group = None
+        if values["year_group"]:
+            if values["year_group"].isdigit() and 0 < int(values["year_group"]) < 20:
+                year_group = int(values["year_group"])
+            else:
+                fail("year_group", _("The year group must be a number such as 1 or 4."))
+        email = ""
+        if values["email"]:
+            try:
+                email = clean_email(values["email"])
+            except ValidationError:
+                fail("email", _("“%(value)s” is not an email address.") % values)
+
+        guardians = None
+        if guardian_numbers:
+            guardians = []
+            for number_ in guardian_numbers:
+                slot = {
+                    name: text(reader.cell(cells, reader.guardian_index.get((number_, name))))
+                    for name in GUARDIAN_COLUMNS
+                }
+                if not any(slot.values()):
+                    continue
+                email_field = f"guardian{number_}_email"
+                if not slot["email"]:
+                    fail(
+                        email_field,
+                        _("Guardian %(number)s has no email address; they could not log in.")
+                        % {"number": number_},
+                    )
+                    continue
+                try:
+                    guardian_email = clean_email(slot["email"])
+                except ValidationError:
+                    fail(
+                        email_field,
+                        _("“%(value)s” is not an email address.") % {"value": slot["email"]},
+                    )
+                    continue
+                if not slot["last_name"]:
+                    fail(f"guardian{number_}_last_name", _("This value is required."))
+                    continue
+                guardians.append(
+                    GuardianRecord(
+                        first_name=slot["first_name"],
+                        prefix=slot["prefix"],
+                        last_name=slot["last_name"],
+                        email=guardian_email,
+                        slot=f"guardian{number_}",
+                    )
+                )
+            emails = [g.email for g in guardians]
+            if len(set(emails)) < len(emails):
+                fail(f"guardian{guardian_numbers[-1]}_email", _("The same guardian twice."))
+
+        if len(parsed.errors) == errors_before:
+            parsed.students.append(
+                StudentRecord(
+                    source=source,
+                    student_number=number,
+                    first_name=values["first_name"],
+                    prefix=values["prefix"],
+                    last_name=values["last_name"],
+                    date_of_birth=born,
+                    group=values["group"],
+                    year_group=year_group,
+                    school=values["school"],
+                    email=email,
+                    guardians=guardians,
+                )
+            )
+    return parsed
+
+
+def parse_staff(filename: str, data: bytes) -> ParsedFile:
+    parsed = ParsedFile()
+    try:
+        table = read_table(filename, data)
+    except UnreadableFile as error:
+        parsed.errors.append(Problem(filename, None, "", str(error)))
+        return parsed
+    reader = RowReader(filename, table, STAFF_COLUMNS, parsed)
+    if not reader.require(STAFF_REQUIRED):
+        return parsed
+    parsed.names_schools = reader.has("school")
+    first_line_of: dict[str, int] = {}
+    for line, cells in table.rows:
+        source = reader.source(line)
+        values = {name: text(reader.value(cells, name)) for name in STAFF_COLUMNS}
+        problems = [
+            source.problem(name, _("This value is required."))
+            for name in STAFF_REQUIRED
+            if not values[name]
+        ]
+        email = ""
+        if values["email"]:
+            try:
+                email = clean_email(values["email"])
+            except ValidationError:
+                problems.append(
+                    source.problem("email", _("“%(value)s” is not an email address.") % values)
+                )
+        if email in first_line_of:
+            problems.append(
+                source.problem(
+                    "email",
+                    _("Duplicate staff member %(email)s (also on line %(line)s).")
+                    % {"email": email, "line": first_line_of[email]},
+                )
+            )
+        elif email:
+            first_line_of[email] = line
+        if problems:
+            parsed.errors.extend(problems)
+            continue
+        schools = [(s.strip(), "") for s in re.split(r"[|,]", values["school"]) if s.strip()]
+        parsed.staff.append(
+            StaffRecord(
+                source=source,
+                email=email,
+                first_name=values["first_name"],
+                prefix=values["prefix"],
+                last_name=values["last_name"],
+                function=values["function"],
+                schools=schools,
+            )
+        )
+    return parsed

@@ -1,0 +1,176 @@
+"""The (G)MR report as CSV, Excel and PDF, and its charts as server-rendered SVG.
+
+Every format shows the same suppressed cells (hidden counts as "<5", "×" or "–", never the
+number); the Excel sheet and the PDF carry the date, the scope and the definitions.
+"""
+
+import csv
+import io
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from .tables import Report, Section
+
+COLOURS = {"granted": "#1b7a3d", "refused": "#b42318", "no_answer": "#b7791f"}
+HIDDEN_COLOUR = "#8a8f98"
+
+
+def header(report: Report) -> list[str]:
+    columns = [
+        _("school year"),
+        _("reference date"),
+        _("school"),
+        _("year group"),
+        _("purpose"),
+        _("media type"),
+        _("people"),
+    ]
+    columns += [str(m.label) for m in report.measures]
+    columns += [str(m.label) for m in report.person_measures]
+    return columns
+
+
+def rows(report: Report):
+    """One row per section (school and year group), purpose and media type."""
+    for section in report.sections:
+        for line in section.lines:
+            yield [
+                str(report.school_year),
+                report.on.isoformat(),
+                section.school_label,
+                section.bucket_label,
+                line.purpose.name,
+                line.media_type.name,
+                section.population,
+                *(line.cells[m.code] for m in report.measures),
+                *(section.person_cells[m.code] for m in report.person_measures),
+            ]
+
+
+def report_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header(report))
+    for row in rows(report):
+        writer.writerow([getattr(cell, "text", cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()  # a BOM, so that Excel reads the diacritics
+
+
+def about(report: Report) -> list[tuple[str, str]]:
+    return [
+        (_("report"), _("Consent for photos, film and sound: aggregate report for the (G)MR")),
+        (_("school board"), report.board.name),
+        (_("schools"), report.scope),
+        (_("school year"), str(report.school_year)),
+        (_("reference date"), date_format(report.on)),
+        (_("counted at"), date_format(timezone.localtime(report.counted_at), "DATETIME_FORMAT")),
+        (_("made at"), date_format(timezone.localtime(), "DATETIME_FORMAT")),
+    ]
+
+
+def report_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Report")[:31]
+    sheet.append(header(report))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows(report):
+        sheet.append([getattr(cell, "number", cell) for cell in row])
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFG", (11, 13, 26, 20, 30, 12, 10), strict=True):
+        sheet.column_dimensions[letter].width = width
+    info = workbook.create_sheet(_("About this report")[:31])
+    for label, value in about(report):
+        info.append([label, value])
+    info.append([])
+    info.append([_("Definitions")])
+    info.cell(row=info.max_row, column=1).font = Font(bold=True)
+    for term, definition in report.definitions:
+        info.append([str(term), str(definition)])
+    info.column_dimensions["A"].width = 28
+    info.column_dimensions["B"].width = 100
+    for row in info.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def section_chart(report: Report, section: Section) -> SafeString:
+    """Stacked bars per purpose and media type: granted, refused, no answer, hidden."""
+    bar_width, label_width, row_height = 360, 230, 22
+    height = row_height * len(section.lines) + 30
+    width = label_width + bar_width + 10
+    title = escape(_("Answers per purpose and media type: %(title)s") % {"title": section.title})
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="100%" aria-labelledby="chart-{id(section)}">',
+        f'<title id="chart-{id(section)}">{title}</title>',
+    ]
+    population = section.population
+    for index, line in enumerate(section.lines):
+        y = index * row_height
+        label = escape(f"{line.purpose.name} – {line.media_type.name}")
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" font-size="11">'
+            f"{label}</text>"
+        )
+        if population.hidden or not population.value:
+            parts.append(
+                f'<text x="{label_width}" y="{y + 15}" font-size="11" fill="#555">'
+                f"{escape(_('too few people to show'))}</text>"
+            )
+            continue
+        x = float(label_width)
+        shown_total = 0
+        for code, colour in COLOURS.items():
+            cell = line.cells.get(code)
+            if cell is None or cell.hidden or not cell.value:
+                continue
+            w = bar_width * cell.value / population.value
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_height - 6}" '
+                f'fill="{colour}"><title>{escape(cell.text)}</title></rect>'
+            )
+            x += w
+            shown_total += cell.value
+        rest = population.value - shown_total
+        if rest > 0:
+            w = bar_width * rest / population.value
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_height - 6}" '
+                f'fill="{HIDDEN_COLOUR}"><title>{escape(_("hidden counts"))}</title></rect>'
+            )
+    legend_y = height - 10
+    x = label_width
+    legend = [(m.label, COLOURS[m.code]) for m in report.measures if m.code in COLOURS]
+    for text, colour in [*legend, (_("hidden"), HIDDEN_COLOUR)]:
+        parts.append(f'<rect x="{x}" y="{legend_y - 9}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14}" y="{legend_y}" font-size="11">{escape(text)}</text>')
+        x += 90
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every text in it is escaped above
+
+
+def charts(report: Report) -> list[tuple[Section, SafeString]]:
+    return [(section, section_chart(report, section)) for section in report.sections]
+
+
+def report_pdf(report: Report) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "consents/reports/pdf.html",
+        {"report": report, "charts": charts(report), "about": about(report)},
+    )
+    return HTML(string=html).write_pdf()

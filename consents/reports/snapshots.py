@@ -1,0 +1,66 @@
+"""Counting a school's year once, and keeping the counts of closed years for good."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from consents.dates import school_date, school_today
+from consents.models import Board, ReportSnapshot, School, SchoolYear
+
+from .measures import CountScope, scope_counts
+
+
+def reference_date(school_year: SchoolYear, today: dt.date) -> dt.date:
+    """The date a report counts on: today, or the last day of a year that has ended."""
+    return min(today, school_year.end_date)
+
+
+def _fresh(snapshot: ReportSnapshot, school_year: SchoolYear, today: dt.date) -> bool:
+    if today > school_year.end_date:  # counted after the year ended: final
+        return school_date(snapshot.computed_at) > school_year.end_date
+    age = timezone.now() - snapshot.computed_at
+    return age.total_seconds() < settings.REPORT_CACHE_SECONDS
+
+
+def school_counts(
+    school: School, school_year: SchoolYear, *, today: dt.date | None = None
+) -> ReportSnapshot:
+    """The counts of `school` in `school_year`, from a snapshot when one is still valid."""
+    today = today or school_today()
+    on = reference_date(school_year, today)
+    snapshot = ReportSnapshot.objects.filter(school=school, school_year=school_year, on=on).first()
+    if snapshot is not None and _fresh(snapshot, school_year, today):
+        return snapshot
+    counts = scope_counts(CountScope.for_school(school, school_year, on))
+    with transaction.atomic():
+        snapshot, _created = ReportSnapshot.objects.update_or_create(
+            school=school,
+            school_year=school_year,
+            on=on,
+            defaults={"counts": counts, "computed_at": timezone.now()},
+        )
+        # Earlier days of a running year are superseded; a closed year keeps only its last day.
+        ReportSnapshot.objects.filter(school=school, school_year=school_year).exclude(
+            on=on
+        ).delete()
+    return snapshot
+
+
+def closed_years_freeze(board: Board, *, today: dt.date | None = None) -> int:
+    """Count every school's ended years that have no final snapshot yet; returns how many.
+
+    Run before people are erased, so that the counts of past years never change.
+    """
+    today = today or school_today()
+    frozen = 0
+    for school_year in SchoolYear.objects.filter(board=board, end_date__lt=today):
+        for school in board.schools.all():
+            snapshot = ReportSnapshot.objects.filter(
+                school=school, school_year=school_year, on=school_year.end_date
+            ).first()
+            if snapshot is None or not _fresh(snapshot, school_year, today):
+                school_counts(school, school_year, today=today)
+                frozen += 1
+    return frozen

@@ -1,0 +1,62 @@
+"""Subject access downloads: by an administrator for a person, or by a person for themself."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+
+from consents.models import Role
+from consents.permissions import role_required
+from consents.subject_access import (
+    access_log,
+    as_json,
+    as_pdf,
+    subject_access_data,
+    title_for,
+    user_access_data,
+)
+
+from .people import subject_or_404
+
+CONTENT_TYPES = {"json": "application/json", "pdf": "application/pdf"}
+
+
+def _download(data: dict, fmt: str, *, title: str, filename: str) -> HttpResponse:
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    content = as_json(data) if fmt == "json" else as_pdf(data, title=title)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+def subject_access_admin(request, key, fmt):
+    subject = subject_or_404(request, key)
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    data = subject_access_data(subject)
+    access_log(
+        user=request.user,
+        subject=subject,
+        format=fmt,
+        rows=len(data["decisions"]),
+        scope=f"{subject.get_kind_display()} {subject.key}",
+    )
+    return _download(data, fmt, title=title_for(subject), filename=f"inzage-{subject.key}")
+
+
+@login_required
+def my_data(request, fmt):
+    """Everything held about the logged-in person (and, for a guardian, children under 16)."""
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    data = user_access_data(request.user)
+    own = data.get("own_record")
+    access_log(
+        user=request.user,
+        subject=None,
+        format=fmt,
+        rows=len(own["decisions"] if own else [])
+        + len(data.get("as_guardian", {}).get("decisions_given", [])),
+        scope=f"self-service {request.user.key}",
+    )
+    return _download(data, fmt, title=title_for(), filename="mijn-gegevens")

@@ -1,0 +1,101 @@
+"""Administrators find a person of their schools, see their history, and open the scan of a form."""
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+
+from consents.dates import school_today
+from consents.models import ConsentDecision, DecisionEvidence, Role, Subject
+from consents.paper import CONTENT_TYPES
+from consents.permissions import role_required
+from consents.rules import verdicts
+
+
+def in_schools(schools) -> Q:
+    """People the schools know: their students and their staff."""
+    return Q(student__school__in=schools) | Q(staffmember__schools__in=schools)
+
+
+def subject_or_404(request, key) -> Subject:
+    """A person of one of `request.schools`; anyone else is 404, not 403."""
+    subjects = Subject.objects.filter(in_schools(request.schools)).distinct()
+    return get_object_or_404(subjects.select_related("student", "student__group", "user"), key=key)
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+def people_list(request):
+    query = request.GET.get("q", "").strip()
+    people = (
+        Subject.objects.filter(in_schools(request.schools))
+        .distinct()
+        .select_related("student__school", "student__group")
+        .order_by("last_name", "first_name", "id")
+    )
+    for word in query.split():
+        people = people.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(student__student_number=word)
+            | Q(user__email__iexact=word)
+        )
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    return render(request, "consents/people/list.html", {"page": page, "query": query})
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+def person_detail(request, key):
+    subject = subject_or_404(request, key)
+    today = school_today()
+    current = verdicts([subject.pk], on=today)
+    purposes = {}
+    for (_s, purpose_id, media_type_id), verdict in current.items():
+        purposes.setdefault(purpose_id, []).append((media_type_id, verdict))
+    from consents.models import MediaType, Purpose
+
+    rows = [
+        (purpose, [v for _m, v in sorted(purposes[purpose.id], key=lambda item: item[0])])
+        for purpose in Purpose.objects.filter(id__in=purposes)
+    ]
+    decisions = (
+        ConsentDecision.objects.filter(subject=subject)
+        .select_related("purpose", "media_type", "guardian", "decided_by", "text", "evidence")
+        .order_by("-seq")
+    )
+    guardians = (
+        subject.student.guardians.select_related("user")
+        if subject.kind == Subject.Kind.STUDENT
+        else []
+    )
+    return render(
+        request,
+        "consents/people/detail.html",
+        {
+            "subject": subject,
+            "rows": rows,
+            "media_types": MediaType.objects.filter(id__in={m for _s, _p, m in current}).order_by(
+                "order", "id"
+            ),
+            "decisions": decisions,
+            "guardians": guardians,
+            "today": today,
+        },
+    )
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+def scan_download(request, decision_id):
+    """The scanned form behind a decision, for administrators of the person's school only."""
+    evidence = get_object_or_404(
+        DecisionEvidence.objects.select_related("decision__subject"), decision_id=decision_id
+    )
+    subject_or_404(request, evidence.decision.subject.key)
+    if not evidence.scan:
+        raise Http404
+    extension = evidence.scan.name.rsplit(".", 1)[-1].lower()
+    return FileResponse(
+        evidence.scan.open("rb"),
+        as_attachment=True,
+        filename=f"scan-{evidence.decision.seq}.{extension}",
+        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+    )

@@ -1,0 +1,258 @@
+"""Small-cell suppression: no count from 1 to 4 is shown, and none can be worked out from totals.
+
+The check is independent of the suppression code: an exhaustive search over every assignment
+of the hidden cells that agrees with what a reader sees (published counts, the tables' sums,
+"<5" meaning 1-4, "×" meaning 0 or at least 5) must leave every "<5" cell at least two values.
+"""
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from consents.reports.suppression import (
+    PRIMARY,
+    SECONDARY,
+    WITHHELD,
+    Relation,
+    suppress,
+)
+from consents.reports.tables import ALL, POPULATION, board_tables
+
+# --- An independent reader: exhaustive search -------------------------------------------------
+
+
+def reader_can_still_think(values, relations, hidden, bound):
+    """For each "<5" cell, every value it can have given everything the reader sees.
+
+    A small constraint solver (bounds propagation and search), written apart from the
+    suppression code so that it checks it rather than repeats it.
+    """
+    published = {c: v for c, v in values.items() if c not in hidden}
+    marks = {
+        PRIMARY: list(range(1, 5)),
+        SECONDARY: [0, *range(5, bound + 1)],
+        WITHHELD: list(range(0, bound + 1)),  # a withheld cell says nothing
+    }
+    start = {c: marks[s] for c, s in hidden.items()}
+    terms = [
+        [(c, coef) for c, coef in [*((p, 1) for p in r.parts), (r.total, -1)]] for r in relations
+    ]
+    # Move the published cells to a constant on the other side.
+    equations = []
+    for t in terms:
+        constant = -sum(coef * published[c] for c, coef in t if c in published)
+        unknown = [(c, coef) for c, coef in t if c not in published]
+        if unknown:
+            equations.append((unknown, constant))
+        else:
+            assert constant == 0
+
+    def propagate(domains):
+        changed = True
+        while changed:
+            changed = False
+            for unknown, constant in equations:
+                for cell, coef in unknown:
+                    lo = hi = 0
+                    for other, other_coef in unknown:
+                        if other != cell:
+                            a, b = domains[other][0], domains[other][-1]
+                            lo, hi = (lo + a, hi + b) if other_coef > 0 else (lo - b, hi - a)
+                    # coef * cell = constant - rest
+                    low, high = constant - hi, constant - lo
+                    if coef < 0:
+                        low, high = -high, -low
+                    kept = [v for v in domains[cell] if low <= v <= high]
+                    if not kept:
+                        return False
+                    if len(kept) < len(domains[cell]):
+                        domains[cell] = kept
+                        changed = True
+        return True
+
+    def solvable(domains):
+        domains = dict(domains)
+        if not propagate(domains):
+            return False
+        open_cells = [c for c, d in domains.items() if len(d) > 1]
+        if not open_cells:
+            return True
+        cell = min(open_cells, key=lambda c: len(domains[c]))
+        return any(solvable({**domains, cell: [v]}) for v in domains[cell])
+
+    return {
+        cell: {v for v in range(1, 5) if solvable({**start, cell: [v]})}
+        for cell, status in hidden.items()
+        if status == PRIMARY
+    }
+
+
+def assert_protected(values, relations):
+    hidden = suppress(values, relations)
+    for cell, value in values.items():
+        if 0 < value < 5:
+            assert hidden.get(cell) in (PRIMARY, WITHHELD), cell
+    for relation in relations:  # a relation is withheld entirely or not at all
+        cells = [*relation.parts, relation.total]
+        withheld = [hidden.get(c) == WITHHELD for c in cells]
+        assert all(withheld) or not any(withheld)
+    bound = max(values.values()) + 5
+    possible = reader_can_still_think(values, relations, hidden, bound)
+    for cell, options in possible.items():
+        assert values[cell] in options
+        assert len(options) >= 2, (cell, values[cell], options, hidden)
+    return hidden
+
+
+# --- Single tables ---------------------------------------------------------------------
+
+
+def row(granted, refused, no_answer):
+    values = {"g": granted, "r": refused, "n": no_answer, "p": granted + refused + no_answer}
+    return values, [Relation(("g", "r", "n"), "p")]
+
+
+def test_a_count_of_1_to_4_is_hidden_and_another_cell_of_its_row_with_it():
+    values, relations = row(3, 50, 47)
+    hidden = assert_protected(values, relations)
+    assert hidden["g"] == PRIMARY
+    assert len(hidden) >= 2 and "p" not in hidden
+
+
+def test_zero_is_shown_and_counts_of_5_or_more_are_shown_when_nothing_is_small():
+    values, relations = row(0, 5, 95)
+    assert suppress(values, relations) == {}
+
+
+def test_two_small_counts_in_a_row_that_would_pin_each_other_are_protected():
+    # 1 + 1 + 98 = 100: two "<5" cells summing to 2 would both be 1.
+    values, relations = row(1, 1, 98)
+    hidden = assert_protected(values, relations)
+    assert hidden["n"] == SECONDARY
+
+
+def test_a_tiny_total_is_hidden_rather_than_give_the_count_away():
+    # 1 + 5 + 0 = 6: whatever else is hidden, a reader could tell the 1 from the total 6.
+    values, relations = row(1, 5, 0)
+    hidden = assert_protected(values, relations)
+    assert "p" in hidden
+
+
+def test_totals_of_year_groups_do_not_reveal_a_hidden_year_group():
+    values, relations = board_tables(
+        {
+            (POPULATION, 1, "1"): 40,
+            (POPULATION, 1, "2"): 38,
+            ("granted", 1, "1", "web", "photo"): 37,
+            ("refused", 1, "1", "web", "photo"): 3,
+            ("granted", 1, "2", "web", "photo"): 30,
+            ("refused", 1, "2", "web", "photo"): 8,
+            ("withdrawn", 1, "1", "web", "photo"): 2,
+        },
+        school_ids=[1],
+        buckets={1: ["1", "2"]},
+        pairs=[("web", "photo")],
+        per_purpose=["granted", "refused", "no_answer", "withdrawn"],
+        per_person=[],
+        partition=["granted", "refused", "no_answer"],
+    )
+    hidden = assert_protected(values, relations)
+    assert hidden[("refused", 1, "1", "web", "photo")] == PRIMARY
+    assert hidden[("withdrawn", 1, "1", "web", "photo")] == PRIMARY
+    # The school's total of withdrawals is 2: it is hidden too, not shown as a sum.
+    assert ("withdrawn", 1, ALL, "web", "photo") in hidden
+    assert values[("population", 1, ALL)] == 78 and (POPULATION, 1, ALL) not in hidden
+
+
+# --- Random boards, checked exhaustively ------------------------------------------------
+
+
+@st.composite
+def boards(draw):
+    schools = draw(st.integers(1, 2))
+    buckets = {s: [str(b) for b in range(1, draw(st.integers(1, 2)) + 1)] for s in range(schools)}
+    pairs = [("p", "photo"), ("q", "photo")][: draw(st.integers(1, 2))]
+    seed = draw(st.integers(0, 10**6))
+    rnd = random.Random(seed)
+    raw = {}
+    for school, found in buckets.items():
+        for bucket in found:
+            people = rnd.choice([0, 1, 2, 3, 5, 6, 7, 9, 12, 20])
+            raw[(POPULATION, school, bucket)] = people
+            for purpose, media in pairs:
+                cuts = sorted(rnd.randint(0, people) for _ in range(2))
+                parts = (cuts[0], cuts[1] - cuts[0], people - cuts[1])
+                for measure, value in zip(("granted", "refused", "no_answer"), parts, strict=True):
+                    raw[(measure, school, bucket, purpose, media)] = value
+                raw[("withdrawn", school, bucket, purpose, media)] = rnd.randint(0, min(people, 6))
+    return board_tables(
+        raw,
+        school_ids=list(buckets),
+        buckets=buckets,
+        pairs=pairs,
+        per_purpose=["granted", "refused", "no_answer", "withdrawn"],
+        per_person=[],
+        partition=["granted", "refused", "no_answer"],
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(boards())
+def test_no_hidden_count_can_be_worked_out_on_random_boards(board):
+    values, relations = board
+    assert_protected(values, relations)
+
+
+def test_a_board_of_four_people_is_withheld_entirely():
+    values, relations = board_tables(
+        {
+            (POPULATION, 1, "1"): 3,
+            (POPULATION, 2, "1"): 1,
+            ("granted", 1, "1", "p", "photo"): 1,
+            ("refused", 1, "1", "p", "photo"): 1,
+            ("no_answer", 1, "1", "p", "photo"): 1,
+            ("granted", 2, "1", "p", "photo"): 1,
+        },
+        school_ids=[1, 2],
+        buckets={1: ["1"], 2: ["1"]},
+        pairs=[("p", "photo")],
+        per_purpose=["granted", "refused", "no_answer"],
+        per_person=[],
+        partition=["granted", "refused", "no_answer"],
+    )
+    hidden = assert_protected(values, relations)
+    assert set(hidden.values()) == {WITHHELD} and len(hidden) == len(values)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_larger_board_with_many_small_counts_is_protected(seed):
+    rnd = random.Random(seed)
+    buckets = {s: ["1", "2", "3", "staff"] for s in range(3)}
+    raw = {}
+    for school, found in buckets.items():
+        for bucket in found:
+            people = rnd.randint(15, 60)
+            raw[(POPULATION, school, bucket)] = people
+            refused = rnd.choice([0, 1, 2, 3, 4, 6, 10])
+            no_answer = rnd.choice([0, 1, 2, 3, 8])
+            raw[("granted", school, bucket, "p", "photo")] = people - refused - no_answer
+            raw[("refused", school, bucket, "p", "photo")] = refused
+            raw[("no_answer", school, bucket, "p", "photo")] = no_answer
+    values, relations = board_tables(
+        raw,
+        school_ids=list(buckets),
+        buckets=buckets,
+        pairs=[("p", "photo")],
+        per_purpose=["granted", "refused", "no_answer"],
+        per_person=[],
+        partition=["granted", "refused", "no_answer"],
+    )
+    hidden = suppress(values, relations)
+    # Every small count is hidden; the exhaustive check runs on the primary cells' rows.
+    for cell, value in values.items():
+        if 0 < value < 5:
+            assert hidden[cell] in (PRIMARY, WITHHELD)
+    knowledge = reader_can_still_think(values, relations, hidden, max(values.values()) + 5)
+    assert all(len(options) >= 2 for options in knowledge.values())

@@ -1,0 +1,280 @@
+"""The (G)MR report: counts from the domain's verdicts, suppression, formats read back, access."""
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+
+import pytest
+import time_machine
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from consents.models import MediaType, ReportSnapshot, Role, SchoolYear, Student
+from consents.reports import report_build
+from consents.reports.formats import report_csv, report_pdf, report_xlsx
+from consents.reports.suppression import PRIMARY
+from consents.reports.tables import ALL, BoardCounts
+from consents.rules import State, verdicts
+
+from . import factories as f
+from .helpers import amsterdam, record
+from .test_report_suppression import reader_can_still_think
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+TODAY = dt.date(2026, 10, 1)
+
+
+@pytest.fixture(autouse=True)
+def in_october_2026():
+    with time_machine.travel(amsterdam(2026, 10, 1, 9), tick=False):
+        yield
+
+
+def students(school, group, answers):
+    """One student per answer ("granted", "refused", "withdrawn" or None), each with a guardian
+    who answered for the website and photos in September."""
+    made = []
+    for answer in answers:
+        student = f.StudentFactory(school=school, group=group)
+        guardian = f.GuardianFactory(students=[student])
+        made.append((student, guardian, answer))
+    return made
+
+
+@pytest.fixture
+def school_data(board, school, other_school, website, photo):
+    year = SchoolYear.objects.for_date(board, TODAY)
+    first = f.GroupFactory(school=school, school_year=year, name="1a", year_group=1)
+    second = f.GroupFactory(school=school, school_year=year, name="2a", year_group=2)
+    other = f.GroupFactory(school=other_school, school_year=year, name="G1", year_group=1)
+    people = (
+        students(school, first, ["granted"] * 9 + ["refused"] * 2 + [None])
+        + students(school, second, ["granted"] * 6 + ["refused"] * 2 + ["withdrawn"])
+        + students(other_school, other, ["granted"] * 7 + [None])
+    )
+    with time_machine.travel(amsterdam(2026, 9, 10), tick=False):
+        for student, guardian, answer in people:
+            if answer:
+                value = "granted" if answer == "withdrawn" else answer
+                record(guardian.user, student, website, photo, value=value)
+    with time_machine.travel(amsterdam(2026, 9, 20), tick=False):
+        for student, guardian, answer in people:
+            if answer == "withdrawn":
+                record(guardian.user, student, website, photo, value="withdrawn")
+    f.StaffMemberFactory(board=board, schools=[school, other_school])
+    return year
+
+
+def domain_counts(school, year_group=None, *, staff=None):
+    """What rules.verdicts says for the website and photos, counted by hand."""
+    ids = Student.objects.filter(school=school)
+    if year_group:
+        ids = ids.filter(group__year_group=year_group)
+    ids = list(ids.values_list("id", flat=True))
+    if staff if staff is not None else year_group is None:
+        ids += list(school.staff.values_list("id", flat=True))
+    found = verdicts(ids, on=TODAY)
+    photo = MediaType.objects.get(code="photo")
+    return Counter(
+        v.state
+        for (_s, purpose_id, media_id), v in found.items()
+        if purpose_id == school.board.purposes.get(code="website").id and media_id == photo.id
+    )
+
+
+def section(report, school, bucket=ALL):
+    return next(s for s in report.sections if s.school == school and s.bucket == bucket)
+
+
+def website_photo(section):
+    return next(
+        line
+        for line in section.lines
+        if line.purpose.code == "website" and line.media_type.code == "photo"
+    )
+
+
+def test_the_counts_are_the_verdicts_of_the_domain(school_data, board, school, other_school):
+    report = report_build(
+        board=board, school_year=school_data, schools=[school, other_school], by_year_group=True
+    )
+    # The one staff member (fewer than 5) is reported together with the smallest year group.
+    for target, year_group, bucket, staff in (
+        (school, None, ALL, True),
+        (school, 1, "1", False),
+        (school, 2, "2+staff", True),
+        (other_school, None, ALL, True),
+    ):
+        expected = domain_counts(target, year_group, staff=staff)
+        line = website_photo(section(report, target, bucket))
+        assert line.cells["granted"].value == expected[State.ALLOWED]
+        assert line.cells["refused"].value == expected[State.NOT_ALLOWED]
+        assert line.cells["no_answer"].value == expected[State.NO_ANSWER]
+    whole = website_photo(section(report, school))
+    assert whole.cells["withdrawn"].value == 1
+    # 12 + 9 students and one staff member at Waldheim.
+    assert section(report, school).population.value == 22
+    assert section(report, school, "2+staff").bucket_label == "year group 2, staff"
+    # Griftland has one group once its staff member joins year group 1: no separate table.
+    assert [s.bucket for s in report.sections if s.school == other_school] == [ALL]
+
+
+def test_counts_of_1_to_4_are_shown_as_less_than_5_and_cannot_be_worked_out(
+    school_data, board, school, other_school
+):
+    report = report_build(
+        board=board, school_year=school_data, schools=[school, other_school], by_year_group=True
+    )
+    first = website_photo(section(report, school, "1"))
+    assert first.cells["refused"].text == "<5"  # 2 refused
+    assert first.cells["no_answer"].text == "<5"  # 1: refused + no answer = 3, either 1 or 2
+    counts = BoardCounts(board, school_data, TODAY)
+    for cell, value in counts.values.items():
+        if 0 < value < 5:
+            assert counts.hidden[cell] in (PRIMARY, "withheld")
+    cells = set(counts.hidden)
+    relations = [r for r in counts.relations if cells & {*r.parts, r.total}]
+    involved = {c for r in relations for c in (*r.parts, r.total)}
+    values = {c: counts.values[c] for c in involved}
+    hidden = {c: s for c, s in counts.hidden.items() if c in involved}
+    possible = reader_can_still_think(values, relations, hidden, max(values.values()) + 5)
+    assert possible and all(len(options) >= 2 for options in possible.values())
+
+
+def test_csv_and_excel_read_back_equal_the_report(school_data, board, school, other_school):
+    report = report_build(
+        board=board, school_year=school_data, schools=[school, other_school], by_year_group=True
+    )
+    shown = {
+        (s.school_label, s.bucket_label, line.purpose.name, line.media_type.name): line.cells
+        for s in report.sections
+        for line in s.lines
+    }
+    text = report_csv(report)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+    assert len(rows) == len(shown)
+    for row in rows:
+        cells = shown[(row["school"], row["year group"], row["purpose"], row["media type"])]
+        assert row["granted"] == cells["granted"].text
+        assert row["refused"] == cells["refused"].text
+        assert row["withdrawn during the year"] == cells["withdrawn"].text
+    sheet = load_workbook(io.BytesIO(report_xlsx(report))).worksheets
+    header = [c.value for c in sheet[0][1]]
+    for values in sheet[0].iter_rows(min_row=2, values_only=True):
+        row = dict(zip(header, values, strict=True))
+        cells = shown[(row["school"], row["year group"], row["purpose"], row["media type"])]
+        expected = cells["granted"]
+        assert row["granted"] == (expected.text if expected.hidden else expected.value)
+    about = {row[0]: row[1] for row in sheet[1].iter_rows(values_only=True) if row[0]}
+    assert about["reference date"] and "Waldheim-mavo" in about["schools"]
+    assert "<5" in about
+
+
+def test_the_pdf_has_the_counts_date_scope_and_definitions(
+    school_data, board, school, other_school
+):
+    report = report_build(board=board, school_year=school_data, schools=[school, other_school])
+    pages = PdfReader(io.BytesIO(report_pdf(report))).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    assert "Waldheim-mavo" in text and "Griftland College" in text and "All schools" in text
+    assert "2026-2027" in text and "reference date" in text
+    assert "A count from 1 to 4, hidden" in text
+    whole = website_photo(section(report, school))
+    numbers = " ".join(whole.cells[m].text for m in ("granted", "refused", "no_answer"))
+    assert f"{whole.purpose.name} {whole.media_type.name} {numbers}" in text
+    expected = domain_counts(school)
+    assert whole.cells["granted"].value == expected[State.ALLOWED]
+    shown = [
+        line
+        for s in report.sections
+        for line in s.lines
+        if not any(cell.hidden for cell in line.cells.values())
+    ]
+    assert shown  # some lines have no hidden count: their numbers are in the PDF as such
+    line = shown[0]
+    numbers = " ".join(str(line.cells[m].value) for m in ("granted", "refused", "no_answer"))
+    assert f"{line.purpose.name} {line.media_type.name} {numbers}" in text
+
+
+def test_the_html_page_has_charts_and_downloads_for_a_council_member(
+    client, council_member, school_data
+):
+    client.force_login(council_member)
+    page = client.get(reverse("council_report"), {"by_year_group": "on"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<svg" in html and "report-chart" in html
+    assert "&lt;5" in html
+    for fmt in ("csv", "xlsx", "pdf"):
+        response = client.get(reverse("council_report_download", args=[fmt]))
+        assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+
+
+def test_a_council_member_sees_reports_and_nothing_else(client, council_member, child):
+    client.force_login(council_member)
+    assert client.get(reverse("council_report")).status_code == 200
+    forbidden = [
+        reverse("import_start"),
+        reverse("people_list"),
+        reverse("person_detail", args=[child.key]),
+        reverse("paper_record", args=[child.key]),
+        reverse("subject_access_admin", args=[child.key, "json"]),
+        reverse("register_export"),
+    ]
+    for url in forbidden:
+        assert client.get(url).status_code == 403, url
+
+
+def test_people_without_a_role_cannot_see_reports(client, mother):
+    client.force_login(mother.user)
+    assert client.get(reverse("council_report")).status_code == 403
+
+
+def test_an_administrator_of_one_school_sees_that_school_without_board_totals(
+    client, school_data, administrator, school, other_school
+):
+    client.force_login(administrator)
+    page = client.get(reverse("council_report"))
+    report = page.context["report"]
+    assert [s.school for s in report.sections] == [school]
+    assert "Griftland College" not in page.content.decode()
+    response = client.get(reverse("council_report"), {"school": str(other_school.id)})
+    assert response.status_code == 200 and response.context["report"] is None
+
+
+def test_counts_of_an_ended_year_are_frozen(
+    school_data, board, school, other_school, website, photo
+):
+    with time_machine.travel(amsterdam(2027, 8, 15), tick=False):
+        before = report_build(board=board, school_year=school_data, schools=[school, other_school])
+        assert before.on == dt.date(2027, 7, 31)
+        Student.objects.filter(school=school).update(school=other_school)
+        after = report_build(board=board, school_year=school_data, schools=[school, other_school])
+    assert section(after, school).population.value == section(before, school).population.value
+    assert ReportSnapshot.objects.filter(school=school, on=dt.date(2027, 7, 31)).count() == 1
+
+
+def test_the_running_year_is_recounted_when_the_snapshot_is_old(
+    settings, school_data, board, school, other_school, website, photo
+):
+    report_build(board=board, school_year=school_data, schools=[school, other_school])
+    newcomer = f.StudentFactory(school=school)
+    settings.REPORT_CACHE_SECONDS = 0
+    again = report_build(board=board, school_year=school_data, schools=[school, other_school])
+    assert section(again, school).population.value == 23
+    assert newcomer.pk
+
+
+def test_council_role_of_one_school_cannot_choose_another(
+    client, school_data, school, other_school
+):
+    member = f.RoleFactory(kind=Role.Kind.COUNCIL, school=school).user
+    client.force_login(member)
+    assert (
+        client.get(reverse("council_report"), {"school": str(other_school.id)}).context["report"]
+        is None
+    )
