@@ -278,3 +278,36 @@ def test_council_role_of_one_school_cannot_choose_another(
         client.get(reverse("council_report"), {"school": str(other_school.id)}).context["report"]
         is None
     )
+
+
+def test_publications_checked_and_takedowns_are_counted_per_purpose(
+    school_data, board, school, website, photo, communications, celery_eager
+):
+    from consents.publications import publication_record
+    from consents.services import consent_withdraw
+
+    granted = [
+        s
+        for s in Student.objects.filter(school=school)
+        if verdicts([s.pk], on=TODAY, purposes=[website], media_types=[photo])[
+            (s.pk, website.pk, photo.pk)
+        ].allowed
+    ][:6]
+    publication_record(
+        user=communications,
+        school=school,
+        title="Open dag",
+        purpose=website,
+        media_type=photo,
+        published_on=TODAY,
+        people=granted,
+    )
+    guardian = granted[0].guardians.get()
+    consent_withdraw(actor=guardian.user, subject=granted[0])
+
+    report = report_build(board=board, school_year=school_data, schools=[school])
+    line = website_photo(section(report, school))
+    assert line.cells["publications_checked"].value == 6
+    # A single takedown is a count under 5: shown suppressed, never as the number.
+    assert line.cells["takedowns"].value == 1
+    assert line.cells["takedowns"].hidden and line.cells["takedowns"].text != "1"

@@ -127,6 +127,60 @@ def withdrawn_count(scope: CountScope) -> Counter:
     return counts
 
 
+def reminders_count(scope: CountScope) -> Counter:
+    """People a campaign reminder was sent about during the school year (one per person)."""
+    from consents.models import OutboxMessage
+
+    start, end = scope.period
+    rows = (
+        OutboxMessage.subjects.through.objects.filter(
+            subject_id__in=list(scope.buckets),
+            outboxmessage__state=OutboxMessage.State.SENT,
+            outboxmessage__sent_at__gte=start,
+            outboxmessage__sent_at__lt=end,
+            outboxmessage__step__name__startswith="reminder-",
+        )
+        .values_list("subject_id", flat=True)
+        .distinct()
+    )
+    return Counter((scope.buckets[subject_id],) for subject_id in rows)
+
+
+def publications_checked_count(scope: CountScope) -> Counter:
+    """People recorded on a publication of the school (checked before posting) this year."""
+    from consents.models import PublicationPerson
+
+    rows = (
+        PublicationPerson.objects.filter(
+            subject_id__in=list(scope.buckets),
+            publication__school=scope.school,
+            publication__published_on__gte=scope.school_year.start_date,
+            publication__published_on__lte=scope.on,
+        )
+        .values_list("subject_id", "publication__purpose__code", "publication__media_type__code")
+        .distinct()
+    )
+    return Counter((scope.buckets[s], purpose, media) for s, purpose, media in rows)
+
+
+def takedowns_count(scope: CountScope) -> Counter:
+    """People with a takedown task opened this year after they (or a guardian) withdrew."""
+    from consents.models import TakedownTask
+
+    start, end = scope.period
+    rows = (
+        TakedownTask.objects.filter(
+            subject_id__in=list(scope.buckets),
+            publication__school=scope.school,
+            opened_at__gte=start,
+            opened_at__lt=end,
+        )
+        .values_list("subject_id", "publication__purpose__code", "publication__media_type__code")
+        .distinct()
+    )
+    return Counter((scope.buckets[s], purpose, media) for s, purpose, media in rows)
+
+
 @dataclass(frozen=True)
 class Measure:
     code: str
@@ -169,10 +223,25 @@ MEASURES: list[Measure] = [
         _("People of whom consent was withdrawn at least once during the school year."),
         withdrawn_count,
     ),
-    # Added by the features that keep these records (one entry each, same shape):
-    #   reminders sent          (yearly campaign outbox), per_purpose=False
-    #   publications checked    (lookup before publishing)
-    #   takedowns               (publications to take down after a withdrawal)
+    Measure(
+        "reminders",
+        _("reminders sent"),
+        _("People about whom a campaign reminder was emailed during the school year."),
+        reminders_count,
+        per_purpose=False,
+    ),
+    Measure(
+        "publications_checked",
+        _("publications checked"),
+        _("People recorded on a publication after a consent check during the school year."),
+        publications_checked_count,
+    ),
+    Measure(
+        "takedowns",
+        _("takedowns"),
+        _("People for whom a takedown task was opened after a withdrawal during the year."),
+        takedowns_count,
+    ),
 ]
 
 
