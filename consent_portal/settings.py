@@ -168,6 +168,9 @@ ACCOUNT_RATE_LIMITS = {
     "request_login_code_address": "10/h/key",
     "login_failed": "10/m/ip,5/5m/key",
 }
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For (rate limits count the
+# client's address, not the proxy's).
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 KNOWN_DEVICE_COOKIE_DAYS = envint("KNOWN_DEVICE_COOKIE_DAYS", 365)
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
