@@ -1,7 +1,10 @@
 class PrivacyHeadersMiddleware:
-    """Pages shown to a logged-in user hold personal data: no cache may keep them.
+    """No cache may keep a page of the portal, and browsers get no features it never uses.
 
-    Also turns off browser features the portal never uses.
+    Pages of a logged-in user hold personal data, and so do some pages before the login
+    (the code page shows the address the code went to): every response that reaches this
+    middleware is a page of the application (whitenoise answers for static files before it),
+    so every one is marked no-store.
     """
 
     def __init__(self, get_response):
@@ -9,9 +12,8 @@ class PrivacyHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            response["Cache-Control"] = "no-store, private"
+        response["Cache-Control"] = "no-store, private"
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response

@@ -1,4 +1,6 @@
-"""The cast and objects the role matrix (tests/permissions_matrix.py) is checked against.
+"""The cast and objects the role matrix (tests/permissions_matrix.py) is checked against,
+and every page of the portal with the way to reach it (used by the matrix, the header and
+the hostile-input tests).
 
 Two schools of one board: school A is "own" (every staff role below works there or for the
 whole board, and the family lives there), school B is "other". Every kind of object a URL
@@ -7,13 +9,27 @@ can point to exists once in each school.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from consents.models import ConsentReceipt, MediaType, Publication, Role, TakedownTask
 from consents.services import decision_record
 
 from . import factories as f
+from .permissions_matrix import (
+    ADMIN_NO_DELETE,
+    ADMIN_OBJECT_PAGES_FOR,
+    ADMIN_READ_ONLY,
+    PAGES,
+    ROLES,
+    Page,
+)
+
+LOGIN_PATHS = {"/accounts/login/", "/admin/login/"}
 
 
 @dataclass
@@ -110,3 +126,109 @@ def world_build() -> World:
     TOTP.activate(superuser, generate_totp_secret())
     w.users["superuser"] = superuser
     return w
+
+
+# --- Every page of the portal, and how to reach it ------------------------------------
+
+
+def url_patterns(patterns=None, prefix="", namespace=""):
+    """Every pattern of the URLconf as (name with namespace or None, route, view module)."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}{pattern.name}" if pattern.name else None
+            module = getattr(pattern.callback, "__module__", "")
+            yield name, prefix + str(pattern.pattern), module
+
+
+# --- The admin: one rule for every registered model -----------------------------------------
+
+
+def admin_pages() -> dict[str, Page]:
+    """A matrix row for every admin page of every registered model (see ADMIN_READ_ONLY)."""
+    others = "login " * (len(ROLES) - 1)
+    rows = {}
+    for model in admin.site._registry:
+        label = f"{model._meta.app_label}.{model._meta.model_name}"
+        base = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        read_only = label in ADMIN_READ_ONLY
+        kinds = {"changelist": "200", "add": "403" if read_only else "200"}
+        if model._meta.app_label in ADMIN_OBJECT_PAGES_FOR:
+            kinds["change"] = "200"  # a read-only model shows its read-only view
+            kinds["history"] = "200"
+            kinds["delete"] = "403" if read_only or label in ADMIN_NO_DELETE else "200"
+        for kind, superuser in kinds.items():
+            target = None if kind in ("changelist", "add") else f"admin_object:{label}"
+            rows[f"{base}_{kind}"] = Page(others + superuser, target=target)
+    return rows
+
+
+def admin_object_pages_skipped() -> set[str]:
+    return {
+        f"admin:{model._meta.app_label}_{model._meta.model_name}_{kind}"
+        for model in admin.site._registry
+        if model._meta.app_label not in ADMIN_OBJECT_PAGES_FOR
+        for kind in ("change", "history", "delete")
+    }
+
+
+ALL_PAGES = {**PAGES, **admin_pages()}
+
+
+def target_kwargs(world: World, page: Page, role: str, variant: str) -> tuple[dict, str]:
+    """URL keyword arguments and query string for the page's object of `variant`."""
+    match page.target:
+        case None:
+            return {}, ""
+        case "subject":
+            return {"key": world.subject(role, variant).key}, ""
+        case "receipt":
+            return {"receipt_id": world.receipt(role, variant).pk}, ""
+        case "person":
+            return {"pk": world.objects[("student", variant)].pk}, ""
+        case "publication" | "takedown":
+            return {"pk": world.objects[(page.target, variant)].pk}, ""
+        case "app_label":
+            return {"app_label": "consents"}, ""
+        case "school":
+            return {}, f"?school={world.objects[('school', variant)].pk}"
+        case str(target) if target.startswith("admin_object:"):
+            label = target.removeprefix("admin_object:")
+            model = next(m for m in admin.site._registry if m._meta.label_lower == label)
+            obj = model._default_manager.order_by("pk").first()
+            assert obj is not None, (
+                f"the permission world has no {label}: add one to world_build() in "
+                "tests/permissions_world.py so its admin pages can be checked"
+            )
+            return {"object_id": obj.pk}, ""
+    raise AssertionError(f"unknown target {page.target!r}: add it to target_kwargs()")
+
+
+def outcome(response) -> str:
+    if response.status_code == 302:
+        path = urlsplit(response["Location"]).path
+        return "login" if path in LOGIN_PATHS else "302"
+    return str(response.status_code)
+
+
+def page_url(world: World, name: str, page: Page, role: str, variant: str = "own") -> str:
+    kwargs, query = target_kwargs(world, page, role, variant)
+    return reverse(name, kwargs=kwargs) + query
+
+
+def logged_in_client(world: World, role: str) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
+
+
+def actual_outcomes(world: World, name: str, page: Page, variant: str) -> dict[str, str]:
+    found = {}
+    for role in ROLES:
+        client = logged_in_client(world, role)
+        response = getattr(client, page.method)(page_url(world, name, page, role, variant))
+        found[role] = outcome(response)
+    return found
