@@ -95,7 +95,11 @@ PAGES = {
     ),
     # --- Communications staff (and consent administrators) of the school -------------------
     "communications_home": Page("login 403 403 403 200 200 200 403 200"),
-    "communications_lookup": Page("login 403 403 403 200 200 200 403 200"),
+    "communications_lookup": Page(
+        "login 403 403 403 200 200 200 403 200",
+        target="lookup",
+        note="searching the name of a student of school A",
+    ),
     "communications_person": Page(
         "login 403 403 403 200 200 200 403 200",
         "login 403 403 403 404 404 200 403 200",
@@ -172,6 +176,7 @@ PAGES = {
 # checked without a row of its own: superusers get 200 and everyone else the login page,
 # except for these models, which the admin shows read-only (add/change/delete refused, 403).
 ADMIN_READ_ONLY = {
+    "consents.accesslogentry",
     "consents.consentdecision",
     "consents.consentstatus",
     "consents.publication",
@@ -182,6 +187,49 @@ ADMIN_NO_DELETE = {"consents.consenttext"}
 # Apps whose admin object pages (change/history/delete) are opened with a real object; the
 # permission world must hold one object of each of their registered models.
 ADMIN_OBJECT_PAGES_FOR = {"accounts", "consents"}
+
+# Pages that show staff no one else's personal data, so viewing them is not access-logged
+# (tests/test_access_log.py checks that every other page a staff role opens writes an entry).
+WITHOUT_PERSONAL_DATA = {
+    "home": "a welcome page",
+    "health": "a status",
+    "my_consent": "the user's own data",
+    "consent_withdraw": "the user's own data",
+    "consent_history": "the user's own data",
+    "receipt_pdf": "the user's own data",
+    "receipt_json": "the user's own data",
+    "communications_publications": "titles, dates and counts of publications",
+    "communications_group_check": "the form (class names); its result, a POST, is logged "
+    "(tests/test_access_log.py)",
+    "account_login": "the login form",
+    "admin_login_via_allauth": "the login form",
+    "account_request_login_code": "the login form",
+    "account_signup": "sign-up is closed",
+    "account_email": "the user's own address",
+    "account_set_password": "the user's own account",
+    "account_reset_password": "a form",
+    "mfa_index": "the user's own second factors",
+    "mfa_activate_totp": "the user's own second factor",
+    "admin:index": "a list of models",
+    "admin:app_list": "a list of models",
+}
+# Admin models without personal data (the add page of any model shows none either).
+ADMIN_WITHOUT_PERSONAL_DATA = {
+    "auth.group",
+    "django_celery_beat.periodictask",
+    "django_celery_beat.clockedschedule",
+    "django_celery_beat.crontabschedule",
+    "django_celery_beat.solarschedule",
+    "django_celery_beat.intervalschedule",
+    "consents.board",
+    "consents.school",
+    "consents.schoolyear",
+    "consents.group",
+    "consents.purpose",
+    "consents.mediatype",
+    "consents.consenttext",
+    "consents.accesslogentry",  # the access log itself: reading it is not logged again
+}
 
 # URL names not requested, each with the reason.
 SKIPPED = {

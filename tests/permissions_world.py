@@ -16,7 +16,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from consents.models import ConsentReceipt, MediaType, Publication, Role, TakedownTask
+from consents.models import (
+    AccessLogEntry,
+    ConsentReceipt,
+    MediaType,
+    Publication,
+    Role,
+    TakedownTask,
+)
 from consents.services import decision_record
 
 from . import factories as f
@@ -125,6 +132,10 @@ def world_build() -> World:
 
     TOTP.activate(superuser, generate_totp_secret())
     w.users["superuser"] = superuser
+    entry = AccessLogEntry.objects.create(
+        user=superuser, user_email=superuser.email, action="person", path="/"
+    )
+    entry.subjects.add(w.objects[("student", "own")])
     return w
 
 
@@ -190,6 +201,8 @@ def target_kwargs(world: World, page: Page, role: str, variant: str) -> tuple[di
             return {"pk": world.objects[("student", variant)].pk}, ""
         case "publication" | "takedown":
             return {"pk": world.objects[(page.target, variant)].pk}, ""
+        case "lookup":
+            return {}, f"?q={world.objects[('student', 'own')].last_name}"
         case "app_label":
             return {"app_label": "consents"}, ""
         case "school":

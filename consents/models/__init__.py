@@ -1,3 +1,4 @@
+from .access import AccessLogEntry
 from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
@@ -6,6 +7,7 @@ from .publications import Publication, PublicationPerson, TakedownTask
 from .receipts import ConsentReceipt
 
 __all__ = [
+    "AccessLogEntry",
     "Board",
     "ChainHead",
     "ConsentDecision",
