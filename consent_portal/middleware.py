@@ -1,3 +1,6 @@
+from django.core.exceptions import BadRequest
+
+
 class PrivacyHeadersMiddleware:
     """No cache may keep a page of the portal, and browsers get no features it never uses.
 
@@ -17,3 +20,22 @@ class PrivacyHeadersMiddleware:
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class RejectNullCharactersMiddleware:
+    """A NUL character in a query string or form value answers 400 before any view runs.
+
+    No form of the portal can send one, and PostgreSQL refuses it in a text value, which
+    would otherwise surface as a server error wherever a view queries with the value.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+        for values in sources:
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in item for item in items):
+                    raise BadRequest("NUL character in the request")
+        return self.get_response(request)

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 
+handler500 = "consent_portal.errors.server_error"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Staff log in through allauth, so that the second factor cannot be bypassed.

@@ -20,7 +20,9 @@ def school_from(request) -> School:
     """The school a page works on: chosen (`school`), else the first the user may see."""
     chosen = request.POST.get("school") or request.GET.get("school")
     if chosen:
-        return get_object_or_404(request.schools, pk=chosen if chosen.isdigit() else 0)
+        # isdigit() alone accepts "²" and "١", which int() refuses.
+        valid = chosen.isascii() and chosen.isdigit() and len(chosen) < 19
+        return get_object_or_404(request.schools, pk=chosen if valid else 0)
     return request.schools.order_by("name").first()
 
 
