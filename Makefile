@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate demo messages bench clean
+.PHONY: run test lint audit install migrate demo messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ test: install messages node_modules/.installed
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r accounts consents consent_portal
+
+# Known vulnerabilities in the installed packages. --strict: a package that could not be
+# checked (no network, PyPI unreachable) is a failure that says so, never a silent pass.
+audit: install
+	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -3,11 +3,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
+
+handler500 = "consent_portal.errors.server_error"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Staff log in through allauth, so that the second factor cannot be bypassed.
     path("admin/login/", account_views.login, name="admin_login_via_allauth"),
     path("admin/", admin.site.urls),
+    # Before allauth's own: re-authentication before an address changes (accounts/views.py).
+    path("accounts/email/", accounts_views.email, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("", include("consents.urls")),
 ]

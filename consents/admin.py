@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .access_log import AccessLoggedAdmin
 from .models import (
+    AccessLogEntry,
     Board,
     ConsentDecision,
     ConsentStatus,
@@ -19,6 +21,7 @@ from .models import (
     SchoolYear,
     StaffMember,
     Student,
+    Subject,
     TakedownTask,
 )
 from .services import consent_text_publish
@@ -63,12 +66,24 @@ class GroupAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+def people_of_user(user) -> tuple[list, list]:
+    """The person records of an account: the person it decides for, and/or the guardian."""
+    if user is None:
+        return [], []
+    subjects = [s.pk for s in Subject.objects.filter(user=user)]
+    guardians = [g.pk for g in Guardian.objects.filter(user=user)]
+    return subjects, guardians
+
+
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(AccessLoggedAdmin):
     list_display = ("user", "kind", "board", "school")
     list_filter = ("kind", "board", "school")
     search_fields = ("user__email", "user__first_name", "user__last_name")
     autocomplete_fields = ("user",)
+
+    def people_of(self, obj):
+        return people_of_user(obj.user)
 
 
 class GuardianshipInline(admin.TabularInline):
@@ -78,7 +93,7 @@ class GuardianshipInline(admin.TabularInline):
 
 
 @admin.register(Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(AccessLoggedAdmin):
     list_display = ("name", "student_number", "school", "group", "date_of_birth", "date_left")
     list_filter = ("school", "group__school_year", "date_left")
     search_fields = ("first_name", "last_name", "student_number")
@@ -86,23 +101,32 @@ class StudentAdmin(admin.ModelAdmin):
     raw_id_fields = ("group", "user")
     inlines = [GuardianshipInline]
 
+    def people_of(self, obj):
+        return [obj.pk], list(obj.guardianships.values_list("guardian_id", flat=True))
+
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(AccessLoggedAdmin):
     list_display = ("name", "function", "date_left")
     list_filter = ("schools", "date_left")
     search_fields = ("first_name", "last_name", "user__email")
     readonly_fields = ("key",)
     raw_id_fields = ("user",)
 
+    def people_of(self, obj):
+        return [obj.pk], []
+
 
 @admin.register(Guardian)
-class GuardianAdmin(admin.ModelAdmin):
+class GuardianAdmin(AccessLoggedAdmin):
     list_display = ("name", "user")
     search_fields = ("first_name", "last_name", "user__email")
     readonly_fields = ("key",)
     raw_id_fields = ("user",)
     inlines = [GuardianshipInline]
+
+    def people_of(self, obj):
+        return list(obj.guardianships.values_list("student_id", flat=True)), [obj.pk]
 
 
 @admin.register(Purpose)
@@ -172,7 +196,7 @@ class EvidenceInline(admin.StackedInline):
 
 
 @admin.register(ConsentDecision)
-class ConsentDecisionAdmin(ReadOnlyAdmin):
+class ConsentDecisionAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = (
         "seq",
         "subject",
@@ -191,7 +215,7 @@ class ConsentDecisionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ConsentStatus)
-class ConsentStatusAdmin(ReadOnlyAdmin):
+class ConsentStatusAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ("subject", "purpose", "media_type", "guardian", "decision")
     list_filter = ("purpose", "media_type")
     search_fields = ("subject__first_name", "subject__last_name")
@@ -213,19 +237,60 @@ class PublicationPersonInline(admin.TabularInline):
 
 
 @admin.register(Publication)
-class PublicationAdmin(ReadOnlyAdmin):
+class PublicationAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ("title", "school", "purpose", "media_type", "published_on", "flagged")
     list_filter = ("flagged", "school", "purpose", "media_type")
     list_select_related = ("school", "purpose", "media_type")
     search_fields = ("title", "url")
     inlines = [PublicationPersonInline]
 
+    def people_of(self, obj):
+        return list(obj.entries.values_list("subject_id", flat=True)), []
+
 
 @admin.register(TakedownTask)
-class TakedownTaskAdmin(ReadOnlyAdmin):
+class TakedownTaskAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ("publication", "subject", "opened_at", "closed_at", "outcome", "closed_by")
     list_filter = ("outcome", "publication__school")
     list_select_related = ("publication", "subject", "closed_by")
 
 
 from . import campaign_admin  # noqa: E402, F401  (campaigns and the outbox)
+
+# --- Who looked at whose data (issue 8): read-only, for the board's administrators ---------
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user_email", "action", "people_count", "detail", "ip_address")
+    list_filter = ("action", ("at", admin.DateFieldListFilter))
+    search_fields = (
+        "user_email",
+        "detail",
+        "subjects__first_name",
+        "subjects__last_name",
+        "subjects__student__student_number",
+        "guardians__last_name",
+    )
+    date_hierarchy = "at"
+    fields = (
+        "at",
+        "user",
+        "user_email",
+        "action",
+        "detail",
+        "path",
+        "ip_address",
+        "people_count",
+        "people",
+        "guardian_names",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("people"))
+    def people(self, obj):
+        return ", ".join(s.name for s in obj.subjects.all()) or "–"
+
+    @admin.display(description=_("guardians"))
+    def guardian_names(self, obj):
+        return ", ".join(g.name for g in obj.guardians.all()) or "–"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from consents import campaigns
+from consents.access_log import AccessLoggedAdmin
 from consents.dates import school_today
 from consents.models import Campaign, CampaignStep, OutboxMessage, SchoolYear
 
@@ -105,7 +106,10 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(AccessLoggedAdmin):
+    def people_of(self, obj):
+        return list(obj.subjects.values_list("pk", flat=True)), []
+
     list_display = (
         "recipient",
         "campaign",

@@ -33,7 +33,7 @@ from consents.services import decision_record
 User = get_user_model()
 
 BOARD_NAME = "CVO Baarn/Soest"
-DEMO_PASSWORD = "demo-wachtwoord-2026"  # staff only; parents and students log in by code
+DEMO_PASSWORD = "demo-wachtwoord-2026"  # demo board; parents use codes # nosec B105
 
 # The purposes of the Dutch model consent form for images (Kennisnet / PO-Raad / VO-raad).
 PURPOSES = [
@@ -195,7 +195,7 @@ GUARDIAN_FIRST = [
 
 class Demo:
     def __init__(self, stdout=None, seed: int = 2026):
-        self.random = random.Random(seed)
+        self.random = random.Random(seed)  # repeatable demo data # nosec B311
         self.stdout = stdout
         self.today = school_today()
 

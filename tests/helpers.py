@@ -22,7 +22,7 @@ def state(subject, purpose, media_type, on):
     return verdict(subject, purpose, media_type, on=on).state
 
 
-def wait_until(condition, timeout=30.0, interval=0.05):
+def wait_until(condition, timeout=90.0, interval=0.05):
     """Poll `condition` until it is true; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

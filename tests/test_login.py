@@ -352,3 +352,138 @@ def test_staff_with_a_second_factor_must_enter_it_after_a_login_code(client, sch
     response = enter_code(client, sent_code(mail.outbox[0]))
     assert response["Location"].startswith(reverse("mfa_authenticate"))
     assert not logged_in(client)
+
+
+# --- Hardening (issue 8): guessing, logout, re-authentication, logging -----------------------
+# Single use, ten minutes, binding to the session and "GET never logs in" are the tests above.
+
+
+def test_a_thousand_scripted_code_guesses_log_nobody_in_and_the_owner_still_gets_in(parent):
+    """An attacker on 200 networks asks codes for the parent's address and guesses each
+    five times: 1,000 guesses. Nobody is logged in; the parent's usual browser still gets a
+    code and logs in, and any browser does again once the hourly limit has passed."""
+    from django.contrib.auth.signals import user_logged_in
+
+    phone = Client()
+    request_code(phone, parent.email, ip="192.0.2.10")
+    enter_code(phone, sent_code(mail.outbox[-1]))
+    phone.post(reverse("account_logout"))
+    cache.clear()
+    logins = []
+    user_logged_in.connect(lambda sender, user, **kw: logins.append(user), weak=False)
+    guesses, rejected_requests = 0, 0
+    with time_machine.travel(amsterdam(2026, 11, 2, 9), tick=False) as traveller:
+        for network in range(200):
+            attacker = Client()
+            response = request_code(attacker, parent.email, ip=f"198.51.{network // 250}.{network}")
+            rejected_requests += response.status_code == 200
+            for guess in range(5):
+                enter_code(attacker, f"{(network * 5 + guess) * 99991 % 10**8:08d}")
+                guesses += 1
+            assert not logged_in(attacker)
+            traveller.shift(5)
+        assert guesses == 1000
+        assert logins == []
+        # The per-address limit held most requests back, so most guesses had no code to hit.
+        assert rejected_requests >= 190
+        # The owner's usual browser is not locked out ...
+        assert request_code(phone, parent.email, ip="192.0.2.10").status_code == 302
+        enter_code(phone, sent_code(mail.outbox[-1]))
+        assert logged_in(phone)
+        # ... and a new browser waits at most an hour.
+        traveller.shift(3600)
+        laptop = Client()
+        assert request_code(laptop, parent.email, ip="192.0.2.20").status_code == 302
+        enter_code(laptop, sent_code(mail.outbox[-1]))
+        assert logged_in(laptop)
+    assert logins == [parent, parent]
+
+
+def test_logging_out_ends_the_session_on_the_server(client, parent):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(parent)
+    key = client.session.session_key
+    assert Session.objects.filter(session_key=key).exists()
+    client.post(reverse("account_logout"))
+    assert not Session.objects.filter(session_key=key).exists()
+    # The old cookie, replayed, opens nothing.
+    replay = Client()
+    replay.cookies["sessionid"] = key
+    response = replay.get(reverse("my_consent"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def add_email(client, address):
+    return client.post(reverse("account_email"), {"email": address, "action_add": ""})
+
+
+def test_adding_an_email_address_asks_for_the_password_again(client, staff_user):
+    from allauth.account.models import EmailAddress
+
+    with time_machine.travel(amsterdam(2026, 11, 2, 9), tick=False) as traveller:
+        password_login(client, staff_user.email)
+        # Six minutes after the login (allauth's window is five), a change needs it again.
+        traveller.shift(6 * 60)
+        response = add_email(client, "new@example.org")
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_reauthenticate"))
+        assert not EmailAddress.objects.filter(email="new@example.org").exists()
+        response = client.post(reverse("account_reauthenticate"), {"password": "wrong-pw-1234"})
+        assert response.status_code == 200
+        add_email(client, "new@example.org")
+        assert not EmailAddress.objects.filter(email="new@example.org").exists()
+        client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+        add_email(client, "new@example.org")
+    assert EmailAddress.objects.filter(user=staff_user, email="new@example.org").exists()
+
+
+def test_staff_with_a_second_factor_cannot_add_an_unverified_address(client, school):
+    """allauth refuses it outright: the address would be a way around the second factor."""
+    from allauth.account.models import EmailAddress
+
+    user = f.RoleFactory(school=school, kind=Role.Kind.COMMUNICATIONS).user
+    client.force_login(user)
+    response = add_email(client, "new@example.org")
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"]
+    assert not EmailAddress.objects.filter(email="new@example.org").exists()
+
+
+def test_a_parent_who_logs_in_by_code_cannot_change_the_address_in_the_portal(client, parent):
+    from allauth.account.models import EmailAddress
+
+    client.force_login(parent)
+    response = add_email(client, "attacker@example.net")
+    assert response.status_code == 403
+    assert "school" in response.content.decode()
+    assert not EmailAddress.objects.filter(email="attacker@example.net").exists()
+    parent.refresh_from_db()
+    assert parent.email == "sanne@example.org"
+
+
+def test_a_wrong_code_is_logged_with_a_masked_address_and_without_the_code(client, parent, caplog):
+    request_code(client, parent.email)
+    code = sent_code(mail.outbox[0])
+    wrong = "1234-5678" if code != "1234-5678" else "8765-4321"
+    with caplog.at_level("WARNING", logger="accounts.security"):
+        enter_code(client, wrong)
+    messages = [r.getMessage() for r in caplog.records if r.name == "accounts.security"]
+    assert messages == ["Wrong login code for sa***@example.org from 127.0.0.1"]
+    everything = " ".join(r.getMessage() for r in caplog.records)
+    assert parent.email not in everything
+    assert wrong not in everything and wrong.replace("-", "") not in everything
+    assert code not in everything and code.replace("-", "") not in everything
+
+
+def test_a_failed_password_is_logged_with_a_masked_address_and_without_the_password(
+    client, staff_user, caplog
+):
+    with caplog.at_level("WARNING", logger="accounts.security"):
+        password_login(client, staff_user.email, "wrong-password-123")
+    messages = [r.getMessage() for r in caplog.records if r.name == "accounts.security"]
+    assert len(messages) == 1
+    assert messages[0].startswith("Failed password login for te***@example.org")
+    everything = " ".join(r.getMessage() for r in caplog.records)
+    assert staff_user.email not in everything and "wrong-password-123" not in everything

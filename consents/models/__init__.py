@@ -1,3 +1,4 @@
+from .access import AccessLogEntry
 from .administration import ExportJob, ExportLog, ImportRun, ReportSnapshot
 from .campaigns import Campaign, CampaignStep, OutboxMessage
 from .catalogue import ConsentText, MediaType, Purpose
@@ -8,6 +9,7 @@ from .publications import Publication, PublicationPerson, TakedownTask
 from .receipts import ConsentReceipt
 
 __all__ = [
+    "AccessLogEntry",
     "Board",
     "Campaign",
     "CampaignStep",

@@ -3,7 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 
+from consents.access_log import access_log as staff_access_log
 from consents.models import Role
+from consents.models.access import AccessLogEntry
 from consents.permissions import role_required
 from consents.subject_access import (
     access_log,
@@ -40,6 +42,9 @@ def subject_access_admin(request, key, fmt):
         format=fmt,
         rows=len(data["decisions"]),
         scope=f"{subject.get_kind_display()} {subject.key}",
+    )
+    staff_access_log(
+        request, AccessLogEntry.Action.EXPORT, subjects=[subject], detail=f"subject access {fmt}"
     )
     return _download(data, fmt, title=title_for(subject), filename=f"inzage-{subject.key}")
 

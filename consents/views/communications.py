@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.shortcuts import get_object_or_404, render
 
 from consents import rules
+from consents.access_log import Action, access_log
 from consents.dates import school_today
 from consents.models import MediaType, Publication, Purpose, Role, School, Subject, TakedownTask
 from consents.permissions import role_required
@@ -19,7 +20,9 @@ def school_from(request) -> School:
     """The school a page works on: chosen (`school`), else the first the user may see."""
     chosen = request.POST.get("school") or request.GET.get("school")
     if chosen:
-        return get_object_or_404(request.schools, pk=chosen if chosen.isdigit() else 0)
+        # isdigit() alone accepts "²" and "١", which int() refuses.
+        valid = chosen.isascii() and chosen.isdigit() and len(chosen) < 19
+        return get_object_or_404(request.schools, pk=chosen if valid else 0)
     return request.schools.order_by("name").first()
 
 
@@ -38,6 +41,8 @@ def home(request):
         )
         .order_by("opened_at", "pk")
     )
+    tasks = list(tasks)
+    access_log(request, Action.TAKEDOWN, subjects=[task.subject for task in tasks])
     to_review = (
         Publication.objects.for_schools(request.schools)
         .filter(flagged=True, reviewed_at__isnull=True)
@@ -74,6 +79,7 @@ def lookup(request):
     people = people_search(request.schools, query, limit=LOOKUP_LIMIT + 1)
     more = len(people) > LOOKUP_LIMIT
     people = people[:LOOKUP_LIMIT]
+    access_log(request, Action.LOOKUP, subjects=people, detail=f"{len(people)} found")
     found = rules.verdicts(
         [p.pk for p in people], on=school_today(), purposes=purposes, media_types=[media_type]
     )
@@ -104,6 +110,7 @@ def lookup(request):
 def person_detail(request, pk):
     """Every verdict for one person, with the reason: who decided, when, which text version."""
     person = get_object_or_404(people_in(request.schools), pk=pk)
+    access_log(request, Action.PERSON, subjects=[person])
     media_types = list(MediaType.objects.all())
     purposes = list(Purpose.objects.filter(board_id=person.board_id, active=True))
     today = school_today()
@@ -182,6 +189,12 @@ def check_result(request, check, publication_form, *, selected):
     """The result page; `selected` are the people ticked for the publication (None: default)."""
     if selected is None:
         selected = {row.person.pk for row in check.allowed}
+    access_log(
+        request,
+        Action.GROUP_CHECK,
+        subjects=[row.person for row in check.rows],
+        detail=f"{check.school} · {check.purpose} · {check.media_type}",
+    )
     return render(
         request,
         "consents/communications/group_check_result.html",

@@ -7,8 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consents.access_log import access_log as staff_access_log
 from consents.dates import school_today
 from consents.models import ConsentDecision, MediaType, Purpose, Role, Subject
+from consents.models.access import AccessLogEntry
 from consents.paper import paper_decisions_record, scan_kind
 from consents.permissions import role_required
 from consents.rules import Decider, DecisionNotAllowed, decider_on
@@ -136,4 +138,5 @@ def paper_record(request, key):
                 % {"count": len(decisions), "name": subject.name},
             )
             return redirect("person_detail", key=subject.key)
+    staff_access_log(request, AccessLogEntry.Action.PERSON, subjects=[subject], detail="paper form")
     return render(request, "consents/paper/form.html", {"subject": subject, "form": form})

@@ -5,8 +5,10 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
+from consents.access_log import access_log as staff_access_log
 from consents.dates import school_today
 from consents.models import ConsentDecision, DecisionEvidence, Role, Subject
+from consents.models.access import AccessLogEntry
 from consents.paper import CONTENT_TYPES
 from consents.permissions import role_required
 from consents.rules import verdicts
@@ -40,6 +42,7 @@ def people_list(request):
             | Q(user__email__iexact=word)
         )
     page = Paginator(people, 50).get_page(request.GET.get("page"))
+    staff_access_log(request, Action.LOOKUP, subjects=page.object_list, detail="people list")
     return render(request, "consents/people/list.html", {"page": page, "query": query})
 
 
@@ -67,6 +70,7 @@ def person_detail(request, key):
         if subject.kind == Subject.Kind.STUDENT
         else []
     )
+    staff_access_log(request, Action.PERSON, subjects=[subject], guardians=guardians)
     return render(
         request,
         "consents/people/detail.html",
@@ -99,3 +103,6 @@ def scan_download(request, decision_id):
         filename=f"scan-{evidence.decision.seq}.{extension}",
         content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
     )
+
+
+Action = AccessLogEntry.Action

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consents import rules
+from consents.access_log import Action, access_log
 from consents.dates import school_today
 from consents.models import Publication, Role, TakedownTask
 from consents.permissions import role_required
@@ -60,7 +61,11 @@ def publication_create(request):
         people=list(candidates),
         on=school_today(),
     )
-    selected = {int(pk) for pk in request.POST.getlist("people") if pk.isdigit()}
+    selected = {
+        int(pk)
+        for pk in request.POST.getlist("people")
+        if pk.isascii() and pk.isdigit() and len(pk) < 19
+    }
     return check_result(request, check, form, selected=selected)
 
 
@@ -98,7 +103,16 @@ def publication_detail(request, pk):
     entries = publication.entries.select_related("subject").order_by(
         "group_name", "subject__last_name", "subject__first_name"
     )
-    tasks = publication.takedown_tasks.select_related("subject", "closed_by")
+    entries, tasks = (
+        list(entries),
+        list(publication.takedown_tasks.select_related("subject", "closed_by")),
+    )
+    access_log(
+        request,
+        Action.PUBLICATION,
+        subjects=[e.subject for e in entries] + [t.subject for t in tasks],
+        detail=f"publication {publication.pk}",
+    )
     may_review = publication.awaits_review and rules.has_role(
         request.user,
         Role.Kind.ADMINISTRATOR,
@@ -139,6 +153,7 @@ def takedown_close_view(request, pk):
         ),
         pk=pk,
     )
+    access_log(request, Action.TAKEDOWN, subjects=[task.subject], detail=f"task {task.pk}")
     form = TakedownCloseForm(request.POST or None)
     if request.method == "POST" and task.is_open and form.is_valid():
         try:

@@ -1,0 +1,54 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessLogEntry(models.Model):
+    """One view or export of other people's personal data by staff (PRODUCT rule 11).
+
+    Written by consents.access_log.access_log(), never changed; administrators read it in
+    the admin. Who looked is kept by name even after their account is removed.
+    """
+
+    class Action(models.TextChoices):
+        LOOKUP = "lookup", _("lookup results")
+        PERSON = "person", _("person detail")
+        GROUP_CHECK = "group_check", _("group check")
+        PUBLICATION = "publication", _("publication")
+        TAKEDOWN = "takedown", _("takedown tasks")
+        ADMIN = "admin", _("admin page")
+        EXPORT = "export", _("export")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        related_name="access_log_entries",
+        verbose_name=_("who"),
+    )
+    user_email = models.EmailField(_("who (address then)"))
+    action = models.CharField(_("what"), max_length=20, choices=Action)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    path = models.CharField(_("page"), max_length=500)
+    ip_address = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+    people_count = models.PositiveIntegerField(_("people shown"), default=0)
+    subjects = models.ManyToManyField(
+        "consents.Subject", related_name="access_log_entries", verbose_name=_("people")
+    )
+    guardians = models.ManyToManyField(
+        "consents.Guardian",
+        related_name="access_log_entries",
+        verbose_name=_("guardians"),
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"], name="accesslog_user_at_idx")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_email} {self.get_action_display()}"
