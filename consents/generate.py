@@ -184,7 +184,7 @@ class BulkWriter:
     def write(self, model, field_names: list[str], rows: Iterable[tuple]) -> int:
         fields = [model._meta.get_field(name) for name in field_names]
         for model_field in fields:
-            assert model_field in model._meta.local_concrete_fields, model_field
+            assert model_field in model._meta.local_concrete_fields, model_field  # nosec B101: a check of the generator's own invariant
         table = connection.ops.quote_name(model._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         count = 0
@@ -195,7 +195,7 @@ class BulkWriter:
                         copy.write_row(row)
                         count += 1
                 return count
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # nosec B608: table and column names come from the model's meta, values are parameters
             batch = []
             for row in rows:
                 batch.append(
@@ -320,7 +320,7 @@ class BoardGenerator:
         self.years = years
         self.seed = seed
         self.today = today or school_today()
-        self.random = random.Random(f"board-{seed}")
+        self.random = random.Random(f"board-{seed}")  # nosec B311: deterministic demo data, not security
         self.log = log or (lambda message: None)
         self.writer = BulkWriter()
         self.report = Report()
@@ -536,7 +536,7 @@ class BoardGenerator:
                 )
                 self.student_rows.append((child_first, prefix, last, school, born))
                 subject_id += 1
-        assert len(self.guardians) < 1 << VOICE_BITS
+        assert len(self.guardians) < 1 << VOICE_BITS  # nosec B101: a check of the generator's own invariant
 
         self.staff: list[Person] = []
         self.staff_rows = []  # (first, prefix, last, function, school indexes)
@@ -722,7 +722,7 @@ class BoardGenerator:
 
     def year_events(self, year: int) -> list[int]:
         """Every event of one school year, packed and sorted by time."""
-        rnd = random.Random(f"events-{self.seed}-{year}")
+        rnd = random.Random(f"events-{self.seed}-{year}")  # nosec B311: deterministic demo data, not security
         events: list[int] = []
         for index, person in enumerate(self.students):
             if person.never_answers or year < person.first_year:
@@ -803,7 +803,7 @@ class BoardGenerator:
                     for published, tid, sha in self.texts[purpose]:
                         if published <= ms:
                             text_id, text_sha = tid, sha
-                    assert self.year_start_ms[year] <= ms < year_end_ms, "event outside its year"
+                    assert self.year_start_ms[year] <= ms < year_end_ms, "event outside its year"  # nosec B101: a check of the generator's own invariant
                     decided_at = UTC_EPOCH + dt.timedelta(milliseconds=ms)
                     seq += 1
                     fields = {
@@ -881,8 +881,8 @@ class BoardGenerator:
         status = connection.ops.quote_name(ConsentStatus._meta.db_table)
         decision = connection.ops.quote_name(ConsentDecision._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
+            # Table names come from the models' meta; there is no user input in this query.
+            query = f"""
                 INSERT INTO {status} (subject_id, purpose_id, media_type_id, guardian_id,
                                       decision_id)
                 SELECT subject_id, purpose_id, media_type_id, guardian_id, id
@@ -895,8 +895,8 @@ class BoardGenerator:
                     FROM {decision}
                 ) AS latest
                 WHERE position = 1
-                """
-            )
+                """  # nosec B608
+            cursor.execute(query)
             return cursor.rowcount
 
     def sequences_reset(self):
