@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test.utils import override_settings, setup_test_environment
 
-    from . import baselines, domain  # noqa: F401  (they register the benchmarks)
+    from . import baselines, domain, pages  # noqa: F401  (they register the benchmarks)
     from .harness import REGISTRY, NoBoard, run_benchmarks
 
     if args.list:

@@ -1,31 +1,35 @@
-"""Benchmarks of the domain calls behind the pages, the report and the export.
+"""Benchmarks of the domain calls behind the pages, and of the export and the report.
 
-The feature pages (lookup, group check, parent page, campaign, reports) are not on this branch
-yet; these measure the `consents.rules` and `consents.services` calls those pages are built on.
-A page benchmark is added with a few lines, for example:
-
-    @benchmark("page: group check", baseline=BARE_VIEW, budget_ms=50)
-    def group_check_page(board):
-        client = board.client(board.communications)
-        return lambda: board.get(client, f"/groups/{board.group().pk}/check/")
+The pages themselves are in `pages.py`; these time the `consents.rules` and
+`consents.services` calls inside them, the name search, and the two whole-board jobs: the
+register export and the (G)MR report, through the same functions the application runs.
 """
 
-import csv
-import io
 import itertools
+import tempfile
 
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from consents import rules
-from consents.models import MediaType, Purpose, School, Student
+from consents.exports import ExportRequest, export_write
+from consents.models import (
+    ExportLog,
+    MediaType,
+    Purpose,
+    ReportSnapshot,
+    School,
+    SchoolYear,
+    Student,
+)
+from consents.reports import report_build
 from consents.services import decision_record
 
 from .baselines import BARE_VIEW, COPY_EXPORT, SQL_AGGREGATE
 from .harness import benchmark
 
 PAGE_BUDGET_MS = 50
-CHUNK = 1000
 
 
 @benchmark("verdict detail: 1 person, 30 verdicts", baseline=BARE_VIEW, budget_ms=PAGE_BUDGET_MS)
@@ -35,22 +39,6 @@ def verdict_detail(board):
     def run():
         found = rules.verdicts([subject.pk], on=board.today)
         return [(v.state.label, v.explanation) for v in found.values()]
-
-    return run
-
-
-@benchmark(
-    "group check: 40 people",
-    baseline=BARE_VIEW,
-    budget_ms=PAGE_BUDGET_MS,
-    sizes=(40, 80),
-)
-def group_check(board, size):
-    ids = [s.pk for s in board.students(size)]
-
-    def run():
-        found = rules.verdicts(ids, on=board.today)
-        return {key[0] for key, v in found.items() if not v.allowed}  # who may not appear
 
     return run
 
@@ -129,25 +117,17 @@ def name_search_two_words(board):
     return lambda: name_search("emma vis", schools)
 
 
-def students_in_chunks(board, limit: int):
-    """(id, student number, name, school, class) of the first `limit` students, in chunks."""
-    rows = (
-        Student.objects.filter(board=board.board)
-        .order_by("pk")
-        .values_list("pk", "student_number", "first_name", "prefix", "last_name")
-        .values_list(
-            "pk", "student_number", "first_name", "prefix", "last_name", "school__name",
-            "group__name",
-        )[:limit]
-    )  # fmt: skip
-    chunk = []
-    for row in rows.iterator(chunk_size=CHUNK):
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def schools_holding(board, size: int) -> list[School]:
+    """The first schools (by id) that together hold at least `size` students."""
+    schools, total = [], 0
+    for school in (
+        School.objects.filter(board=board.board).order_by("pk").annotate(n=Count("students"))
+    ):
+        if total >= size:
+            break
+        schools.append(school)
+        total += school.n
+    return schools
 
 
 @benchmark(
@@ -160,29 +140,23 @@ def students_in_chunks(board, limit: int):
     chunked=True,
 )
 def register_export(board, size):
-    purposes = list(Purpose.objects.filter(board=board.board, active=True))
-    media = list(MediaType.objects.all())
+    """`consents.exports.export_write`, as the background export runs it: students and staff
+    of the schools, one row per person, purpose and media type."""
+    request = ExportRequest(
+        kind=ExportLog.Kind.REGISTER_STATUS,
+        school_ids=tuple(s.pk for s in schools_holding(board, size)),
+        on=board.today,
+    )
 
     def run():
-        size_written = 0
-        for chunk in students_in_chunks(board, size):
-            found = rules.verdicts([row[0] for row in chunk], on=board.today, purposes=purposes,
-                                   media_types=media)  # fmt: skip
-            out = io.StringIO()
-            writer = csv.writer(out)
-            for pk, number, first, prefix, last, school, group in chunk:
-                writer.writerow(
-                    [number, first, prefix, last, school, group]
-                    + [found[(pk, p.pk, m.pk)].state.value for p in purposes for m in media]
-                )
-            size_written += len(out.getvalue())
-        return size_written
+        with tempfile.TemporaryDirectory() as directory:
+            return export_write(request, "csv", f"{directory}/register.csv")
 
     return run
 
 
 @benchmark(
-    "(G)MR report: whole board by verdicts",
+    "(G)MR report: whole board, counted afresh",
     baseline=SQL_AGGREGATE,
     sizes=(2_000, 10_000),
     timed_size=50_000,
@@ -191,18 +165,16 @@ def register_export(board, size):
     chunked=True,
 )
 def council_report(board, size):
-    purposes = list(Purpose.objects.filter(board=board.board, active=True))
-    media = list(MediaType.objects.all())
-    school_of = dict(Student.objects.filter(board=board.board).values_list("pk", "school_id"))
+    """`consents.reports.report_build` with no counts kept: every school counted (verdicts,
+    withdrawals, reminders, publications, takedowns), then small counts suppressed."""
+    schools = schools_holding(board, size)
+    school_year = SchoolYear.objects.for_date(board.board, board.today)
 
     def run():
-        counts = {}
-        for chunk in students_in_chunks(board, size):
-            found = rules.verdicts([row[0] for row in chunk], on=board.today, purposes=purposes,
-                                   media_types=media)  # fmt: skip
-            for (pk, purpose_id, media_id), verdict in found.items():
-                cell = (school_of[pk], purpose_id, media_id, verdict.state)
-                counts[cell] = counts.get(cell, 0) + 1
-        return counts
+        ReportSnapshot.objects.filter(school__in=schools).delete()
+        cache.clear()
+        return report_build(
+            board=board.board, school_year=school_year, schools=schools, today=board.today
+        )
 
     return run

@@ -29,6 +29,7 @@ from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from accounts.security import mfa_missing
 from consents.dates import school_today
 from consents.generate import BOARD_NAME
 from consents.models import Board as BoardModel
@@ -202,9 +203,23 @@ class Board:
         return Group.objects.filter(school__board=self.board).order_by("pk").first()
 
     def client(self, user) -> Client:
+        """A logged-in client; a role holder gets the second factor their role requires."""
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        if mfa_missing(user):
+            assert not Authenticator.objects.filter(user=user, type="totp").exists()
+            TOTP.activate(user, generate_totp_secret())
         client = Client()
         client.force_login(user)
         return client
+
+    @staticmethod
+    def post(client: Client, url: str, data: dict, status: int = 200):
+        response = client.post(url, data)
+        if response.status_code != status:
+            raise AssertionError(f"POST {url}: {response.status_code}, expected {status}")
+        return response
 
     @staticmethod
     def get(client: Client, url: str, status: int = 200):

@@ -153,12 +153,28 @@ def verdict_for(
 ) -> Verdict:
     """The verdict for one person, purpose and media type on date `on`.
 
-    `decisions` are the latest decision of each voice for that purpose and media type;
-    `guardian_ids` the guardians registered now; `texts` the versions of the purpose's text.
-    Pure: it reads only its arguments (and their already loaded relations).
+    `decisions` are the latest decision of each voice for that purpose and media type (model
+    instances, or `DecisionFacts`); `guardian_ids` the guardians registered now; `texts` the
+    versions of the purpose's text. Pure: it reads only its arguments (and their already
+    loaded relations).
     """
-    decider = decider_on(date_of_birth, on)
-    known = [d for d in decisions if school_date(d.decided_at) <= on]
+    return _verdict(
+        decider=decider_on(date_of_birth, on),
+        on=on,
+        this_year=school_year_start(on),
+        latest_material=latest_material_version(texts, on),
+        decisions=decisions,
+        guardian_ids=guardian_ids,
+        board=board,
+    )
+
+
+def _verdict(*, decider, on, this_year, latest_material, decisions, guardian_ids, board):
+    """`verdict_for` with what depends only on the person, the date or the purpose worked out
+    by the caller, so that `verdicts` does that once per person and purpose, not per verdict."""
+    known = [d for d in decisions if d.decided_on <= on]
+    if not known:
+        return UNANSWERED[decider]
     own = [d for d in known if d.guardian_id is None]
     by_guardians = [d for d in known if d.guardian_id in guardian_ids]
 
@@ -174,33 +190,51 @@ def verdict_for(
         counted, lapsed = [], ("sixteen" if by_guardians else "")
 
     # Rule 7: an answer belongs to a school year (1 August – 31 July).
-    this_year = school_year_start(on)
-    stale = [d for d in counted if d.school_year.start_date < this_year]
-    if stale and board.unanswered_year == Board.UnansweredYear.LAPSE:
-        counted = [d for d in counted if d not in stale]
+    not_renewed = any(d.school_year_start < this_year for d in counted)
+    if not_renewed and board.unanswered_year == Board.UnansweredYear.LAPSE:
+        counted = [d for d in counted if d.school_year_start >= this_year]
+        not_renewed = False
         lapsed = lapsed or ("year" if not counted else "")
 
     if not counted:
         return Verdict(State.NO_ANSWER, decider, lapsed=lapsed)
 
     # Rule 3: any refusal or withdrawal wins; a grant while others disagree is "disputed".
-    refusals = [d for d in counted if not d.is_granted]
+    refusals = sum(1 for d in counted if not d.is_granted)
     state = State.NOT_ALLOWED if refusals else State.ALLOWED
-    disputed = bool(refusals) and len(refusals) < len(counted)
-
-    # Rule 8: a later material change asks again; the old answer stands meanwhile.
-    latest_material = latest_material_version(texts, on)
-    asked_again = any(d.text.version < latest_material for d in counted)
 
     return Verdict(
         state,
         decider,
         decisions=tuple(sorted(counted, key=lambda d: d.decided_at)),
-        disputed=disputed,
-        asked_again=asked_again,
-        not_renewed=any(d.school_year.start_date < this_year for d in counted),
+        disputed=0 < refusals < len(counted),
+        # Rule 8: a later material change asks again; the old answer stands meanwhile.
+        asked_again=any(d.text_version < latest_material for d in counted),
+        not_renewed=not_renewed,
         inherited_from_guardians=inherited,
     )
+
+
+# Verdicts are immutable: the many people nobody has answered for share one per decider.
+UNANSWERED = {decider: Verdict(State.NO_ANSWER, decider) for decider in Decider}
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFacts:
+    """What the rules read of a decision, without building a model instance: `verdicts` uses
+    these for counts and registers of thousands of people (`detail=False`)."""
+
+    decided_at: dt.datetime
+    decided_on: dt.date
+    value: str
+    guardian_id: int | None
+    decided_by_id: int
+    school_year_start: dt.date
+    text_version: int
+
+    @property
+    def is_granted(self) -> bool:
+        return self.value == Value.GRANTED
 
 
 def latest_material_version(texts: Iterable[ConsentText], on: dt.date) -> int:
@@ -221,8 +255,8 @@ def renewal_due(decision: ConsentDecision, *, on: dt.date, texts: Iterable[Conse
     True when it belongs to an earlier school year, or predates a material change of the
     text. Repeating the same answer then is a new decision, not "nothing changed".
     """
-    return decision.school_year.start_date < school_year_start(on) or (
-        decision.text.version < latest_material_version(texts, on)
+    return decision.school_year_start < school_year_start(on) or (
+        decision.text_version < latest_material_version(texts, on)
     )
 
 
@@ -235,10 +269,14 @@ def verdicts(
     on: dt.date,
     purposes: Iterable | None = None,
     media_types: Iterable | None = None,
+    detail: bool = True,
 ) -> dict[VerdictKey, Verdict]:
     """Verdicts for many people at once, in a constant number of queries.
 
     Purposes default to the active purposes of each person's board, media types to all.
+    With `detail` the verdicts' decisions are model instances with what an explanation names
+    (guardian, author, text); without, they are `DecisionFacts`, several times cheaper to
+    load: for counts, registers and planning, where no explanation is shown.
     """
     from consents.models import MediaType, Purpose
 
@@ -261,48 +299,56 @@ def verdicts(
         student_id__in=subject_ids
     ).values_list("student_id", "guardian_id"):
         guardians[student_id].add(guardian_id)
+    load = current_decisions if detail else current_facts
     decisions = defaultdict(list)
-    for decision in current_decisions(subject_ids, purposes, media_types, texts_by_id):
-        decisions[(decision.subject_id, decision.purpose_id, decision.media_type_id)].append(
-            decision
-        )
+    for key, decision in load(subject_ids, purposes, media_types, texts_by_id):
+        decisions[key].append(decision)
 
+    this_year = school_year_start(on)
+    latest_material = {p.id: latest_material_version(texts[p.id], on) for p in purposes}
     result = {}
     for subject in subjects:
         date_of_birth = subject.student.date_of_birth if subject.kind == "student" else None
+        decider = decider_on(date_of_birth, on)
         for purpose in purposes:
             if purpose.board_id != subject.board_id:
                 continue
             for media_type in media_types:
                 key = (subject.id, purpose.id, media_type.id)
-                result[key] = verdict_for(
-                    date_of_birth=date_of_birth,
+                result[key] = _verdict(
+                    decider=decider,
                     on=on,
-                    decisions=decisions[key],
+                    this_year=this_year,
+                    latest_material=latest_material[purpose.id],
+                    decisions=decisions.get(key, ()),
                     guardian_ids=guardians[subject.id],
-                    texts=texts[purpose.id],
                     board=subject.board,
                 )
     return result
 
 
-def current_decisions(subject_ids, purposes, media_types, texts_by_id) -> list[ConsentDecision]:
-    """The decisions in the status table for these people, with what a verdict and its
-    explanation read of them (text, school year, guardian, author) attached.
-
-    Joining all four into every row (select_related) made PostgreSQL hash-join the whole log
-    and Python build four more objects per decision, among them a copy of the full consent
-    text. Texts (loaded already) and authors (a few per person) are shared objects attached
-    afterwards; the decisions are found through the status table's subject index and then
-    by primary key, an index nested loop for up to a few thousand people at a time.
-    """
+def _status_decisions(subject_ids, purposes, media_types):
+    """The decisions the status table holds for these people, found through its subject index
+    and then by primary key: an index nested loop for up to a few thousand people at a time
+    (joining the log to the status table made PostgreSQL hash-join the whole log)."""
     current = ConsentStatus.objects.filter(
         subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
     ).values("decision_id")
+    return ConsentDecision.objects.filter(id__in=current).order_by()
+
+
+def current_decisions(subject_ids, purposes, media_types, texts_by_id):
+    """(verdict key, decision) from the status table, with what a verdict and its explanation
+    read of each decision (text, school year, guardian, author) attached.
+
+    Texts (loaded already) and authors (a few per person) are shared objects attached
+    afterwards rather than joined into every row, which would build a copy of the full
+    consent text per decision.
+    """
     found = list(
-        ConsentDecision.objects.filter(id__in=current)
-        .select_related("school_year", "guardian")
-        .order_by()
+        _status_decisions(subject_ids, purposes, media_types).select_related(
+            "school_year", "guardian"
+        )
     )
     text_field = ConsentDecision._meta.get_field("text")
     author_field = ConsentDecision._meta.get_field("decided_by")
@@ -312,7 +358,36 @@ def current_decisions(subject_ids, purposes, media_types, texts_by_id) -> list[C
     for decision in found:
         text_field.set_cached_value(decision, texts_by_id[decision.text_id])
         author_field.set_cached_value(decision, authors[decision.decided_by_id])
-    return found
+        yield (decision.subject_id, decision.purpose_id, decision.media_type_id), decision
+
+
+def current_facts(subject_ids, purposes, media_types, texts_by_id):
+    """(verdict key, DecisionFacts) from the status table: plain values, no model instances."""
+    rows = _status_decisions(subject_ids, purposes, media_types).values_list(
+        "subject_id",
+        "purpose_id",
+        "media_type_id",
+        "decided_at",
+        "value",
+        "guardian_id",
+        "decided_by_id",
+        "school_year__start_date",
+        "text_id",
+    )
+    for subject_id, purpose_id, media_type_id, decided_at, *rest in rows:
+        value, guardian_id, decided_by_id, year_start, text_id = rest
+        yield (
+            (subject_id, purpose_id, media_type_id),
+            DecisionFacts(
+                decided_at,
+                school_date(decided_at),
+                value,
+                guardian_id,
+                decided_by_id,
+                year_start,
+                texts_by_id[text_id].version,
+            ),
+        )
 
 
 def verdict(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdict:
@@ -375,7 +450,7 @@ def voices_to_ask(
     subject_ids = list(subject_ids)
     if not subject_ids:
         return {}
-    found = verdicts(subject_ids, on=on, purposes=purposes)
+    found = verdicts(subject_ids, on=on, purposes=purposes, detail=False)
     texts = defaultdict(list)
     for text in ConsentText.objects.filter(
         purpose_id__in={purpose_id for _s, purpose_id, _m in found},
@@ -409,13 +484,13 @@ def voices_to_ask(
         material = latest_material_version(texts[purpose_id], on)
         if changed_text_only:
             voices.update(
-                d.guardian_id for d in found_verdict.decisions if d.text.version < material
+                d.guardian_id for d in found_verdict.decisions if d.text_version < material
             )
         else:
             current = {
                 d.guardian_id
                 for d in found_verdict.decisions
-                if d.school_year.start_date >= this_year and d.text.version >= material
+                if d.school_year_start >= this_year and d.text_version >= material
             }
             voices.update(guardians[subject_id] - current)
     return ask

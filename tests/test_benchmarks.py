@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from benchmarks.__main__ import main
 from benchmarks.harness import Benchmark, NoBoard, Result, measure
 from consents.generate import board_generate
-from consents.models import Student
-from consents.rules import verdicts
+from consents.models import Board, Student, Subject
+from consents.rules import State, verdicts
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,42 @@ def test_verdicts_take_the_same_number_of_queries_for_one_person_or_sixty():
     one = count_queries(lambda: verdicts(ids[:1], on=TODAY))
     sixty = count_queries(lambda: verdicts(ids, on=TODAY))
     assert one == sixty <= 10
+
+
+def test_verdicts_without_detail_take_the_same_number_of_queries_for_one_person_or_sixty():
+    board_generate(students=60, seed=1, today=TODAY)
+    ids = list(Student.objects.order_by("pk").values_list("pk", flat=True))
+    one = count_queries(lambda: verdicts(ids[:1], on=TODAY, detail=False))
+    sixty = count_queries(lambda: verdicts(ids, on=TODAY, detail=False))
+    assert one == sixty <= 10
+
+
+@pytest.mark.parametrize("at_sixteen", ["keep", "lapse"])
+@pytest.mark.parametrize("unanswered_year", ["carry_forward", "lapse"])
+def test_verdicts_without_detail_equal_the_detailed_verdicts(at_sixteen, unanswered_year):
+    """The value-only path (export, report, campaigns) runs the same rule code on plain rows:
+    on a generated board with every kind of history, on a date in each school year, it must
+    reach the same verdict, for the same decisions, as the path that builds model instances."""
+    board_generate(students=80, seed=3, today=TODAY)
+    Board.objects.update(at_sixteen=at_sixteen, unanswered_year=unanswered_year)
+    ids = list(Subject.objects.values_list("pk", flat=True))
+    fields = ("state", "decider", "disputed", "asked_again", "not_renewed",
+              "inherited_from_guardians", "lapsed")  # fmt: skip
+    seen = set()
+    for on in (TODAY, dt.date(2025, 7, 31), dt.date(2025, 8, 1), dt.date(2023, 11, 1)):
+        detailed = verdicts(ids, on=on)
+        plain = verdicts(ids, on=on, detail=False)
+        assert detailed.keys() == plain.keys()
+        seen.update((v.state, v.disputed, v.not_renewed, v.asked_again) for v in plain.values())
+        for key, verdict in detailed.items():
+            other = plain[key]
+            assert [getattr(other, f) for f in fields] == [getattr(verdict, f) for f in fields]
+            assert [(d.decided_at, d.guardian_id, d.value) for d in other.decisions] == [
+                (d.decided_at, d.guardian_id, d.value) for d in verdict.decisions
+            ]
+    assert {state for state, *_flags in seen} == set(State)
+    assert any(disputed for _s, disputed, *_f in seen)
+    assert any(not_renewed for *_f, not_renewed, _a in seen) == (unanswered_year != "lapse")
 
 
 def test_explaining_verdicts_needs_no_further_queries():

@@ -1,7 +1,12 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from consents.dates import school_date
 
 
 class AppendOnlyError(Exception):
@@ -87,6 +92,20 @@ class ConsentDecision(models.Model):
     @property
     def is_granted(self) -> bool:
         return self.value == self.Value.GRANTED
+
+    # What the rules read of a decision (consents.rules.DecisionFacts carries the same
+    # attributes without a model instance).
+    @cached_property
+    def decided_on(self) -> dt.date:
+        return school_date(self.decided_at)
+
+    @property
+    def school_year_start(self) -> dt.date:
+        return self.school_year.start_date
+
+    @property
+    def text_version(self) -> int:
+        return self.text.version
 
 
 class DecisionEvidence(models.Model):

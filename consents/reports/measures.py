@@ -82,7 +82,11 @@ class CountScope:
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             found = verdicts(
-                chunk, on=self.on, purposes=self.purposes, media_types=self.media_types
+                chunk,
+                on=self.on,
+                purposes=self.purposes,
+                media_types=self.media_types,
+                detail=False,
             )
             codes = {p.id: p.code for p in self.purposes}
             media = {m.id: m.code for m in self.media_types}
