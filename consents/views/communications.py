@@ -81,7 +81,11 @@ def lookup(request):
     people = people[:LOOKUP_LIMIT]
     access_log(request, Action.LOOKUP, subjects=people, detail=f"{len(people)} found")
     found = rules.verdicts(
-        [p.pk for p in people], on=school_today(), purposes=purposes, media_types=[media_type]
+        [p.pk for p in people],
+        on=school_today(),
+        purposes=purposes,
+        media_types=[media_type],
+        detail=False,  # states only; the person's page explains them
     )
     rows = [
         LookupRow(

@@ -1,7 +1,6 @@
 """Administrators find a person of their schools, see their history, and open the scan of a form."""
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
@@ -11,36 +10,26 @@ from consents.models import ConsentDecision, DecisionEvidence, Role, Subject
 from consents.models.access import AccessLogEntry
 from consents.paper import CONTENT_TYPES
 from consents.permissions import role_required
+from consents.publications import matching, people_in
 from consents.rules import verdicts
-
-
-def in_schools(schools) -> Q:
-    """People the schools know: their students and their staff."""
-    return Q(student__school__in=schools) | Q(staffmember__schools__in=schools)
 
 
 def subject_or_404(request, key) -> Subject:
     """A person of one of `request.schools`; anyone else is 404, not 403."""
-    subjects = Subject.objects.filter(in_schools(request.schools)).distinct()
-    return get_object_or_404(subjects.select_related("student", "student__group", "user"), key=key)
+    subjects = people_in(request.schools).select_related("user")
+    return get_object_or_404(subjects, key=key)
 
 
 @role_required(Role.Kind.ADMINISTRATOR)
 def people_list(request):
     query = request.GET.get("q", "").strip()
     people = (
-        Subject.objects.filter(in_schools(request.schools))
-        .distinct()
-        .select_related("student__school", "student__group")
+        people_in(request.schools)
+        .select_related("student__school")
         .order_by("last_name", "first_name", "id")
     )
-    for word in query.split():
-        people = people.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(student__student_number=word)
-            | Q(user__email__iexact=word)
-        )
+    for word in query.split()[:6]:
+        people = people.filter(pk__in=matching(word, email=True))
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     staff_access_log(request, Action.LOOKUP, subjects=page.object_list, detail="people list")
     return render(request, "consents/people/list.html", {"page": page, "query": query})
