@@ -32,6 +32,7 @@ from consents.models import (
     Subject,
     TakedownTask,
 )
+from consents.models.people import full_name
 
 # --- Whom staff may see -----------------------------------------------------------------------
 
@@ -39,14 +40,15 @@ from consents.models import (
 def people_in(schools) -> QuerySet[Subject]:
     """Students and staff members of `schools` (a School queryset or list), not yet erased.
 
-    The scope is a union of two index lookups: an OR across the student and staff tables
-    would make PostgreSQL join every person to both first (a sequential scan at board scale).
+    A scope to narrow a selective query (a key, the ids a search found): PostgreSQL checks it
+    per row found. On its own, over a whole board, it is a scan of everyone.
     """
-    students = Student.objects.filter(school__in=schools).order_by().values("pk")
-    staff = StaffMember.schools.through.objects.filter(school__in=schools).order_by()
-    return Subject.objects.filter(
-        erased_at__isnull=True, pk__in=students.union(staff.values("staffmember_id"))
-    ).select_related("student__group", "staffmember")
+    staff = StaffMember.objects.filter(schools__in=schools).values("pk")
+    return (
+        Subject.objects.filter(erased_at__isnull=True)
+        .filter(Q(student__school__in=schools) | Q(pk__in=staff))
+        .select_related("student__group", "staffmember")
+    )
 
 
 def matching(term: str, *, email: bool = False) -> QuerySet:
@@ -61,19 +63,29 @@ def matching(term: str, *, email: bool = False) -> QuerySet:
         Student.objects.filter(group__name__iexact=term),
     ]
     if email:
-        found.append(Subject.objects.filter(user__email__iexact=term))
+        found.append(Subject.objects.filter(user__email=term.lower()))  # stored lower case
     first, *others = [query.order_by().values("pk") for query in found]
     return first.union(*others)
 
 
+def found_by(query: str, *, email: bool = False) -> set[int]:
+    """The ids of people whom every word of `query` finds (at most six words, see `matching`).
+
+    Worked out before the scope is applied: given a list of ids, PostgreSQL looks the people
+    up by primary key; given the union as a subquery it misjudges its size and scans."""
+    found = None
+    for term in query.split()[:6]:
+        ids = set(matching(term, email=email).values_list("pk", flat=True))
+        found = ids if found is None else found & ids
+    return found or set()
+
+
 def people_search(schools, query: str, *, limit: int) -> list[Subject]:
-    """People of `schools` whom every word of `query` finds (see `matching`)."""
-    terms = query.split()[:6]
-    if not terms:
+    """People of `schools` whom every word of `query` finds."""
+    ids = found_by(query)
+    if not ids:
         return []
-    people = people_in(schools)
-    for term in terms:
-        people = people.filter(pk__in=matching(term))
+    people = people_in(schools).filter(pk__in=ids)
     return list(people.order_by("last_name", "first_name", "pk")[:limit])
 
 
@@ -157,17 +169,19 @@ def group_check(
 
 def _normalised(text: str) -> str:
     """Lower case, no diacritics, single spaces: "Zoë  de Vries" and "zoe de vries" match."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())
 
 
-def _name_keys(person: Subject) -> set[str]:
+def _name_keys(first_name: str, prefix: str, last_name: str, student_number: str | None) -> set:
     keys = {
-        _normalised(person.name),
-        _normalised(f"{person.first_name} {person.last_name}"),
+        _normalised(full_name(first_name, prefix, last_name)),
+        _normalised(f"{first_name} {last_name}"),
     }
-    if person.kind == Subject.Kind.STUDENT:
-        keys.add(_normalised(person.student.student_number))
+    if student_number:
+        keys.add(_normalised(student_number))
     return keys
 
 
@@ -188,11 +202,15 @@ def names_resolve(school: School, text: str) -> tuple[list[Subject], list[str], 
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return [], [], []
+    # The school's names as plain values; model instances only for the people found.
     index = defaultdict(list)
-    for person in people_in([school]):
-        for key in _name_keys(person):
-            index[key].append(person)
-    found: dict[int, Subject] = {}
+    people = people_in([school])
+    for pk, *name in people.values_list(
+        "pk", "first_name", "prefix", "last_name", "student__student_number"
+    ):
+        for key in _name_keys(*name):
+            index[key].append(pk)
+    found: dict[int, None] = {}
     not_found, ambiguous = [], []
     for line in lines:
         matches = index.get(_line_key(line), [])
@@ -200,9 +218,9 @@ def names_resolve(school: School, text: str) -> tuple[list[Subject], list[str], 
             not_found.append(line)
         elif len(matches) > 1:
             ambiguous.append(line)
-        for person in matches:
-            found[person.pk] = person
-    return list(found.values()), not_found, ambiguous
+        found.update(dict.fromkeys(matches))
+    by_pk = people.in_bulk(list(found))
+    return [by_pk[pk] for pk in found], not_found, ambiguous
 
 
 # --- Publications ------------------------------------------------------------------------------

@@ -139,16 +139,48 @@ class Card:
         return ConsentDecision.Capacity(self.capacity).label if self.capacity else ""
 
 
-def card_for(user, subject: Subject, *, on: dt.date) -> Card:
+@dataclass
+class CardData:
+    """What the cards of several people share, loaded once for all of them: the purposes and
+    texts of their boards, the media types, and their verdicts."""
+
+    on: dt.date
+    purposes: dict[int, list[Purpose]]  # board id -> active purposes
+    media_types: list[MediaType]
+    texts: dict[int, list[ConsentText]]  # purpose id -> versions, newest first
+    verdicts: dict
+
+    @classmethod
+    def load(cls, subjects: list[Subject], *, on: dt.date) -> "CardData":
+        purposes = defaultdict(list)
+        for purpose in Purpose.objects.filter(
+            board_id__in={s.board_id for s in subjects}, active=True
+        ):
+            purposes[purpose.board_id].append(purpose)
+        all_purposes = [p for board in purposes.values() for p in board]
+        media_types = list(MediaType.objects.all())
+        return cls(
+            on=on,
+            purposes=purposes,
+            media_types=media_types,
+            texts=_texts_by_purpose(all_purposes),
+            verdicts=rules.verdicts(
+                [s.pk for s in subjects], on=on, purposes=all_purposes, media_types=media_types
+            ),
+        )
+
+
+def card_for(user, subject: Subject, *, on: dt.date, data: CardData | None = None) -> Card:
     """The card of one person: editable when `user` may decide for them today (rule 1)."""
+    data = data or CardData.load([subject], on=on)
     try:
         capacity, voice = rules.authority_for(
             user=user, subject=subject, on=on, method=rules.Method.ONLINE
         )
     except rules.DecisionNotAllowed as refusal:
-        return _read_only_card(user, subject, on=on, refusal=refusal)
+        return _read_only_card(user, subject, data=data, refusal=refusal)
     card = Card(subject=subject, editable=True, capacity=capacity, voice=voice)
-    card.rows = _rows(subject, voice=voice, on=on)
+    card.rows = _rows(subject, voice=voice, data=data)
     return card
 
 
@@ -156,14 +188,15 @@ def cards_for(user, *, on: dt.date) -> list[Card]:
     subjects = sorted(
         subjects_for(user), key=lambda s: (s.user_id != user.pk, s.first_name, s.last_name)
     )
-    return [card_for(user, subject, on=on) for subject in subjects]
+    data = CardData.load(subjects, on=on)
+    return [card_for(user, subject, on=on, data=data) for subject in subjects]
 
 
-def _read_only_card(user, subject: Subject, *, on, refusal) -> Card:
+def _read_only_card(user, subject: Subject, *, data: CardData, refusal) -> Card:
     if subject.user_id == user.pk:
         # A student under 16 sees what their guardians decided, but cannot change it.
         card = Card(subject=subject, editable=False, reason=str(refusal.args[0]))
-        card.rows = _rows(subject, voice=None, on=on)
+        card.rows = _rows(subject, voice=None, data=data)
         card.show_statuses = True
         return card
     student = Student.objects.get(pk=subject.pk)
@@ -178,17 +211,14 @@ def _read_only_card(user, subject: Subject, *, on, refusal) -> Card:
     )
 
 
-def _rows(subject: Subject, *, voice: Guardian | None, on: dt.date) -> list[PurposeRow]:
-    purposes = list(Purpose.objects.filter(board_id=subject.board_id, active=True))
-    media_types = list(MediaType.objects.all())
-    texts = _texts_by_purpose(purposes)
-    verdicts = rules.verdicts([subject.pk], on=on, purposes=purposes, media_types=media_types)
-    own = _own_decisions(subject, voice)
+def _rows(subject: Subject, *, voice: Guardian | None, data: CardData) -> list[PurposeRow]:
+    own = _own_decisions(subject, voice, data.texts)
     rows = []
-    for purpose in purposes:
+    for purpose in data.purposes[subject.board_id]:
+        texts = data.texts[purpose.pk]
         cells = []
-        for media_type in media_types:
-            verdict = verdicts[(subject.pk, purpose.pk, media_type.pk)]
+        for media_type in data.media_types:
+            verdict = data.verdicts[(subject.pk, purpose.pk, media_type.pk)]
             decision = own.get((purpose.pk, media_type.pk))
             cells.append(
                 Cell(
@@ -202,11 +232,11 @@ def _rows(subject: Subject, *, voice: Guardian | None, on: dt.date) -> list[Purp
                         d for d in verdict.decisions if decision is None or d.pk != decision.pk
                     ],
                     renewal_due=bool(
-                        decision and rules.renewal_due(decision, on=on, texts=texts[purpose.pk])
+                        decision and rules.renewal_due(decision, on=data.on, texts=texts)
                     ),
                 )
             )
-        rows.append(PurposeRow(purpose=purpose, text=_in_force(texts[purpose.pk]), cells=cells))
+        rows.append(PurposeRow(purpose=purpose, text=_in_force(texts), cells=cells))
     return rows
 
 
@@ -223,11 +253,19 @@ def _in_force(texts: list[ConsentText]) -> ConsentText | None:
     return next((t for t in texts if t.created_at <= now), None)
 
 
-def _own_decisions(subject: Subject, voice: Guardian | None) -> dict:
-    statuses = ConsentStatus.objects.filter(subject=subject, guardian=voice).select_related(
-        "decision__text", "decision__school_year"
-    )
-    return {(s.purpose_id, s.media_type_id): s.decision for s in statuses}
+def _own_decisions(subject: Subject, voice: Guardian | None, texts: dict) -> dict:
+    """The latest decision of this voice per purpose and media type, with its text attached
+    from the versions already loaded (not joined into every row)."""
+    by_id = {text.pk: text for versions in texts.values() for text in versions}
+    text_field = ConsentDecision._meta.get_field("text")
+    own = {}
+    for status in ConsentStatus.objects.filter(subject=subject, guardian=voice).select_related(
+        "decision__school_year"
+    ):
+        if status.decision.text_id in by_id:  # else a purpose no longer asked about
+            text_field.set_cached_value(status.decision, by_id[status.decision.text_id])
+        own[(status.purpose_id, status.media_type_id)] = status.decision
+    return own
 
 
 # --- Saving -------------------------------------------------------------------------------
@@ -276,8 +314,8 @@ def answers_save(
     _capacity, voice = rules.authority_for(
         user=actor, subject=subject, on=today, method=rules.Method.ONLINE
     )
-    own = _own_decisions(subject, voice)
     texts = _texts_by_purpose({purpose for purpose, _media in answers})
+    own = _own_decisions(subject, voice, texts)
     recorded = []
     for (purpose, media_type), answer in sorted(
         answers.items(), key=lambda item: (item[0][0].order, item[0][0].pk, item[0][1].order)

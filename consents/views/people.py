@@ -10,7 +10,7 @@ from consents.models import ConsentDecision, DecisionEvidence, Role, Subject
 from consents.models.access import AccessLogEntry
 from consents.paper import CONTENT_TYPES
 from consents.permissions import role_required
-from consents.publications import matching, people_in
+from consents.publications import found_by, people_in
 from consents.rules import verdicts
 
 
@@ -28,8 +28,8 @@ def people_list(request):
         .select_related("student__school")
         .order_by("last_name", "first_name", "id")
     )
-    for word in query.split()[:6]:
-        people = people.filter(pk__in=matching(word, email=True))
+    if query:
+        people = people.filter(pk__in=found_by(query, email=True))
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     staff_access_log(request, Action.LOOKUP, subjects=page.object_list, detail="people list")
     return render(request, "consents/people/list.html", {"page": page, "query": query})
