@@ -172,7 +172,7 @@ class OutboxMessageAdmin(AccessLoggedAdmin):
             OutboxMessage.objects.filter(pk__in=ids).update(
                 state=OutboxMessage.State.QUEUED, attempts=0, enqueued_at=None
             )
-            transaction.on_commit(lambda: campaigns.outbox_publish(ids))
+            transaction.on_commit(lambda: campaigns.outbox_publish(ids))  # broker-safe
         self.message_user(
             request,
             ngettext(

@@ -44,6 +44,7 @@ from consents.models import (
     Student,
     Subject,
 )
+from consents.queue import enqueue, enqueue_on_commit
 
 State = OutboxMessage.State
 Template = OutboxMessage.Template
@@ -113,7 +114,7 @@ def campaign_open(*, campaign: Campaign, by=None, today: dt.date | None = None) 
     campaign.opened_by = by
     campaign.opens_on = min(campaign.opens_on, today)
     campaign.save(update_fields=["opened_on", "opened_by", "opens_on"])
-    transaction.on_commit(lambda: campaign_advance_task.delay(campaign.pk))
+    enqueue_on_commit(campaign_advance_task, campaign.pk)
     return campaign
 
 
@@ -165,7 +166,7 @@ def text_change_campaign_create(*, text, today: dt.date | None = None) -> Campai
         opens_on=today,
         closes_on=min(today + dt.timedelta(days=TEXT_CHANGE_DAYS), school_year.end_date),
     )
-    transaction.on_commit(lambda: campaign_advance_task.delay(campaign.pk))
+    enqueue_on_commit(campaign_advance_task, campaign.pk)
     return campaign
 
 
@@ -325,9 +326,9 @@ def outbox_publish(message_ids: list[int]) -> None:
     """Hand outbox rows to the broker (one task each) and note when."""
     from consents.tasks import outbox_send
 
-    for message_id in message_ids:
-        outbox_send.delay(message_id)
-    OutboxMessage.objects.filter(pk__in=message_ids).update(enqueued_at=timezone.now())
+    published = [message_id for message_id in message_ids if enqueue(outbox_send, message_id)]
+    # What the broker did not take keeps enqueued_at empty: the sweep publishes it again.
+    OutboxMessage.objects.filter(pk__in=published).update(enqueued_at=timezone.now())
 
 
 def outbox_publish_step(step: CampaignStep) -> None:

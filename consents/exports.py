@@ -31,6 +31,7 @@ from consents.models import (
     School,
     Subject,
 )
+from consents.queue import enqueue
 from consents.rules import verdicts
 
 Kind = ExportLog.Kind
@@ -302,7 +303,6 @@ def export_log(*, user, request: ExportRequest, fmt: str, rows: int) -> ExportLo
 
 def export_job_start(*, user, request: ExportRequest, fmt: str, rows_total: int) -> ExportJob:
     """Queue a background export; the task starts once this transaction has committed."""
-    from consents.tasks import export_job_run
 
     job = ExportJob.objects.create(
         requested_by=user,
@@ -312,8 +312,18 @@ def export_job_start(*, user, request: ExportRequest, fmt: str, rows_total: int)
         parameters=request.parameters,
         rows_total=rows_total,
     )
-    transaction.on_commit(lambda: export_job_run.delay(job.id))
+    transaction.on_commit(lambda: _export_job_publish(job))
     return job
+
+
+def _export_job_publish(job: ExportJob) -> None:
+    from consents.tasks import export_job_run
+
+    if not enqueue(export_job_run, job.id):  # the page says so, instead of waiting forever
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED,
+            error=_("The background service is unavailable; start the export again later."),
+        )
 
 
 def export_job_produce(job: ExportJob) -> ExportJob:

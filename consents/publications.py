@@ -5,9 +5,11 @@ and stores what the rules answered.
 """
 
 import datetime as dt
+import logging
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from smtplib import SMTPException
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +35,9 @@ from consents.models import (
     TakedownTask,
 )
 from consents.models.people import full_name
+from consents.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 # --- Whom staff may see -----------------------------------------------------------------------
 
@@ -361,7 +366,7 @@ def takedowns_open(
     from consents.tasks import takedown_tasks_notify  # tasks import this module
 
     for school_id in {publication.school_id for publication in publications}:
-        transaction.on_commit(lambda school_id=school_id: takedown_tasks_notify.delay(school_id))
+        enqueue_on_commit(takedown_tasks_notify, school_id)
     return tasks
 
 
@@ -407,6 +412,25 @@ def takedown_notify(*, school_id: int) -> int:
         notified_at=timezone.now()
     )
     return len(tasks)
+
+
+def takedown_notify_pending(*, older_than_seconds: int = 300) -> int:
+    """Notify the schools of open takedown tasks nobody was told about after a few minutes
+    (the notification was never queued: the broker was down). Returns how many tasks."""
+    since = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    schools = (
+        TakedownTask.objects.open()
+        .filter(notified_at__isnull=True, opened_at__lt=since)
+        .values_list("publication__school_id", flat=True)
+        .distinct()
+    )
+    notified = 0
+    for school_id in set(schools):
+        try:
+            notified += takedown_notify(school_id=school_id)
+        except (SMTPException, OSError):
+            logger.exception("Takedown notification for school %s failed; retried later", school_id)
+    return notified
 
 
 @transaction.atomic

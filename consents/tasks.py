@@ -58,8 +58,9 @@ def outbox_send(self, message_id: int) -> str:
 
 @shared_task
 def outbox_sweep() -> int:
-    """Every few minutes: publish rows that were committed but never picked up."""
-    return campaigns.outbox_sweep()
+    """Every few minutes: publish outbox rows that were committed but never picked up, and
+    notify takedown tasks whose notification the broker never got."""
+    return campaigns.outbox_sweep() + publications.takedown_notify_pending()
 
 
 @shared_task(bind=True, max_retries=2, default_retry_delay=60)
