@@ -11,6 +11,11 @@ import sys
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["faults"]:
+        # Fault runs start their own PostgreSQL, Redis, gunicorn and worker (benchmarks/faults.py).
+        from . import faults
+
+        return faults.main(argv[1:])
     if argv[:1] == ["campaign"]:
         # The campaign benchmark runs a real worker on its own database (benchmarks/campaign.py).
         from . import campaign

@@ -6,6 +6,7 @@ from django.urls import include, path
 from accounts import views as accounts_views
 
 handler500 = "consent_portal.errors.server_error"
+handler400 = "consent_portal.errors.bad_request"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

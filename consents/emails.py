@@ -21,7 +21,10 @@ def send_email(
 ) -> None:
     """Render and send email `name`; raises on SMTP errors so that a task can retry."""
     subject, text, html = render_email(name, context, language=language)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    # The header names the kind of email (never whom it is about), for mail filters and sinks.
+    message = EmailMultiAlternatives(
+        subject, text, settings.DEFAULT_FROM_EMAIL, to, headers={"X-Consent-Email": name}
+    )
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)

@@ -295,6 +295,35 @@ def test_a_database_outage_answers_503_with_a_clear_message_and_no_details(comms
     assert comms_client.get(reverse("communications_lookup"), {"q": "x"}).status_code == 200
 
 
+class DatabaseGoneAtSessionSave:
+    """The database goes away as the session is saved, after the view has answered."""
+
+    gone = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if 'UPDATE "django_session"' in sql:
+            self.gone = True
+        if self.gone:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+
+def test_an_outage_as_the_session_is_saved_is_a_503_not_a_bad_request(
+    chain_transactional_db, mother, child, purposes, photo, settings
+):
+    """Django's session backend reports a failed save as an interrupted session (400); when
+    the cause is the database, the parent gets the outage page."""
+    from django.db import connection
+
+    settings.LANGUAGE_CODE = "en"
+    client = Client(raise_request_exception=False)
+    client.force_login(mother.user)
+    answers = {f"consent:{purposes[0].code}:{photo.code}": "yes"}
+    with connection.execute_wrapper(DatabaseGoneAtSessionSave()):
+        response = client.post(reverse("consent_save", args=[child.key]), answers)
+    assert_clear_503(response)
+
+
 def test_an_outage_in_the_middle_of_a_save_leaves_no_half_written_decision(
     chain_transactional_db, school, mother, child, purposes, photo, settings
 ):

@@ -47,3 +47,19 @@ def test_bad_boolean_setting_fails_loudly(tmp_path):
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_production_static_files_collect_with_hashed_names(tmp_path):
+    """The Dockerfile's collectstatic with the manifest storage: every file a stylesheet or
+    script refers to (a source map, a font) must exist, or the build fails."""
+    env = production_env(DEBUG="false", SECRET_KEY="build-" + "x" * 40, VAR_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = next(tmp_path.rglob("staticfiles.json")).read_text()
+    assert '"vendor/bootstrap.min.css"' in manifest
