@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint audit install migrate demo messages bench clean
+.PHONY: run test lint audit install migrate demo messages bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,13 @@ audit: install
 	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable
 
 bench: install
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks
+
+# 200 parents and staff for 5 minutes against gunicorn + PostgreSQL (benchmarks/load.py).
+load: install
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks load
 
 clean:
 	rm -rf $(VENV) var

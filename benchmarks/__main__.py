@@ -16,6 +16,11 @@ def main(argv=None) -> int:
         from . import faults
 
         return faults.main(argv[1:])
+    if argv[:1] == ["load"]:
+        # The load test serves the application with gunicorn and runs locust (benchmarks/load.py).
+        from . import load
+
+        return load.main(argv[1:])
     if argv[:1] == ["campaign"]:
         # The campaign benchmark runs a real worker on its own database (benchmarks/campaign.py).
         from . import campaign

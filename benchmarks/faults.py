@@ -439,12 +439,13 @@ def scenario_worker_kill(processes: Processes, sink) -> dict:
     started = time.monotonic()
     campaigns.campaigns_advance()
     planned = time.monotonic() - started
+    # What a killed worker held comes back later: its rows in `sending` after the lease (15
+    # minutes in production), its unacknowledged tasks after Redis's visibility timeout (an
+    # hour). Both shortened so that the run ends the same hour; the same code paths.
+    settings.OUTBOX_SENDING_LEASE_SECONDS = 60
+    processes.env.update(CELERY_VISIBILITY_TIMEOUT="120", OUTBOX_RETRY_MAX_SECONDS="60")
     processes.worker()
     messages = OutboxMessage.objects.filter(step__campaign__board=board)
-    # Rows a killed worker held are taken back after the lease; 15 minutes in production,
-    # 60 s here so that the run ends the same hour. Same code path.
-    settings.OUTBOX_SENDING_LEASE_SECONDS = 60
-    settings.OUTBOX_REDELIVER_AFTER_SECONDS = 120
     kills = 0
     while kills < 5:
         target = families * (kills + 1) // 6

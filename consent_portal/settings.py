@@ -286,7 +286,7 @@ OUTBOX_RETRY_MAX_SECONDS = envint("OUTBOX_RETRY_MAX_SECONDS", 1800)
 # The sweeper publishes rows never handed to the broker after OUTBOX_SWEEP_AFTER_SECONDS, rows
 # the broker lost after OUTBOX_REDELIVER_AFTER_SECONDS, and takes back rows whose worker died
 # while sending after OUTBOX_SENDING_LEASE_SECONDS (well above EMAIL_TIMEOUT).
-OUTBOX_SWEEP_AFTER_SECONDS = envint("OUTBOX_SWEEP_AFTER_SECONDS", 300)
+OUTBOX_SWEEP_AFTER_SECONDS = envint("OUTBOX_SWEEP_AFTER_SECONDS", 120)
 OUTBOX_REDELIVER_AFTER_SECONDS = envint("OUTBOX_REDELIVER_AFTER_SECONDS", 2 * 3600)
 OUTBOX_SENDING_LEASE_SECONDS = envint("OUTBOX_SENDING_LEASE_SECONDS", 900)
 # People per chunk when a campaign step is planned: bounds the planner's memory.

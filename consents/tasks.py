@@ -58,7 +58,7 @@ def outbox_send(self, message_id: int) -> str:
 
 @shared_task
 def outbox_sweep() -> int:
-    """Every few minutes: publish outbox rows that were committed but never picked up, and
+    """Every minute: publish outbox rows that were committed but never picked up, and
     notify takedown tasks whose notification the broker never got."""
     return campaigns.outbox_sweep() + publications.takedown_notify_pending()
 
