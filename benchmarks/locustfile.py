@@ -41,12 +41,12 @@ class Parent(LoggedIn):
 
     @task
     def change_an_answer(self):
-        page = self.client.get("/my/", name="GET /my/ (consent page)")
-        self.keep_csrf(page)
-        token = CSRF.search(page.text)
-        if token is None:
-            page.failure("no form on the consent page")
-            return
+        with self.client.get("/my/", name="GET /my/ (consent page)", catch_response=True) as page:
+            self.keep_csrf(page)
+            token = CSRF.search(page.text)
+            if token is None:
+                page.failure(f"no form on the consent page: {page.status_code} {page.url}")
+                return
         answer = random.choice(["yes", "no"])  # nosec B311 (a load pattern, not a secret)
         self.client.post(
             f"/my/{self.me['child']}/",
