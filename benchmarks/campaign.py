@@ -9,12 +9,10 @@ Sizes: BENCH_PLAN_RECIPIENTS (default 100000) and BENCH_SEND_RECIPIENTS (default
 import datetime as dt
 import os
 import signal
-import subprocess
 import sys
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import quote
 
 import django
 
@@ -143,27 +141,19 @@ def worker_process(sink_port: int, log):
     from django.conf import settings
     from django.db import connection
 
-    db = connection.settings_dict
+    from tests.processes import database_url
+    from tests.processes import worker_process as start_worker
+
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}"
-        f"@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(sink_port),
         "LOG_LEVEL": "WARNING",
     }
-    command = [sys.executable, "-m", "celery", "-A", "consent_portal", "worker"]
-    options = ["--pool=prefork", "--concurrency=2", "--without-gossip", "--without-mingle"]
-    return subprocess.Popen(
-        [*command, *options, "--without-heartbeat", "--loglevel=WARNING"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    return start_worker(env, log)
 
 
 def bench_send(families: int) -> dict:

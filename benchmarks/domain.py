@@ -10,7 +10,7 @@ import tempfile
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from consents import rules
 from consents.exports import ExportRequest, export_write
@@ -23,6 +23,7 @@ from consents.models import (
     SchoolYear,
     Student,
 )
+from consents.publications import people_search
 from consents.reports import report_build
 from consents.services import decision_record
 
@@ -87,16 +88,9 @@ def save_decision(board):
     return run
 
 
-def name_search(query: str, schools) -> list[Student]:
-    """A lookup page's search: a word of digits starts a student number, any other word is
-    part of the first or last name (trigram indexes on PostgreSQL, migration 0003)."""
-    students = Student.objects.filter(school__in=schools)
-    for word in query.split():
-        if word.isdigit():
-            students = students.filter(student_number__startswith=word)
-        else:
-            students = students.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-    return list(students.select_related("school", "group").order_by("last_name", "first_name")[:25])
+def name_search(query: str, schools) -> list:
+    """The lookup page's search itself (`consents.publications.people_search`)."""
+    return people_search(schools, query, limit=25)
 
 
 @benchmark("name search: 'jan', whole board", baseline=BARE_VIEW, budget_ms=PAGE_BUDGET_MS)

@@ -150,9 +150,9 @@ class Processes:
         )  # fmt: skip
 
     def worker(self):
-        self.start("worker", [sys.executable, "-m", "celery", "-A", "consent_portal", "worker",
-                              "--pool=prefork", "--concurrency=2", "--without-gossip",
-                              "--without-mingle", "--loglevel=WARNING"])  # fmt: skip
+        from tests.processes import WORKER_COMMAND
+
+        self.start("worker", WORKER_COMMAND)
 
     def gunicorn(self, port: int):
         self.start("gunicorn", [sys.executable, "-m", "gunicorn", "consent_portal.wsgi",

@@ -314,6 +314,17 @@ def eager_celery(celery_eager):
 
 
 @pytest.fixture
+def site_in_english(settings):
+    """The site's default language English for a test module whose assertions read wording
+    (the site default is Dutch): `pytest.mark.usefixtures("site_in_english")`."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def english(client):
     """Messages, headers and reports in English (the site default is Dutch)."""
     from django.utils import translation

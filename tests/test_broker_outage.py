@@ -11,7 +11,7 @@ import time_machine
 from celery.app.task import Task
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from consents import campaigns
@@ -23,14 +23,7 @@ from . import factories as f
 from .helpers import record
 from .test_campaigns_worker import renewal_opened
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_in_english")]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,15 +35,7 @@ from consents.services import consent_text_publish
 from . import factories as f
 from .helpers import amsterdam, record
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """These tests read messages and admin pages in English (the site default is Dutch)."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_in_english")]
 
 
 State = OutboxMessage.State

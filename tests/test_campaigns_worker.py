@@ -10,11 +10,9 @@ import os
 import signal
 import smtplib
 import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from celery.signals import task_postrun
@@ -29,6 +27,8 @@ from consents.tasks import campaigns_advance, outbox_send, outbox_sweep
 
 from . import factories as f
 from .helpers import record, wait_until
+from .processes import database_url
+from .processes import worker_process as start_worker
 from .smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
@@ -243,12 +243,9 @@ def test_a_beat_down_for_a_day_catches_up_once(
 
 def worker_process(sink, var_dir, log):
     """`celery worker` with 2 processes, on this test database and broker, mailing the sink."""
-    db = connection.settings_dict
-    password = quote(db["PASSWORD"] or "")
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{quote(db['USER'])}:{password}@{db['HOST']}:{db['PORT']}"
-        f"/{db['NAME']}",
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": app.conf.broker_url,
         "VAR_DIR": str(var_dir),
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -256,16 +253,7 @@ def worker_process(sink, var_dir, log):
         "EMAIL_PORT": str(sink.port),
         "DJANGO_SETTINGS_MODULE": "consent_portal.settings",
     }
-    command = [sys.executable, "-m", "celery", "-A", "consent_portal", "worker"]
-    options = ["--pool=prefork", "--concurrency=2", "--without-gossip", "--without-mingle"]
-    return subprocess.Popen(
-        [*command, *options, "--without-heartbeat", "--loglevel=WARNING"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    return start_worker(env, log)
 
 
 def stop(process, sig=signal.SIGTERM):

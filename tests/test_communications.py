@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -22,14 +22,7 @@ from consents.services import InvalidDecision, decision_record
 from . import factories as f
 from .helpers import amsterdam, record
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_in_english")]
 
 
 @pytest.fixture

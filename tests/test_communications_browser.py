@@ -5,7 +5,6 @@ import re
 
 import pytest
 from django.core import mail
-from django.utils import translation
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -17,14 +16,11 @@ from . import factories as f
 from .conftest import axe_violations, log_in_browser, screenshot
 from .helpers import record
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("site_in_english"),
+]
 
 
 def assert_accessible(page):

@@ -8,7 +8,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
 
 from consents.models import Publication, PublicationPerson, Role, TakedownTask
 from consents.publications import (
@@ -23,14 +22,7 @@ from consents.services import consent_withdraw
 from . import factories as f
 from .helpers import record
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_in_english")]
 
 
 @pytest.fixture

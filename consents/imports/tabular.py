@@ -241,17 +241,26 @@ class RowReader:
         return self.cell(cells, self.index.get(name))
 
 
-def parse_students(filename: str, data: bytes) -> ParsedFile:
+def _open(filename: str, data: bytes, columns, required):
+    """(parsed, table, reader) of a file; reader is None when the file cannot be read or
+    lacks a required column (the problem is then in parsed.errors)."""
     parsed = ParsedFile()
     try:
         table = read_table(filename, data)
     except UnreadableFile as error:
         parsed.errors.append(Problem(filename, None, "", str(error)))
-        return parsed
-    reader = RowReader(filename, table, STUDENT_COLUMNS, parsed)
-    if not reader.require(STUDENT_REQUIRED):
-        return parsed
+        return parsed, None, None
+    reader = RowReader(filename, table, columns, parsed)
+    if not reader.require(required):
+        return parsed, table, None
     parsed.names_schools = reader.has("school")
+    return parsed, table, reader
+
+
+def parse_students(filename: str, data: bytes) -> ParsedFile:
+    parsed, table, reader = _open(filename, data, STUDENT_COLUMNS, STUDENT_REQUIRED)
+    if reader is None:
+        return parsed
     guardian_numbers = sorted({number for number, _name in reader.guardian_index})
     first_line_of: dict[str, int] = {}
 
@@ -361,16 +370,9 @@ def parse_students(filename: str, data: bytes) -> ParsedFile:
 
 
 def parse_staff(filename: str, data: bytes) -> ParsedFile:
-    parsed = ParsedFile()
-    try:
-        table = read_table(filename, data)
-    except UnreadableFile as error:
-        parsed.errors.append(Problem(filename, None, "", str(error)))
+    parsed, table, reader = _open(filename, data, STAFF_COLUMNS, STAFF_REQUIRED)
+    if reader is None:
         return parsed
-    reader = RowReader(filename, table, STAFF_COLUMNS, parsed)
-    if not reader.require(STAFF_REQUIRED):
-        return parsed
-    parsed.names_schools = reader.has("school")
     first_line_of: dict[str, int] = {}
     for line, cells in table.rows:
         source = reader.source(line)
