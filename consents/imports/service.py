@@ -50,6 +50,24 @@ ACTIONS = {
 }
 
 
+def fields_apply(instance, fields: dict, *, describe: bool) -> list[str]:
+    """Set `fields` on `instance`; with `describe`, say what changed ("name: old → new")."""
+    changes = []
+    for name, value in fields.items():
+        if getattr(instance, name) != value:
+            if describe:
+                changes.append(
+                    _("%(field)s: %(old)s → %(new)s")
+                    % {
+                        "field": type(instance)._meta.get_field(name).verbose_name,
+                        "old": getattr(instance, name) or "–",
+                        "new": value or "–",
+                    }
+                )
+            setattr(instance, name, value)
+    return changes
+
+
 @dataclass
 class Outcome:
     """What the import does with one person (a row of the file, or a leaver)."""
@@ -278,18 +296,7 @@ class _Importer:
             "last_name": record.last_name,
             "date_of_birth": record.date_of_birth,
         }
-        for name, value in fields.items():
-            if getattr(student, name) != value:
-                if not created:
-                    changes.append(
-                        _("%(field)s: %(old)s → %(new)s")
-                        % {
-                            "field": Student._meta.get_field(name).verbose_name,
-                            "old": getattr(student, name) or "–",
-                            "new": value or "–",
-                        }
-                    )
-                setattr(student, name, value)
+        changes += fields_apply(student, fields, describe=not created)
         if not created and student.school_id != school.id:
             changes.append(
                 _("moved from %(old)s to %(new)s") % {"old": student.school, "new": school}
@@ -518,19 +525,11 @@ class _Importer:
                 " ".join(p for p in (record.prefix, record.last_name) if p),
             )
             member = StaffMember(board=schools[0].board, user=user)
-        for name in ("first_name", "prefix", "last_name", "function"):
-            value = getattr(record, name)
-            if getattr(member, name) != value:
-                if not created:
-                    changes.append(
-                        _("%(field)s: %(old)s → %(new)s")
-                        % {
-                            "field": StaffMember._meta.get_field(name).verbose_name,
-                            "old": getattr(member, name) or "–",
-                            "new": value or "–",
-                        }
-                    )
-                setattr(member, name, value)
+        fields = {
+            name: getattr(record, name)
+            for name in ("first_name", "prefix", "last_name", "function")
+        }
+        changes += fields_apply(member, fields, describe=not created)
         if member.date_left is not None:
             changes.append(_("back at school (had left on %(date)s)") % {"date": member.date_left})
             member.date_left = None
