@@ -44,7 +44,8 @@ def main(argv=None) -> int:
 
     django.setup()
     from django.db import connection
-    from django.test.utils import override_settings, setup_test_environment
+    from django.template import Template
+    from django.test.utils import _TestState, override_settings, setup_test_environment
 
     from . import baselines, domain, pages  # noqa: F401  (they register the benchmarks)
     from .harness import REGISTRY, NoBoard, run_benchmarks
@@ -67,9 +68,13 @@ def main(argv=None) -> int:
         return 2
     names = args.names or list(REGISTRY)
 
-    # The test environment: the 'testserver' host for django.test.Client, emails kept in
-    # memory, DEBUG off (no query log growing in memory).
-    setup_test_environment()
+    # The test environment: the 'testserver' host for django.test.Client and emails kept in
+    # memory, but otherwise as a server runs: DEBUG off (no query log, no template debug
+    # information; until the third session it was on, as the settings' development default)
+    # and templates not instrumented for the test client (it copies every template's context
+    # for assertions, a cost no server has).
+    setup_test_environment(debug=False)
+    Template._render = _TestState.saved_data.template_render
     try:
         with override_settings(ROOT_URLCONF="benchmarks.urls"):
             run = run_benchmarks(names, repeat=args.repeat)

@@ -1,10 +1,13 @@
 """Dates as the school sees them: the calendar of Europe/Amsterdam, not the server's clock."""
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 SCHOOL_TZ = ZoneInfo(getattr(settings, "SCHOOL_TIME_ZONE", "Europe/Amsterdam"))
 
@@ -36,3 +39,14 @@ def school_year_start(on: dt.date, start_month: int = 8, start_day: int = 1) -> 
     """The first day of the school year that contains `on` (1 August by default)."""
     start = dt.date(on.year, start_month, start_day)
     return start if on >= start else dt.date(on.year - 1, start_month, start_day)
+
+
+def day_label(day: dt.date) -> str:
+    """`day` as the active language writes dates ("24 november 2026"). Explanations name the
+    same few dates hundreds of times on one page, so each is formatted once per language."""
+    return _day_label(day, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_label(day: dt.date, language: str) -> str:
+    return date_format(day)

@@ -13,12 +13,11 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consents.dates import school_date, school_year_start
+from consents.dates import day_label, school_date, school_year_start
 from consents.models import (
     Board,
     ConsentDecision,
@@ -36,6 +35,7 @@ from consents.models.people import AGE_OF_CONSENT, age_on
 Value = ConsentDecision.Value
 Capacity = ConsentDecision.Capacity
 Method = ConsentDecision.Method
+VALUE_LABELS = dict(Value.choices)
 
 
 class DecisionNotAllowed(PermissionDenied):
@@ -135,9 +135,9 @@ class Verdict:
 def describe(decision: ConsentDecision) -> str:
     who = decision.guardian.name if decision.guardian_id else str(decision.decided_by)
     return _("%(value)s by %(who)s on %(date)s (text version %(version)s)") % {
-        "value": decision.get_value_display(),
+        "value": VALUE_LABELS[decision.value],
         "who": who,
-        "date": date_format(school_date(decision.decided_at)),
+        "date": day_label(decision.decided_on),
         "version": decision.text.version,
     }
 
@@ -270,13 +270,15 @@ def verdicts(
     purposes: Iterable | None = None,
     media_types: Iterable | None = None,
     detail: bool = True,
+    loaded: Iterable[tuple[VerdictKey, ConsentDecision]] | None = None,
 ) -> dict[VerdictKey, Verdict]:
     """Verdicts for many people at once, in a constant number of queries.
 
     Purposes default to the active purposes of each person's board, media types to all.
     With `detail` the verdicts' decisions are model instances with what an explanation names
     (guardian, author, text); without, they are `DecisionFacts`, several times cheaper to
-    load: for counts, registers and planning, where no explanation is shown.
+    load: for counts, registers and planning, where no explanation is shown. A caller that
+    needs the current decisions itself passes what `current_decisions` gave it as `loaded`.
     """
     from consents.models import MediaType, Purpose
 
@@ -299,9 +301,11 @@ def verdicts(
         student_id__in=subject_ids
     ).values_list("student_id", "guardian_id"):
         guardians[student_id].add(guardian_id)
-    load = current_decisions if detail else current_facts
+    if loaded is None:
+        load = current_decisions if detail else current_facts
+        loaded = load(subject_ids, purposes, media_types, texts_by_id)
     decisions = defaultdict(list)
-    for key, decision in load(subject_ids, purposes, media_types, texts_by_id):
+    for key, decision in loaded:
         decisions[key].append(decision)
 
     this_year = school_year_start(on)
@@ -521,6 +525,14 @@ def has_role(user, kind: Role.Kind, *, board_id: int, school_ids: set[int]) -> b
     ).exists()
 
 
+def _date_of_birth(subject: Subject) -> dt.date | None:
+    if subject.kind != Subject.Kind.STUDENT:
+        return None
+    if Subject.student.is_cached(subject):  # loaded with the subject (select_related)
+        return subject.student.date_of_birth
+    return Student.objects.values_list("date_of_birth", flat=True).get(pk=subject.pk)
+
+
 def authority_for(
     *, user, subject: Subject, on: dt.date, method: str, guardian: Guardian | None = None
 ) -> tuple[str, Guardian | None]:
@@ -528,12 +540,7 @@ def authority_for(
 
     Raises DecisionNotAllowed, with a message for the user, when they may not.
     """
-    date_of_birth = (
-        Student.objects.values_list("date_of_birth", flat=True).get(pk=subject.pk)
-        if subject.kind == Subject.Kind.STUDENT
-        else None
-    )
-    decider = decider_on(date_of_birth, on)
+    decider = decider_on(_date_of_birth(subject), on)
 
     if method != Method.ONLINE:
         if not has_role(

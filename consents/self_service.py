@@ -149,6 +149,8 @@ class CardData:
     media_types: list[MediaType]
     texts: dict[int, list[ConsentText]]  # purpose id -> versions, newest first
     verdicts: dict
+    # (subject id, guardian id or None) -> {(purpose id, media type id): latest decision}
+    by_voice: dict[tuple[int, int | None], dict[tuple[int, int], ConsentDecision]]
 
     @classmethod
     def load(cls, subjects: list[Subject], *, on: dt.date) -> "CardData":
@@ -159,14 +161,26 @@ class CardData:
             purposes[purpose.board_id].append(purpose)
         all_purposes = [p for board in purposes.values() for p in board]
         media_types = list(MediaType.objects.all())
+        texts = _texts_by_purpose(all_purposes)
+        ids = [s.pk for s in subjects]
+        # The current decisions, loaded once: for the verdicts and for each voice's own answers.
+        loaded = list(
+            rules.current_decisions(
+                ids, all_purposes, media_types, {t.pk: t for v in texts.values() for t in v}
+            )
+        )
+        by_voice = defaultdict(dict)
+        for (subject_id, purpose_id, media_type_id), decision in loaded:
+            by_voice[(subject_id, decision.guardian_id)][(purpose_id, media_type_id)] = decision
         return cls(
             on=on,
             purposes=purposes,
             media_types=media_types,
-            texts=_texts_by_purpose(all_purposes),
+            texts=texts,
             verdicts=rules.verdicts(
-                [s.pk for s in subjects], on=on, purposes=all_purposes, media_types=media_types
+                ids, on=on, purposes=all_purposes, media_types=media_types, loaded=loaded
             ),
+            by_voice=by_voice,
         )
 
 
@@ -212,7 +226,7 @@ def _read_only_card(user, subject: Subject, *, data: CardData, refusal) -> Card:
 
 
 def _rows(subject: Subject, *, voice: Guardian | None, data: CardData) -> list[PurposeRow]:
-    own = _own_decisions(subject, voice, data.texts)
+    own = data.by_voice.get((subject.pk, voice.pk if voice else None), {})
     rows = []
     for purpose in data.purposes[subject.board_id]:
         texts = data.texts[purpose.pk]
