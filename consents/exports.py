@@ -155,7 +155,7 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
     purpose_names = {p.id: str(p.name) for p in purposes}
     media_names = {m.id: str(m.name) for m in media_types}
     states = {state: state.label for state in State}
-    kinds = dict(Subject.Kind.choices)
+    kinds = {kind: str(label) for kind, label in Subject.Kind.choices}
     yes = {True: _("yes"), False: ""}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -192,9 +192,19 @@ def _decider_names(found) -> Callable:
     """Who decided, for the register's last column: the guardian whose voice it is, or the
     person who recorded it. Two queries for a chunk of verdicts."""
     facts = [d for verdict in found for d in verdict.decisions]
-    guardians = Guardian.objects.in_bulk({d.guardian_id for d in facts if d.guardian_id})
-    users = get_user_model().objects.in_bulk({d.decided_by_id for d in facts})
-    return lambda d: guardians[d.guardian_id].name if d.guardian_id else str(users[d.decided_by_id])
+    guardians = {
+        guardian.pk: guardian.name
+        for guardian in Guardian.objects.filter(
+            pk__in={d.guardian_id for d in facts if d.guardian_id}
+        ).only("first_name", "prefix", "last_name")
+    }
+    users = {
+        user.pk: str(user)
+        for user in get_user_model()
+        .objects.filter(pk__in={d.decided_by_id for d in facts})
+        .only("first_name", "last_name", "email")
+    }
+    return lambda d: guardians[d.guardian_id] if d.guardian_id else users[d.decided_by_id]
 
 
 def _person_columns(person: Subject, kinds: dict) -> list:
