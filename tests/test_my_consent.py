@@ -239,6 +239,20 @@ def test_each_guardian_sees_what_the_other_decided_and_the_resulting_status(
     assert "The guardians disagree." in html
 
 
+def test_the_other_guardians_name_is_shown_as_text_not_markup(
+    english, mother, father, child, website, photo
+):
+    father.first_name = '<img src=x onerror="alert(1)">'
+    father.save()
+    record(mother.user, child, website, photo, "granted")
+    record(father.user, child, website, photo, "refused")
+    english.force_login(mother.user)
+    html = english.get(reverse("my_consent")).content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert 'aria-describedby="status-1-' in html  # the cell points at its status
+
+
 def test_one_guardians_yes_is_shown_to_the_other_as_allowed(
     english, mother, father, child, website, photo
 ):
