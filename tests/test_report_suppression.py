@@ -205,6 +205,27 @@ def test_no_hidden_count_can_be_worked_out_on_random_boards(board):
     assert_protected(values, relations)
 
 
+def renamed(board, prefix):
+    values, relations = board
+    return (
+        {(prefix, *cell): value for cell, value in values.items()},
+        [
+            Relation(tuple((prefix, *part) for part in r.parts), (prefix, *r.total))
+            for r in relations
+        ],
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(boards(), boards())
+def test_tables_without_a_shared_cell_are_suppressed_as_each_would_be_alone(first, second):
+    # Suppression works per group of linked hidden cells: one board's hiding must not
+    # depend on another's that shares no relation with it.
+    first, second = renamed(first, "a"), renamed(second, "b")
+    together = suppress({**first[0], **second[0]}, [*first[1], *second[1]])
+    assert together == {**suppress(*first), **suppress(*second)}
+
+
 def test_a_board_of_four_people_is_withheld_entirely():
     values, relations = board_tables(
         {

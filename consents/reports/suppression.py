@@ -16,6 +16,8 @@ every linked cell is *withheld*: shown without a number or mark. The test suite 
 result with an independent exhaustive search.
 """
 
+import heapq
+import itertools
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -43,35 +45,93 @@ def is_small(value: int) -> bool:
 
 
 class Suppressor:
-    """Decide which cells to hide: `run()` returns {cell: PRIMARY or SECONDARY} for hidden ones."""
+    """Decide which cells to hide: `run()` returns {cell: PRIMARY or SECONDARY} for hidden ones.
+
+    The relations restricted to the hidden cells fall apart into independent components
+    (cells linked through relations with hidden cells in them). What a reader can work out
+    is decided per component, and a component's verdict is kept until a newly hidden cell
+    joins it: the row reduction of the whole system is the union of the components' own.
+    """
 
     def __init__(self, values: dict[Hashable, int], relations: Iterable[Relation]):
         self.values = values
         self.relations = [r for r in relations if r.parts]
+        self.terms = [tuple(r.terms()) for r in self.relations]
         self.relations_of: dict[Hashable, list[int]] = defaultdict(list)
-        for index, relation in enumerate(self.relations):
-            for cell, _sign in relation.terms():
+        for index, terms in enumerate(self.terms):
+            for cell, _sign in terms:
                 self.relations_of[cell].append(index)
-        self.hidden: dict[Hashable, str] = {
-            cell: PRIMARY for cell, value in values.items() if is_small(value)
-        }
+        self.orders: dict[Hashable, tuple] = {}
+        self.hidden: dict[Hashable, str] = {}
+        self.hidden_terms = [0] * len(self.relations)  # hidden cells per relation
+        # Relations with exactly one hidden cell: that cell is simply the difference.
+        self.lone: set[int] = set()
+        # The components of the hidden cells as a union-find forest. Each root keeps its
+        # component's cells, and a heap (by `_order`) of the cells of the component's
+        # relations; those hidden since are dropped when they come to the top.
+        self.parent: dict[Hashable, Hashable] = {}
+        self.members: dict[Hashable, list] = {}
+        self.nearby: dict[Hashable, list] = {}
+        for cell, value in values.items():
+            if is_small(value):
+                self.hide(cell, PRIMARY)
         # Exposed cells that no further hiding can protect (not expected to occur; the
         # exhaustive tests would show it); kept so that `run` always ends.
         self.unprotectable: set = set()
+        # (root, size) of a component -> its exposed primaries. Components only grow, so a
+        # root with the same size still has the same cells.
+        self.exposed_in: dict[tuple, list] = {}
+
+    def hide(self, cell, status: str) -> None:
+        """Hide a shown cell; keeps the counts per relation and the components up to date."""
+        self.hidden[cell] = status
+        self.parent[cell] = cell
+        self.members[cell] = [cell]
+        self.nearby[cell] = nearby = []
+        linked = []
+        for index in self.relations_of[cell]:
+            self.hidden_terms[index] += 1
+            if self.hidden_terms[index] == 1:
+                self.lone.add(index)
+            elif self.hidden_terms[index] == 2:
+                self.lone.discard(index)
+            for other, _sign in self.terms[index]:
+                if other not in self.hidden:
+                    nearby.append((self._order(other), other))
+                elif other != cell:
+                    linked.append(other)
+        heapq.heapify(nearby)
+        for other in linked:
+            self._join(cell, other)
+
+    def _root(self, cell):
+        root = cell
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[cell] != root:
+            self.parent[cell], cell = root, self.parent[cell]
+        return root
+
+    def _join(self, a, b) -> None:
+        a, b = self._root(a), self._root(b)
+        if a == b:
+            return
+        if len(self.members[a]) < len(self.members[b]):
+            a, b = b, a
+        self.parent[b] = a
+        self.members[a].extend(self.members.pop(b))
+        nearby, other = self.nearby[a], self.nearby.pop(b)
+        if len(nearby) < len(other):
+            self.nearby[a], nearby, other = other, other, nearby
+        for item in other:
+            heapq.heappush(nearby, item)
 
     # --- what a reader can work out -------------------------------------------------------
 
-    def component(self, cell) -> set:
-        """The hidden cells linked to `cell` through relations with hidden cells in them."""
-        seen, stack = {cell}, [cell]
-        while stack:
-            current = stack.pop()
-            for index in self.relations_of[current]:
-                for other, _sign in self.relations[index].terms():
-                    if other in self.hidden and other not in seen:
-                        seen.add(other)
-                        stack.append(other)
-        return seen
+    def components(self) -> dict[Hashable, list]:
+        """The hidden cells, split into components (linked through relations with hidden
+        cells in them): {a cell of the component: its cells}."""
+        return self.members
 
     def null_space(self, cells: set) -> tuple[set, list[dict]]:
         """What a reader can compute exactly, and how the hidden cells can vary together.
@@ -84,35 +144,22 @@ class Suppressor:
         the side of hiding more.
         """
         columns = {cell: n for n, cell in enumerate(sorted(cells, key=repr))}
-        pivots: dict[int, dict[int, int]] = {}
-        indices = {i for cell in cells for i in self.relations_of[cell]}
-        for index in sorted(indices):
+        rows = []
+        for index in sorted({i for cell in cells for i in self.relations_of[cell]}):
             row: dict[int, int] = {}
-            for cell, sign in self.relations[index].terms():
+            for cell, sign in self.terms[index]:
                 if cell in columns:
                     row[columns[cell]] = (row.get(columns[cell], 0) + sign) % PRIME
-            row = {c: v for c, v in row.items() if v}
-            for column in [c for c in row if c in pivots]:
-                _eliminate(row, pivots[column], column)
-            if not row:
-                continue
-            pivot = min(row)
-            inverse = pow(row[pivot], PRIME - 2, PRIME)
-            row = {c: v * inverse % PRIME for c, v in row.items()}
-            for other in pivots.values():
-                if pivot in other:
-                    _eliminate(other, row, pivot)
-            pivots[pivot] = row
+            rows.append(row)
+        pivots = _row_reduce(rows)
         by_column = {n: cell for cell, n in columns.items()}
         determined = {by_column[c] for c, row in pivots.items() if len(row) == 1}
-        basis = []
-        for free in set(columns.values()) - set(pivots):
-            vector = {by_column[free]: 1}
-            for pivot, row in pivots.items():
-                if free in row:
-                    vector[by_column[pivot]] = _signed(-row[free] % PRIME)
-            basis.append(vector)
-        return determined, basis
+        basis = {free: {by_column[free]: 1} for free in sorted(by_column.keys() - pivots.keys())}
+        for pivot, row in pivots.items():
+            for column, value in row.items():
+                if column != pivot:
+                    basis[column][by_column[pivot]] = _signed(-value % PRIME)
+        return determined, list(basis.values())
 
     def allowed(self, cell, value: int) -> bool:
         """Whether `value` agrees with what the reader sees of `cell`."""
@@ -122,23 +169,45 @@ class Suppressor:
 
     def alternative(self, vector: dict) -> dict | None:
         """The true counts moved along `vector` by a small step, if every cell stays allowed."""
-        for step in (1, -1, 2, -2, 3, -3, 4, -4):
-            moved = {c: self.values[c] + step * k for c, k in vector.items()}
-            if all(self.allowed(c, v) for c, v in moved.items()):
-                return moved
+        values = self.values
+        # The "<5" cells bound the step first: 1 <= value + step * k <= 4.
+        low, high = min(STEPS), max(STEPS)
+        for c, k in vector.items():
+            if self.hidden.get(c) == PRIMARY:
+                least, most = 1 - values[c], THRESHOLD - 1 - values[c]
+                if k < 0:
+                    least, most = -most, -least
+                    k = -k
+                low, high = max(low, -(-least // k)), min(high, most // k)
+                if low > high:
+                    return None
+        for step in STEPS:
+            if low <= step <= high and all(
+                self.allowed(c, values[c] + step * k) for c, k in vector.items()
+            ):
+                return {c: values[c] + step * k for c, k in vector.items()}
         return None
 
     def exposed(self, cells: set) -> list:
-        """Primary cells among `cells` (all hidden) that a reader may pin to one value.
+        """Primary cells among `cells` (one component of hidden cells) that a reader may pin
+        to one value.
 
         A cell counts as protected only when another solution is found: the true counts
         changed along the null space so that every sum still holds and every hidden cell
         still fits its mark ("<5": 1-4; "×": 0 or at least 5). A cell without such a
         witness counts as exposed, even if a cleverer search might find one: the method
-        errs on the side of hiding more.
+        errs on the side of hiding more. The search stays within the component: a vector
+        of another component leaves this one's cells as they were, so adding one to a move
+        cannot turn a move that fails into one that works.
         """
-        determined, basis = self.null_space(cells)
         primaries = sorted((c for c in cells if self.hidden.get(c) == PRIMARY), key=repr)
+        if not primaries:
+            return []
+        determined, basis = self.null_space(cells)
+        containing = defaultdict(list)  # cell -> the basis vectors that move it, in order
+        for vector in basis:
+            for cell in vector:
+                containing[cell].append(vector)
         protected: set = set()
         exposed = []
         for cell in primaries:
@@ -147,15 +216,16 @@ class Suppressor:
                 continue
             if cell in protected:
                 continue
-            candidates = [v for v in basis if v.get(cell)]
-            moves = iter(
-                [*candidates]
-                + [
+            candidates = containing[cell]
+            partners = [*candidates[: PAIRS * 2], *basis[: PAIRS * 2]]
+            moves = itertools.chain(
+                candidates,
+                (
                     _combine(a, b, sign)
                     for i, a in enumerate(candidates[:PAIRS])
-                    for b in [*candidates, *basis][i + 1 : PAIRS * 2]
+                    for b in partners[i + 1 : PAIRS * 2]
                     for sign in (1, -1)
-                ]
+                ),
             )
             for vector in moves:
                 if not vector.get(cell):
@@ -168,37 +238,49 @@ class Suppressor:
                 exposed.append(cell)
         return exposed
 
+    def exposed_anywhere(self) -> list:
+        """The exposed primary cells of every component; components that have not changed
+        since the last call keep their answer."""
+        exposed, known = [], {}
+        for root, cells in self.components().items():
+            key = (root, len(cells))
+            found = self.exposed_in.get(key)
+            if found is None:
+                found = self.exposed(set(cells))
+            known[key] = found
+            exposed.extend(found)
+        self.exposed_in = known
+        return exposed
+
     # --- choosing what else to hide -------------------------------------------------------
 
-    def lone_hidden(self) -> list:
-        """Relations with exactly one hidden cell: that cell is simply the difference."""
-        lone = []
-        for index, relation in enumerate(self.relations):
-            hidden = [c for c, _s in relation.terms() if c in self.hidden]
-            if len(hidden) == 1:
-                lone.append(index)
-        return lone
-
-    def candidates(self, cell) -> list:
-        """Shown cells that could protect `cell`: in its own relations first, parts before
-        totals, the smallest non-zero counts first; then those of its whole component."""
-        own, wider = [], []
-        for hidden_cell in self.component(cell):
-            target = own if hidden_cell == cell else wider
-            for index in self.relations_of[hidden_cell]:
-                for other, _sign in self.relations[index].terms():
-                    if other not in self.hidden:
-                        target.append(other)
-        return list(dict.fromkeys(sorted(own, key=self._order) + sorted(wider, key=self._order)))
+    def candidate(self, cell):
+        """The shown cell that best protects `cell`, or None: in its own relations first,
+        parts before totals, the smallest non-zero count first; else the same order over
+        the relations of its whole component."""
+        own = [
+            other
+            for index in self.relations_of[cell]
+            for other, _sign in self.terms[index]
+            if other not in self.hidden
+        ]
+        if own:
+            return min(own, key=self._order)
+        nearby = self.nearby[self._root(cell)]
+        while nearby and nearby[0][1] in self.hidden:
+            heapq.heappop(nearby)
+        return nearby[0][1] if nearby else None
 
     def _order(self, cell):
-        value = self.values[cell]
-        is_total = all(self.relations[i].total == cell for i in self.relations_of[cell]) and bool(
-            self.relations_of[cell]
-        )
-        # Cells shared by many relations (populations) last: hiding one spreads.
-        shared = len(self.relations_of[cell]) > 4
-        return (is_total, shared, value == 0, value, repr(cell))
+        order = self.orders.get(cell)
+        if order is None:
+            value = self.values[cell]
+            relations = self.relations_of[cell]
+            is_total = bool(relations) and all(self.relations[i].total == cell for i in relations)
+            # Cells shared by many relations (populations) last: hiding one spreads.
+            shared = len(relations) > 4
+            order = self.orders[cell] = (is_total, shared, value == 0, value, repr(cell))
+        return order
 
     def protect(self, cell) -> None:
         """Hide one more cell next to an exposed one: a non-zero part of one of its own
@@ -213,25 +295,22 @@ class Suppressor:
         ]
         if own:
             choice = min(own, key=lambda c: (len(self.relations_of[c]), -self.values[c], repr(c)))
-            self.hidden[choice] = SECONDARY
+            self.hide(choice, SECONDARY)
             return
-        candidates = self.candidates(cell)
-        if not candidates:
+        choice = self.candidate(cell)
+        if choice is None:
             self.unprotectable.add(cell)
             return
-        self.hidden[candidates[0]] = SECONDARY
+        self.hide(choice, SECONDARY)
 
     def run(self) -> dict[Hashable, str]:
         while True:
-            for index in self.lone_hidden():
-                relation = self.relations[index]
-                shown = [c for c, _s in relation.terms() if c not in self.hidden]
-                hidden = len(relation.parts) + 1 - len(shown)
-                if hidden == 1 and shown:  # still alone: earlier picks may have changed that
-                    self.hidden[min(shown, key=self._order)] = SECONDARY
-            if self.lone_hidden():
-                continue
-            exposed = [c for c in self.exposed(set(self.hidden)) if c not in self.unprotectable]
+            while self.lone:
+                for index in sorted(self.lone):
+                    if self.hidden_terms[index] == 1:  # still alone: earlier picks may change that
+                        shown = [c for c, _s in self.terms[index] if c not in self.hidden]
+                        self.hide(min(shown, key=self._order), SECONDARY)
+            exposed = [c for c in self.exposed_anywhere() if c not in self.unprotectable]
             if not exposed:
                 return self.withhold()
             for cell in sorted(exposed, key=repr):
@@ -247,7 +326,7 @@ class Suppressor:
             cell = stack.pop()
             hidden[cell] = WITHHELD
             for index in self.relations_of[cell]:
-                for other, _sign in self.relations[index].terms():
+                for other, _sign in self.terms[index]:
                     if other not in seen:
                         seen.add(other)
                         stack.append(other)
@@ -256,6 +335,7 @@ class Suppressor:
 
 PRIME = 2**61 - 1
 PAIRS = 4  # how many combinations of two null-space vectors to try per cell
+STEPS = (1, -1, 2, -2, 3, -3, 4, -4)  # how far along a null-space vector to look, in order
 
 
 def _signed(value: int) -> int:
@@ -269,17 +349,52 @@ def _combine(a: dict, b: dict, sign: int) -> dict:
     return {c: k for c, k in combined.items() if k}
 
 
-def _eliminate(row: dict[int, int], pivot_row: dict[int, int], column: int) -> None:
-    """row -= row[column] * pivot_row (mod PRIME), in place; pivot_row[column] is 1."""
+def _row_reduce(rows: Iterable[dict[int, int]]) -> dict[int, dict[int, int]]:
+    """The reduced row echelon form of sparse `rows` ({column: value}) modulo PRIME, as
+    {pivot column: row}; unique for the row space and the order of the columns."""
+    pivots: dict[int, dict[int, int]] = {}
+    holding: dict[int, set[int]] = defaultdict(set)  # column -> pivots whose rows have it
+    # The result does not depend on the order of the rows; short ones first fill in less.
+    for row in sorted(rows, key=len):
+        row = {c: v for c, v in row.items() if v}
+        for column in [c for c in row if c in pivots]:
+            _eliminate(row, pivots[column], column)
+        if not row:
+            continue
+        pivot = min(row)
+        inverse = pow(row[pivot], PRIME - 2, PRIME)
+        row = {c: v * inverse % PRIME for c, v in row.items()}
+        for other in list(holding[pivot]):
+            _eliminate(pivots[other], row, pivot, other, holding)
+        pivots[pivot] = row
+        for column in row:
+            holding[column].add(pivot)
+    return pivots
+
+
+def _eliminate(
+    row: dict[int, int],
+    pivot_row: dict[int, int],
+    column: int,
+    key: int | None = None,
+    holding: dict[int, set[int]] | None = None,
+) -> None:
+    """row -= row[column] * pivot_row (mod PRIME), in place; pivot_row[column] is 1.
+
+    When `row` is the pivot row of column `key`, `holding` is kept up to date."""
     factor = row.get(column, 0)
     if not factor:
         return
     for c, v in pivot_row.items():
         value = (row.get(c, 0) - factor * v) % PRIME
         if value:
+            if holding is not None and c not in row:
+                holding[c].add(key)
             row[c] = value
-        else:
-            row.pop(c, None)
+        elif c in row:
+            del row[c]
+            if holding is not None:
+                holding[c].discard(key)
 
 
 def suppress(values: dict[Hashable, int], relations: Iterable[Relation]) -> dict[Hashable, str]:
