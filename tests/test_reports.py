@@ -311,3 +311,46 @@ def test_publications_checked_and_takedowns_are_counted_per_purpose(
     # A single takedown is a count under 5: shown suppressed, never as the number.
     assert line.cells["takedowns"].value == 1
     assert line.cells["takedowns"].hidden and line.cells["takedowns"].text != "1"
+
+
+def test_a_person_is_counted_once_per_measure_however_many_records_they_have(
+    school_data, board, school, website, photo, communications, celery_eager
+):
+    from consents.publications import publication_record
+    from consents.services import consent_withdraw
+
+    withdrawn = next(
+        s
+        for s in Student.objects.filter(school=school)
+        if s.guardians.get().decisions.filter(value="withdrawn").exists()
+    )
+    with time_machine.travel(amsterdam(2026, 9, 25), tick=False):
+        record(withdrawn.guardians.get().user, withdrawn, website, photo, value="granted")
+    with time_machine.travel(amsterdam(2026, 9, 28), tick=False):
+        record(withdrawn.guardians.get().user, withdrawn, website, photo, value="withdrawn")
+    granted = [
+        s
+        for s in Student.objects.filter(school=school)
+        if verdicts([s.pk], on=TODAY, purposes=[website], media_types=[photo])[
+            (s.pk, website.pk, photo.pk)
+        ].allowed
+    ][:6]
+    for title in ("Open dag", "Sportdag"):
+        publication_record(
+            user=communications,
+            school=school,
+            title=title,
+            purpose=website,
+            media_type=photo,
+            published_on=TODAY,
+            people=granted,
+        )
+    consent_withdraw(actor=granted[0].guardians.get().user, subject=granted[0])
+
+    report = report_build(board=board, school_year=school_data, schools=[school])
+    line = website_photo(section(report, school))
+    # The student who withdrew twice counts once, as does the one on two publications with
+    # a takedown task for each.
+    assert line.cells["withdrawn"].value == 2
+    assert line.cells["publications_checked"].value == 6
+    assert line.cells["takedowns"].value == 1

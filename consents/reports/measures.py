@@ -123,6 +123,7 @@ def withdrawn_count(scope: CountScope) -> Counter:
             purpose__in=scope.purposes,
         )
         .values_list("subject_id", "purpose__code", "media_type__code")
+        .order_by()  # the model's ordering would make every row distinct
         .distinct()
     )
     counts = Counter()
@@ -180,6 +181,7 @@ def takedowns_count(scope: CountScope) -> Counter:
             opened_at__lt=end,
         )
         .values_list("subject_id", "publication__purpose__code", "publication__media_type__code")
+        .order_by()  # the model's ordering would make every row distinct
         .distinct()
     )
     return Counter((scope.buckets[s], purpose, media) for s, purpose, media in rows)
