@@ -132,11 +132,15 @@ class Verdict:
         return " ".join(parts)
 
 
+def voice_name(decision: ConsentDecision) -> str:
+    """Whose decision it is: the guardian whose voice it is, or the person who recorded it."""
+    return decision.guardian.name if decision.guardian_id else str(decision.decided_by)
+
+
 def describe(decision: ConsentDecision) -> str:
-    who = decision.guardian.name if decision.guardian_id else str(decision.decided_by)
     return _("%(value)s by %(who)s on %(date)s (text version %(version)s)") % {
         "value": VALUE_LABELS[decision.value],
-        "who": who,
+        "who": voice_name(decision),
         "date": day_label(decision.decided_on),
         "version": decision.text.version,
     }

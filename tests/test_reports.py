@@ -280,19 +280,24 @@ def test_council_role_of_one_school_cannot_choose_another(
     )
 
 
+def allowed_students(school, purpose, media_type) -> list:
+    """The school's students who may appear for `purpose` as `media_type` today."""
+    return [
+        s
+        for s in Student.objects.filter(school=school)
+        if verdicts([s.pk], on=TODAY, purposes=[purpose], media_types=[media_type])[
+            (s.pk, purpose.pk, media_type.pk)
+        ].allowed
+    ]
+
+
 def test_publications_checked_and_takedowns_are_counted_per_purpose(
     school_data, board, school, website, photo, communications, celery_eager
 ):
     from consents.publications import publication_record
     from consents.services import consent_withdraw
 
-    granted = [
-        s
-        for s in Student.objects.filter(school=school)
-        if verdicts([s.pk], on=TODAY, purposes=[website], media_types=[photo])[
-            (s.pk, website.pk, photo.pk)
-        ].allowed
-    ][:6]
+    granted = allowed_students(school, website, photo)[:6]
     publication_record(
         user=communications,
         school=school,
@@ -328,13 +333,7 @@ def test_a_person_is_counted_once_per_measure_however_many_records_they_have(
         record(withdrawn.guardians.get().user, withdrawn, website, photo, value="granted")
     with time_machine.travel(amsterdam(2026, 9, 28), tick=False):
         record(withdrawn.guardians.get().user, withdrawn, website, photo, value="withdrawn")
-    granted = [
-        s
-        for s in Student.objects.filter(school=school)
-        if verdicts([s.pk], on=TODAY, purposes=[website], media_types=[photo])[
-            (s.pk, website.pk, photo.pk)
-        ].allowed
-    ][:6]
+    granted = allowed_students(school, website, photo)[:6]
     for title in ("Open dag", "Sportdag"):
         publication_record(
             user=communications,

@@ -14,6 +14,13 @@ def production_env(**overrides):
     return {**env, **overrides}
 
 
+def manage(*args, env):
+    """`manage.py *args` in a fresh process with `env`, its output captured."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
 def test_check_deploy_with_production_settings_reports_nothing(tmp_path):
     env = {
         **production_env(),
@@ -22,30 +29,20 @@ def test_check_deploy_with_production_settings_reports_nothing(tmp_path):
         "ALLOWED_HOSTS": "toestemming.example.org",
         "VAR_DIR": str(tmp_path),
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_missing_secret_key_with_debug_off_fails_loudly(tmp_path):
     env = production_env(DEBUG="false", SECRET_KEY="", VAR_DIR=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_bad_boolean_setting_fails_loudly(tmp_path):
     env = production_env(DEBUG="maybe", VAR_DIR=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    result = manage("check", env=env)
     assert "DEBUG must be a boolean" in result.stderr
 
 
@@ -53,13 +50,7 @@ def test_production_static_files_collect_with_hashed_names(tmp_path):
     """The Dockerfile's collectstatic with the manifest storage: every file a stylesheet or
     script refers to (a source map, a font) must exist, or the build fails."""
     env = production_env(DEBUG="false", SECRET_KEY="build-" + "x" * 40, VAR_DIR=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = manage("collectstatic", "--no-input", "-v", "0", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = next(tmp_path.rglob("staticfiles.json")).read_text()
     assert '"vendor/bootstrap.min.css"' in manifest

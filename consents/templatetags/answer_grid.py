@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from consents.dates import day_label
-from consents.rules import VALUE_LABELS
+from consents.rules import VALUE_LABELS, voice_name
 
 register = template.Library()
 
@@ -86,5 +86,4 @@ def _other(decision, voice) -> str:
         message = _("%(who)s (guardian): %(answer)s on %(date)s.")
     else:
         message = _("%(who)s: %(answer)s on %(date)s.")
-    who = decision.guardian.name if decision.guardian_id else str(decision.decided_by)
-    return message % {"who": who, **values}
+    return message % {"who": voice_name(decision), **values}
