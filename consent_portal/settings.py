@@ -275,6 +275,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consents.tasks.report_snapshots_refresh",
         "schedule": crontab(hour=4, minute=0),
     },
+    # Issue 7: keep the stored verdicts of the register and the report up to date.
+    "verdicts-refresh": {"task": "consents.tasks.verdicts_refresh", "schedule": 60.0},
 }
 
 # Campaign emails go through an outbox (consents/campaigns.py). A failed send is retried after

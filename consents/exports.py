@@ -8,7 +8,7 @@ progress (`ExportJob`). Every export is logged in ExportLog: who, what, when, ho
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consents import stored
 from consents.dates import SCHOOL_TZ, school_date, school_year_start
 from consents.models import (
     ConsentDecision,
@@ -33,7 +34,7 @@ from consents.models import (
     Subject,
 )
 from consents.queue import enqueue
-from consents.rules import State, verdicts
+from consents.rules import State
 
 Kind = ExportLog.Kind
 FORMATS = ("csv", "xlsx")
@@ -151,10 +152,12 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
         Purpose.objects.filter(board__schools__id__in=request.school_ids, active=True).distinct()
     )
     media_types = list(MediaType.objects.all())
+    # Today's status comes from the stored verdicts; another date's is worked out.
+    from_store = stored.serves(request.on)
     # Translated once per export, not once per row (1.5 million rows for a whole board).
     purpose_names = {p.id: str(p.name) for p in purposes}
     media_names = {m.id: str(m.name) for m in media_types}
-    states = {state: state.label for state in State}
+    states = {state.value: state.label for state in State}
     kinds = {kind: str(label) for kind, label in Subject.Kind.choices}
     yes = {True: _("yes"), False: ""}
     for start in range(0, len(ids), CHUNK):
@@ -165,46 +168,48 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
             .select_related("student__school", "student__group")
             .prefetch_related("staffmember__schools")
         }
-        found = verdicts(
-            chunk, on=request.on, purposes=purposes, media_types=media_types, detail=False
+        found = stored.summaries(
+            chunk, on=request.on, purposes=purposes, media_types=media_types, stored=from_store
         )
         deciders = _decider_names(found.values())
         columns = {pk: _person_columns(person, kinds) for pk, person in people.items()}
         for (subject_id, purpose_id, media_id), verdict in sorted(
             found.items(), key=lambda item: item[0]
         ):
-            last = verdict.decisions[-1] if verdict.decisions else None
+            decided_at = verdict.last_decided_at
             yield [
                 *columns[subject_id],
                 purpose_names[purpose_id],
                 media_names[media_id],
                 states[verdict.state],
-                verdict.decider.value,
+                verdict.decider,
                 yes[verdict.disputed],
                 yes[verdict.not_renewed],
                 yes[verdict.asked_again],
-                last.decided_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds") if last else "",
-                deciders(last) if last else "",
+                decided_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds") if decided_at else "",
+                deciders(verdict) if decided_at else "",
             ]
 
 
-def _decider_names(found) -> Callable:
+def _decider_names(found: Iterable[stored.Summary]) -> Callable:
     """Who decided, for the register's last column: the guardian whose voice it is, or the
     person who recorded it. Two queries for a chunk of verdicts."""
-    facts = [d for verdict in found for d in verdict.decisions]
+    found = list(found)
     guardians = {
         guardian.pk: guardian.name
         for guardian in Guardian.objects.filter(
-            pk__in={d.guardian_id for d in facts if d.guardian_id}
+            pk__in={v.last_guardian_id for v in found if v.last_guardian_id}
         ).only("first_name", "prefix", "last_name")
     }
     users = {
         user.pk: str(user)
         for user in get_user_model()
-        .objects.filter(pk__in={d.decided_by_id for d in facts})
+        .objects.filter(pk__in={v.last_decided_by_id for v in found if v.last_decided_at})
         .only("first_name", "last_name", "email")
     }
-    return lambda d: guardians[d.guardian_id] if d.guardian_id else users[d.decided_by_id]
+    return lambda v: (
+        guardians[v.last_guardian_id] if v.last_guardian_id else users[v.last_decided_by_id]
+    )
 
 
 def _person_columns(person: Subject, kinds: dict) -> list:

@@ -19,7 +19,7 @@ import random
 import resource
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -27,6 +27,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from consents import stored
+from consents.bulk import BulkWriter
 from consents.chain import GENESIS_HASH, event_hash
 from consents.dates import SCHOOL_TZ, age_on, school_today, school_year_start
 from consents.demo import FIRST_NAMES, GUARDIAN_FIRST, LAST_NAMES, TEXT_EN, TEXT_NL
@@ -36,6 +38,7 @@ from consents.models import (
     ConsentDecision,
     ConsentStatus,
     ConsentText,
+    CurrentVerdict,
     DecisionEvidence,
     Group,
     Guardian,
@@ -172,44 +175,6 @@ BULK_MODELS = [
     DecisionEvidence,
     ConsentStatus,
 ]
-
-
-class BulkWriter:
-    """Appends rows to a model's table: COPY on PostgreSQL, batched executemany elsewhere."""
-
-    def __init__(self, batch_size: int = 5000):
-        self.batch_size = batch_size
-        self.postgresql = connection.vendor == "postgresql"
-
-    def write(self, model, field_names: list[str], rows: Iterable[tuple]) -> int:
-        fields = [model._meta.get_field(name) for name in field_names]
-        for model_field in fields:
-            assert model_field in model._meta.local_concrete_fields, model_field  # nosec B101: a check of the generator's own invariant
-        table = connection.ops.quote_name(model._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        count = 0
-        with connection.cursor() as cursor:
-            if self.postgresql:
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                        count += 1
-                return count
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # nosec B608: table and column names come from the model's meta, values are parameters
-            batch = []
-            for row in rows:
-                batch.append(
-                    [
-                        f.get_db_prep_save(value, connection)
-                        for f, value in zip(fields, row, strict=True)
-                    ]
-                )
-                if len(batch) >= self.batch_size:
-                    cursor.executemany(sql, batch)
-                    count += len(batch)
-                    batch = []
-            cursor.executemany(sql, batch)
-            return count + len(batch)
 
 
 @contextmanager
@@ -376,6 +341,9 @@ class BoardGenerator:
             started = time.monotonic()
         self.step("indexes and constraints", started)
         self.sequences_reset()
+        started = time.monotonic()
+        stored.refresh()
+        self.step("stored verdicts", started, CurrentVerdict.objects.count())
         if connection.vendor == "postgresql":
             started = time.monotonic()
             with connection.cursor() as cursor:

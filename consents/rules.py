@@ -228,6 +228,7 @@ class DecisionFacts:
     """What the rules read of a decision, without building a model instance: `verdicts` uses
     these for counts and registers of thousands of people (`detail=False`)."""
 
+    id: int
     decided_at: dt.datetime
     decided_on: dt.date
     value: str
@@ -372,6 +373,7 @@ def current_decisions(subject_ids, purposes, media_types, texts_by_id):
 def current_facts(subject_ids, purposes, media_types, texts_by_id):
     """(verdict key, DecisionFacts) from the status table: plain values, no model instances."""
     rows = _status_decisions(subject_ids, purposes, media_types).values_list(
+        "id",
         "subject_id",
         "purpose_id",
         "media_type_id",
@@ -382,11 +384,12 @@ def current_facts(subject_ids, purposes, media_types, texts_by_id):
         "school_year__start_date",
         "text_id",
     )
-    for subject_id, purpose_id, media_type_id, decided_at, *rest in rows:
+    for decision_id, subject_id, purpose_id, media_type_id, decided_at, *rest in rows:
         value, guardian_id, decided_by_id, year_start, text_id = rest
         yield (
             (subject_id, purpose_id, media_type_id),
             DecisionFacts(
+                decision_id,
                 decided_at,
                 school_date(decided_at),
                 value,

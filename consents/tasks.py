@@ -91,6 +91,16 @@ def retention_run() -> dict:
 
 
 @shared_task
+def verdicts_refresh() -> int:
+    """Every minute: bring the stored verdicts up to date (`consents.stored`); a run that
+    finds another one still busy (a whole rebuild takes minutes) leaves it to that one."""
+    from consents import stored
+
+    done = stored.refresh(wait=False)
+    return done.people if done else 0
+
+
+@shared_task
 def report_snapshots_refresh() -> int:
     """Nightly: count every school's running year, so that (G)MR reports open quickly."""
     from consents.dates import school_today

@@ -7,6 +7,7 @@ from .organisation import Board, Group, Role, School, SchoolYear
 from .people import Guardian, Guardianship, StaffMember, Student, Subject
 from .publications import Publication, PublicationPerson, TakedownTask
 from .receipts import ConsentReceipt
+from .verdicts import CurrentVerdict, VerdictDirty, VerdictRefresh
 
 __all__ = [
     "AccessLogEntry",
@@ -18,6 +19,7 @@ __all__ = [
     "ConsentReceipt",
     "ConsentStatus",
     "ConsentText",
+    "CurrentVerdict",
     "DecisionEvidence",
     "ExportJob",
     "ExportLog",
@@ -38,4 +40,6 @@ __all__ = [
     "Student",
     "Subject",
     "TakedownTask",
+    "VerdictDirty",
+    "VerdictRefresh",
 ]

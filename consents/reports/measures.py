@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from consents import stored
 from consents.dates import SCHOOL_TZ
 from consents.models import (
     ConsentDecision,
@@ -27,7 +28,7 @@ from consents.models import (
     StaffMember,
     Student,
 )
-from consents.rules import State, verdicts
+from consents.rules import State
 
 STAFF = "staff"
 UNKNOWN = "unknown"
@@ -76,25 +77,29 @@ class CountScope:
 
     @cached_property
     def states(self) -> Counter:
-        """(bucket, state, purpose code, media code) -> people, from `rules.verdicts`."""
+        """(bucket, state, purpose code, media code) -> people, by the rules' verdicts: stored
+        ones for today, worked out for another reference date."""
         counts = Counter()
         ids = sorted(self.buckets)
+        from_store = stored.serves(self.on)
+        codes = {p.id: p.code for p in self.purposes}
+        media = {m.id: m.code for m in self.media_types}
         for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            found = verdicts(
-                chunk,
+            found = stored.states(
+                ids[start : start + CHUNK],
                 on=self.on,
                 purposes=self.purposes,
                 media_types=self.media_types,
-                detail=False,
+                stored=from_store,
             )
-            codes = {p.id: p.code for p in self.purposes}
-            media = {m.id: m.code for m in self.media_types}
-            for (subject_id, purpose_id, media_id), verdict in found.items():
-                counts[
-                    (self.buckets[subject_id], verdict.state, codes[purpose_id], media[media_id])
-                ] += 1
-        return counts
+            for subject_id, purpose_id, media_id, state in found:
+                counts[(self.buckets[subject_id], state, codes[purpose_id], media[media_id])] += 1
+        return Counter(
+            {
+                (bucket, State(state), *rest): people
+                for (bucket, state, *rest), people in counts.items()
+            }
+        )
 
 
 def verdict_count(state: State) -> Callable[[CountScope], Counter]:

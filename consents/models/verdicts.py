@@ -1,0 +1,75 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CurrentVerdict(models.Model):
+    """The verdict of `rules.verdicts` for one person, purpose and media type, stored.
+
+    For the whole-board register and the (G)MR report, which would otherwise work out 1.7
+    million verdicts per run. The rows hold for the date in `VerdictRefresh.as_of`; database
+    triggers queue every person whose inputs change (`VerdictDirty`) and `consents.stored`
+    brings the table up to date before anything reads it.
+    """
+
+    subject = models.ForeignKey("consents.Subject", models.CASCADE, related_name="+")
+    purpose = models.ForeignKey("consents.Purpose", models.CASCADE, related_name="+")
+    media_type = models.ForeignKey("consents.MediaType", models.CASCADE, related_name="+")
+    state = models.CharField(max_length=12)
+    decider = models.CharField(max_length=10)
+    disputed = models.BooleanField(default=False)
+    not_renewed = models.BooleanField(default=False)
+    asked_again = models.BooleanField(default=False)
+    inherited_from_guardians = models.BooleanField(default=False)
+    lapsed = models.CharField(max_length=10, blank=True)
+    # The latest of the decisions that count (what the register shows as "last decision").
+    last_decision = models.ForeignKey(
+        "consents.ConsentDecision", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("stored verdict")
+        verbose_name_plural = _("stored verdicts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "purpose", "media_type"], name="current_verdict_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subject_id}/{self.purpose_id}/{self.media_type_id}: {self.state}"
+
+
+class VerdictDirty(models.Model):
+    """A person whose stored verdicts must be worked out again.
+
+    Written by database triggers (migration 0011) whenever a status, guardianship, date of
+    birth or person changes, whatever code made the change. Not unique and without a foreign
+    key, so that writing one never waits for a refresh or for a person's removal.
+    """
+
+    subject_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("verdict to refresh")
+        verbose_name_plural = _("verdicts to refresh")
+
+    def __str__(self):
+        return str(self.subject_id)
+
+
+class VerdictRefresh(models.Model):
+    """The single row saying for which date the stored verdicts hold.
+
+    `as_of` empty means "rebuild everything": the triggers on boards, purposes, media types
+    and texts empty it and raise `generation`, which tells a refresh that ran meanwhile that
+    its result no longer holds.
+    """
+
+    as_of = models.DateField(null=True, blank=True)
+    generation = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("verdict refresh")
+
+    def __str__(self):
+        return f"verdicts as of {self.as_of}"

@@ -1,0 +1,249 @@
+"""Stored verdicts: `rules.verdicts` worked out ahead for today, for whole-board reading.
+
+The register of current status and the (G)MR report read the verdicts of every person of a
+board: 1.7 million of them at 50,000 students, a minute of work if they were worked out for
+each run. `CurrentVerdict` holds them instead. The rules stay in `consents.rules`; this module
+only decides *when* to apply them again:
+
+- database triggers queue a person whenever a status, guardianship, date of birth or the
+  person changes (`VerdictDirty`), and empty `VerdictRefresh.as_of` when a board setting, a
+  purpose, a media type or a consent text changes (migration 0011);
+- `refresh` works the queue off, and on a new day also takes the students who turned 16 and
+  the decisions dated since; a new school year, a changed text or setting, or an empty
+  `as_of` rebuild everything;
+- readers call `serves(on)`: it refreshes first and says whether the stored rows hold for
+  `on`. For any other date the caller works the verdicts out itself.
+
+A Celery beat task refreshes every minute, so the queue stays short and the nightly changes
+are made before anyone asks.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Max
+
+from consents.bulk import BulkWriter
+from consents.dates import SCHOOL_TZ, school_today, school_year_start
+from consents.models import (
+    ConsentStatus,
+    ConsentText,
+    CurrentVerdict,
+    Student,
+    Subject,
+    VerdictDirty,
+    VerdictRefresh,
+)
+from consents.rules import Verdict, sixteen_cutoff, verdicts
+
+CHUNK = 2000
+# The advisory lock that lets one refresh run at a time on PostgreSQL (SQLite writes one at a
+# time anyway).
+LOCK_KEY = 710_011
+COLUMNS = [
+    "subject",
+    "purpose",
+    "media_type",
+    "state",
+    "decider",
+    "disputed",
+    "not_renewed",
+    "asked_again",
+    "inherited_from_guardians",
+    "lapsed",
+    "last_decision",
+]
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh did: the date the stored verdicts now hold for (None if a change came in
+    while it ran), how many people it worked out, and whether it rebuilt everything."""
+
+    as_of: dt.date | None
+    people: int
+    rebuilt: bool
+
+
+def refresh(*, wait: bool = True) -> Refreshed | None:
+    """Bring the stored verdicts up to today. None if another refresh runs and not `wait`."""
+    on = school_today()
+    with transaction.atomic():
+        if not _lock(wait):
+            return None
+        state, _created = VerdictRefresh.objects.get_or_create(pk=1)
+        # Only the queue as it is now: people queued while this runs stay for the next one.
+        upto = VerdictDirty.objects.aggregate(upto=Max("id"))["upto"] or 0
+        rebuilt = _needs_rebuild(state.as_of, on)
+        if rebuilt:
+            people = _rebuild_all(on)
+        else:
+            ids = set(
+                VerdictDirty.objects.filter(id__lte=upto).values_list("subject_id", flat=True)
+            )
+            if state.as_of < on:
+                ids |= _changed_by_date(state.as_of, on)
+            people = _rebuild(sorted(ids), on)
+        VerdictDirty.objects.filter(id__lte=upto).delete()
+        held = VerdictRefresh.objects.filter(pk=1, generation=state.generation).update(as_of=on)
+    return Refreshed(as_of=on if held else None, people=people, rebuilt=rebuilt)
+
+
+def serves(on: dt.date) -> bool:
+    """Whether the stored verdicts can answer for date `on` (refreshing them first)."""
+    if on != school_today():
+        return False
+    done = refresh()
+    return done is not None and done.as_of == on
+
+
+def _lock(wait: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        return cursor.fetchone()[0]
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=SCHOOL_TZ)
+
+
+def _needs_rebuild(as_of: dt.date | None, on: dt.date) -> bool:
+    """Everyone's verdicts change: nothing stored yet or invalidated, another school year
+    (rule 7), or a material text change that takes effect after `as_of` (rule 8)."""
+    if as_of is None or as_of > on or school_year_start(as_of) != school_year_start(on):
+        return True
+    return ConsentText.objects.filter(
+        change=ConsentText.Change.MATERIAL,
+        created_at__gte=_day_start(as_of + dt.timedelta(days=1)),
+        created_at__lt=_day_start(on + dt.timedelta(days=1)),
+    ).exists()
+
+
+def _changed_by_date(as_of: dt.date, on: dt.date) -> set[int]:
+    """The people whose verdicts changed only because the days after `as_of` came: students
+    who turned 16 (rule 1), and decisions dated after `as_of` that were recorded earlier."""
+    turned = Student.objects.filter(
+        date_of_birth__lte=sixteen_cutoff(on), date_of_birth__gt=sixteen_cutoff(as_of)
+    ).values_list("id", flat=True)
+    dated = ConsentStatus.objects.filter(
+        decision__decided_at__gte=_day_start(as_of + dt.timedelta(days=1)),
+        decision__decided_at__lt=_day_start(on + dt.timedelta(days=1)),
+    ).values_list("subject_id", flat=True)
+    return set(turned) | set(dated)
+
+
+def _rebuild_all(on: dt.date) -> int:
+    CurrentVerdict.objects.all().delete()
+    ids = list(Subject.objects.order_by("id").values_list("id", flat=True))
+    return _write(ids, on)
+
+
+def _rebuild(ids: list[int], on: dt.date) -> int:
+    for start in range(0, len(ids), CHUNK):
+        CurrentVerdict.objects.filter(subject_id__in=ids[start : start + CHUNK]).delete()
+    return _write(ids, on)
+
+
+def _write(ids: list[int], on: dt.date) -> int:
+    writer = BulkWriter()
+    for start in range(0, len(ids), CHUNK):
+        found = verdicts(ids[start : start + CHUNK], on=on, detail=False)
+        writer.write(CurrentVerdict, COLUMNS, _rows(found))
+    return len(ids)
+
+
+def _rows(found: dict) -> Iterator[tuple]:
+    for (subject_id, purpose_id, media_type_id), verdict in found.items():
+        yield (
+            subject_id,
+            purpose_id,
+            media_type_id,
+            verdict.state.value,
+            verdict.decider.value,
+            verdict.disputed,
+            verdict.not_renewed,
+            verdict.asked_again,
+            verdict.inherited_from_guardians,
+            verdict.lapsed,
+            verdict.decisions[-1].id if verdict.decisions else None,
+        )
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the register shows of a verdict, from the stored row or from `rules.verdicts`."""
+
+    state: str
+    decider: str
+    disputed: bool
+    not_renewed: bool
+    asked_again: bool
+    last_decided_at: dt.datetime | None = None
+    last_guardian_id: int | None = None
+    last_decided_by_id: int | None = None
+
+    @classmethod
+    def of(cls, verdict: Verdict) -> "Summary":
+        last = verdict.decisions[-1] if verdict.decisions else None
+        return cls(
+            verdict.state.value,
+            verdict.decider.value,
+            verdict.disputed,
+            verdict.not_renewed,
+            verdict.asked_again,
+            last.decided_at if last else None,
+            last.guardian_id if last else None,
+            last.decided_by_id if last else None,
+        )
+
+
+def summaries(
+    subject_ids: Iterable[int], *, on: dt.date, purposes, media_types, stored: bool
+) -> dict[tuple[int, int, int], Summary]:
+    """{(subject, purpose, media type): Summary}: read from the stored verdicts when `stored`
+    (the caller checked `serves(on)`), else worked out by `rules.verdicts`."""
+    subject_ids = list(subject_ids)
+    if not stored:
+        found = verdicts(
+            subject_ids, on=on, purposes=purposes, media_types=media_types, detail=False
+        )
+        return {key: Summary.of(verdict) for key, verdict in found.items()}
+    rows = CurrentVerdict.objects.filter(
+        subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
+    ).values_list(
+        "subject_id",
+        "purpose_id",
+        "media_type_id",
+        "state",
+        "decider",
+        "disputed",
+        "not_renewed",
+        "asked_again",
+        "last_decision__decided_at",
+        "last_decision__guardian_id",
+        "last_decision__decided_by_id",
+    )
+    return {(s, p, m): Summary(*rest) for s, p, m, *rest in rows}
+
+
+def states(subject_ids: Iterable[int], *, on: dt.date, purposes, media_types, stored: bool):
+    """(subject, purpose, media type, state) for counting: stored or worked out, as above."""
+    subject_ids = list(subject_ids)
+    if stored:
+        yield from CurrentVerdict.objects.filter(
+            subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
+        ).values_list("subject_id", "purpose_id", "media_type_id", "state")
+        return
+    found = verdicts(subject_ids, on=on, purposes=purposes, media_types=media_types, detail=False)
+    for (subject_id, purpose_id, media_type_id), verdict in found.items():
+        yield subject_id, purpose_id, media_type_id, verdict.state.value
