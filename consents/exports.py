@@ -8,7 +8,8 @@ progress (`ExportJob`). Every export is logged in ExportLog: who, what, when, ho
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,8 @@ from consents.models import (
     MediaType,
     Purpose,
     School,
+    StaffMember,
+    Student,
     Subject,
 )
 from consents.queue import enqueue
@@ -154,80 +157,81 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
     media_types = list(MediaType.objects.all())
     # Today's status comes from the stored verdicts; another date's is worked out.
     from_store = stored.serves(request.on)
-    # Translated once per export, not once per row (1.5 million rows for a whole board).
+    # Translated once per export, not once per row (1.7 million rows for a whole board).
     purpose_names = {p.id: str(p.name) for p in purposes}
     media_names = {m.id: str(m.name) for m in media_types}
     states = {state.value: state.label for state in State}
-    kinds = {kind: str(label) for kind, label in Subject.Kind.choices}
     yes = {True: _("yes"), False: ""}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        people = {
-            s.id: s
-            for s in Subject.objects.filter(id__in=chunk)
-            .select_related("student__school", "student__group")
-            .prefetch_related("staffmember__schools")
-        }
-        found = stored.summaries(
-            chunk, on=request.on, purposes=purposes, media_types=media_types, stored=from_store
+        columns = _person_columns(chunk)
+        found = list(
+            stored.register_rows(
+                chunk, on=request.on, purposes=purposes, media_types=media_types, stored=from_store
+            )
         )
-        deciders = _decider_names(found.values())
-        columns = {pk: _person_columns(person, kinds) for pk, person in people.items()}
-        for (subject_id, purpose_id, media_id), verdict in sorted(
-            found.items(), key=lambda item: item[0]
-        ):
-            decided_at = verdict.last_decided_at
+        guardians, users = _decider_names(found)
+        for row in found:
+            subject_id, purpose_id, media_id, state, decider, *flags, decided_at, voice, by = row
+            disputed, not_renewed, asked_again = flags
             yield [
                 *columns[subject_id],
                 purpose_names[purpose_id],
                 media_names[media_id],
-                states[verdict.state],
-                verdict.decider,
-                yes[verdict.disputed],
-                yes[verdict.not_renewed],
-                yes[verdict.asked_again],
-                decided_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds") if decided_at else "",
-                deciders(verdict) if decided_at else "",
+                states[state],
+                decider,
+                yes[disputed],
+                yes[not_renewed],
+                yes[asked_again],
+                _local_time(decided_at) if decided_at else "",
+                (guardians[voice] if voice else users[by]) if decided_at else "",
             ]
 
 
-def _decider_names(found: Iterable[stored.Summary]) -> Callable:
-    """Who decided, for the register's last column: the guardian whose voice it is, or the
-    person who recorded it. Two queries for a chunk of verdicts."""
-    found = list(found)
+def _local_time(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, LOCAL_TZ).isoformat()
+
+
+def _decider_names(found: list[tuple]) -> tuple[dict, dict]:
+    """Who decided, for the register's last column: the guardian whose voice it is, or (no
+    guardian) the person who recorded it. Two queries for a chunk of register rows."""
+    voices = {row[-2] for row in found if row[-2]}
+    recorders = {row[-1] for row in found if row[-3] and not row[-2]}
     guardians = {
         guardian.pk: guardian.name
-        for guardian in Guardian.objects.filter(
-            pk__in={v.last_guardian_id for v in found if v.last_guardian_id}
-        ).only("first_name", "prefix", "last_name")
+        for guardian in Guardian.objects.filter(pk__in=voices).only(
+            "first_name", "prefix", "last_name"
+        )
     }
     users = {
         user.pk: str(user)
         for user in get_user_model()
-        .objects.filter(pk__in={v.last_decided_by_id for v in found if v.last_decided_at})
+        .objects.filter(pk__in=recorders)
         .only("first_name", "last_name", "email")
     }
-    return lambda v: (
-        guardians[v.last_guardian_id] if v.last_guardian_id else users[v.last_decided_by_id]
-    )
+    return guardians, users
 
 
-def _person_columns(person: Subject, kinds: dict) -> list:
-    if person.kind == Subject.Kind.STUDENT:
-        student = person.student
-        school, group, number = student.school.name, student.group or "", student.student_number
-    else:
-        school = ", ".join(s.name for s in person.staffmember.schools.all())
-        group, number = "", ""
-    return [
-        school,
-        str(group),
-        number,
-        kinds[person.kind],
-        person.first_name,
-        person.prefix,
-        person.last_name,
-    ]
+def _person_columns(chunk: list[int]) -> dict[int, list]:
+    """{person id: the register's columns about the person}, from plain values."""
+    kinds = {kind: str(label) for kind, label in Subject.Kind.choices}
+    columns = {}
+    for pk, school, group, number, *names in Student.objects.filter(id__in=chunk).values_list(
+        "id", "school__name", "group__name", "student_number", "first_name", "prefix", "last_name"
+    ):
+        columns[pk] = [school, group or "", number, kinds[Subject.Kind.STUDENT], *names]
+    staff_schools = defaultdict(list)
+    for pk, school in (
+        StaffMember.schools.through.objects.filter(staffmember_id__in=chunk)
+        .order_by("school__name")
+        .values_list("staffmember_id", "school__name")
+    ):
+        staff_schools[pk].append(school)
+    for pk, *names in StaffMember.objects.filter(id__in=chunk).values_list(
+        "id", "first_name", "prefix", "last_name"
+    ):
+        columns[pk] = [", ".join(staff_schools[pk]), "", "", kinds[Subject.Kind.STAFF], *names]
+    return columns
 
 
 def _event_rows(request: ExportRequest) -> Iterator[list]:

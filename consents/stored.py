@@ -42,7 +42,8 @@ CHUNK = 2000
 # The advisory lock that lets one refresh run at a time on PostgreSQL (SQLite writes one at a
 # time anyway).
 LOCK_KEY = 710_011
-COLUMNS = [
+# The register's columns first (`register_rows` reads those), then the rest of the verdict.
+REGISTER_COLUMNS = [
     "subject",
     "purpose",
     "media_type",
@@ -51,10 +52,11 @@ COLUMNS = [
     "disputed",
     "not_renewed",
     "asked_again",
-    "inherited_from_guardians",
-    "lapsed",
-    "last_decision",
+    "last_decided_at",
+    "last_guardian_id",
+    "last_decided_by_id",
 ]
+COLUMNS = [*REGISTER_COLUMNS, "inherited_from_guardians", "lapsed", "last_decision"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,11 @@ def _changed_by_date(as_of: dt.date, on: dt.date) -> set[int]:
 def _rebuild_all(on: dt.date) -> int:
     CurrentVerdict.objects.all().delete()
     ids = list(Subject.objects.order_by("id").values_list("id", flat=True))
-    return _write(ids, on)
+    written = _write(ids, on)
+    if connection.vendor == "postgresql":  # the planner must know the table is large now
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE consents_currentverdict")
+    return written
 
 
 def _rebuild(ids: list[int], on: dt.date) -> int:
@@ -160,80 +166,58 @@ def _write(ids: list[int], on: dt.date) -> int:
 
 
 def _rows(found: dict) -> Iterator[tuple]:
-    for (subject_id, purpose_id, media_type_id), verdict in found.items():
+    for key, verdict in found.items():
+        last = verdict.decisions[-1] if verdict.decisions else None
         yield (
-            subject_id,
-            purpose_id,
-            media_type_id,
-            verdict.state.value,
-            verdict.decider.value,
-            verdict.disputed,
-            verdict.not_renewed,
-            verdict.asked_again,
+            *_register_row(key, verdict, last),
             verdict.inherited_from_guardians,
             verdict.lapsed,
-            verdict.decisions[-1].id if verdict.decisions else None,
+            last.id if last else None,
         )
+
+
+def _register_row(key, verdict: Verdict, last) -> tuple:
+    return (
+        *key,
+        verdict.state.value,
+        verdict.decider.value,
+        verdict.disputed,
+        verdict.not_renewed,
+        verdict.asked_again,
+        int(last.decided_at.timestamp()) if last else None,
+        last.guardian_id if last else None,
+        last.decided_by_id if last else None,
+    )
 
 
 # --- Reading ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What the register shows of a verdict, from the stored row or from `rules.verdicts`."""
-
-    state: str
-    decider: str
-    disputed: bool
-    not_renewed: bool
-    asked_again: bool
-    last_decided_at: dt.datetime | None = None
-    last_guardian_id: int | None = None
-    last_decided_by_id: int | None = None
-
-    @classmethod
-    def of(cls, verdict: Verdict) -> "Summary":
-        last = verdict.decisions[-1] if verdict.decisions else None
-        return cls(
-            verdict.state.value,
-            verdict.decider.value,
-            verdict.disputed,
-            verdict.not_renewed,
-            verdict.asked_again,
-            last.decided_at if last else None,
-            last.guardian_id if last else None,
-            last.decided_by_id if last else None,
-        )
-
-
-def summaries(
+def register_rows(
     subject_ids: Iterable[int], *, on: dt.date, purposes, media_types, stored: bool
-) -> dict[tuple[int, int, int], Summary]:
-    """{(subject, purpose, media type): Summary}: read from the stored verdicts when `stored`
-    (the caller checked `serves(on)`), else worked out by `rules.verdicts`."""
+) -> Iterable[tuple]:
+    """The register's view of each verdict, as tuples of REGISTER_COLUMNS ordered by person,
+    purpose and media type: read from the stored verdicts when `stored` (the caller checked
+    `serves(on)`), else worked out by `rules.verdicts`."""
     subject_ids = list(subject_ids)
-    if not stored:
-        found = verdicts(
-            subject_ids, on=on, purposes=purposes, media_types=media_types, detail=False
+    if stored:
+        return (
+            CurrentVerdict.objects.filter(
+                subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
+            )
+            .order_by("subject_id", "purpose_id", "media_type_id")
+            .values_list(*(_column(name) for name in REGISTER_COLUMNS))
         )
-        return {key: Summary.of(verdict) for key, verdict in found.items()}
-    rows = CurrentVerdict.objects.filter(
-        subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
-    ).values_list(
-        "subject_id",
-        "purpose_id",
-        "media_type_id",
-        "state",
-        "decider",
-        "disputed",
-        "not_renewed",
-        "asked_again",
-        "last_decision__decided_at",
-        "last_decision__guardian_id",
-        "last_decision__decided_by_id",
-    )
-    return {(s, p, m): Summary(*rest) for s, p, m, *rest in rows}
+    found = verdicts(subject_ids, on=on, purposes=purposes, media_types=media_types, detail=False)
+    return [
+        _register_row(key, verdict, verdict.decisions[-1] if verdict.decisions else None)
+        for key, verdict in sorted(found.items(), key=lambda item: item[0])
+    ]
+
+
+def _column(name: str) -> str:
+    field = CurrentVerdict._meta.get_field(name)
+    return field.attname
 
 
 def states(subject_ids: Iterable[int], *, on: dt.date, purposes, media_types, stored: bool):
