@@ -227,6 +227,28 @@ def test_pasted_names_match_without_diacritics_and_report_namesakes(school, pupi
     assert not_found == [] and ambiguous == ["Sem Bakker"]
 
 
+def test_pasted_names_find_the_schools_staff_but_not_erased_people_or_other_schools(
+    school, other_school
+):
+    from django.utils import timezone
+
+    teacher = f.StaffMemberFactory(
+        board=school.board, first_name="Anton", last_name="Verhoeven", schools=[school]
+    )
+    f.StaffMemberFactory(
+        board=school.board, first_name="Bas", last_name="Elders", schools=[other_school]
+    )
+    f.StudentFactory(school=other_school, first_name="Lotte", last_name="Mol")
+    f.StudentFactory(school=school, first_name="Vera", last_name="Gone", erased_at=timezone.now())
+
+    people, not_found, _ambiguous = names_resolve(
+        school, "Anton Verhoeven\nBas Elders\nLotte Mol\nVera Gone"
+    )
+
+    assert [p.pk for p in people] == [teacher.pk]
+    assert not_found == ["Bas Elders", "Lotte Mol", "Vera Gone"]
+
+
 def test_a_staff_member_working_at_two_schools_is_found_at_both(
     client, communications, other_school_communications, school, other_school, purposes
 ):
