@@ -44,9 +44,9 @@ CHUNK = 2000
 LOCK_KEY = 710_011
 # The register's columns first (`register_rows` reads those), then the rest of the verdict.
 REGISTER_COLUMNS = [
-    "subject",
-    "purpose",
-    "media_type",
+    "subject_id",
+    "purpose_id",
+    "media_type_id",
     "state",
     "decider",
     "disputed",
@@ -56,7 +56,7 @@ REGISTER_COLUMNS = [
     "last_guardian_id",
     "last_decided_by_id",
 ]
-COLUMNS = [*REGISTER_COLUMNS, "inherited_from_guardians", "lapsed", "last_decision"]
+COLUMNS = [*REGISTER_COLUMNS, "inherited_from_guardians", "lapsed", "last_decision_id"]
 
 
 @dataclass(frozen=True)
@@ -199,35 +199,38 @@ def register_rows(
     """The register's view of each verdict, as tuples of REGISTER_COLUMNS ordered by person,
     purpose and media type: read from the stored verdicts when `stored` (the caller checked
     `serves(on)`), else worked out by `rules.verdicts`."""
-    subject_ids = list(subject_ids)
     if stored:
         return (
-            CurrentVerdict.objects.filter(
-                subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
-            )
+            _stored(subject_ids, purposes, media_types)
             .order_by("subject_id", "purpose_id", "media_type_id")
-            .values_list(*(_column(name) for name in REGISTER_COLUMNS))
+            .values_list(*REGISTER_COLUMNS)
         )
-    found = verdicts(subject_ids, on=on, purposes=purposes, media_types=media_types, detail=False)
+    found = _worked_out(subject_ids, on, purposes, media_types)
     return [
         _register_row(key, verdict, verdict.decisions[-1] if verdict.decisions else None)
         for key, verdict in sorted(found.items(), key=lambda item: item[0])
     ]
 
 
-def _column(name: str) -> str:
-    field = CurrentVerdict._meta.get_field(name)
-    return field.attname
-
-
-def states(subject_ids: Iterable[int], *, on: dt.date, purposes, media_types, stored: bool):
+def states(
+    subject_ids: Iterable[int], *, on: dt.date, purposes, media_types, stored: bool
+) -> Iterable[tuple]:
     """(subject, purpose, media type, state) for counting: stored or worked out, as above."""
-    subject_ids = list(subject_ids)
     if stored:
-        yield from CurrentVerdict.objects.filter(
-            subject_id__in=subject_ids, purpose__in=purposes, media_type__in=media_types
-        ).values_list("subject_id", "purpose_id", "media_type_id", "state")
-        return
-    found = verdicts(subject_ids, on=on, purposes=purposes, media_types=media_types, detail=False)
-    for (subject_id, purpose_id, media_type_id), verdict in found.items():
-        yield subject_id, purpose_id, media_type_id, verdict.state.value
+        return _stored(subject_ids, purposes, media_types).values_list(
+            "subject_id", "purpose_id", "media_type_id", "state"
+        )
+    found = _worked_out(subject_ids, on, purposes, media_types)
+    return [(*key, verdict.state.value) for key, verdict in found.items()]
+
+
+def _stored(subject_ids, purposes, media_types):
+    return CurrentVerdict.objects.filter(
+        subject_id__in=list(subject_ids), purpose__in=purposes, media_type__in=media_types
+    )
+
+
+def _worked_out(subject_ids, on, purposes, media_types) -> dict:
+    return verdicts(
+        list(subject_ids), on=on, purposes=purposes, media_types=media_types, detail=False
+    )

@@ -84,6 +84,7 @@ class CountScope:
         from_store = stored.serves(self.on)
         codes = {p.id: p.code for p in self.purposes}
         media = {m.id: m.code for m in self.media_types}
+        by_value = {state.value: state for state in State}
         for start in range(0, len(ids), CHUNK):
             found = stored.states(
                 ids[start : start + CHUNK],
@@ -93,13 +94,9 @@ class CountScope:
                 stored=from_store,
             )
             for subject_id, purpose_id, media_id, state in found:
-                counts[(self.buckets[subject_id], state, codes[purpose_id], media[media_id])] += 1
-        return Counter(
-            {
-                (bucket, State(state), *rest): people
-                for (bucket, state, *rest), people in counts.items()
-            }
-        )
+                bucket = self.buckets[subject_id]
+                counts[(bucket, by_value[state], codes[purpose_id], media[media_id])] += 1
+        return counts
 
 
 def verdict_count(state: State) -> Callable[[CountScope], Counter]:
