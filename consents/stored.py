@@ -36,7 +36,7 @@ from consents.models import (
     VerdictDirty,
     VerdictRefresh,
 )
-from consents.rules import Verdict, sixteen_cutoff, verdicts
+from consents.rules import State, Verdict, VerdictKey, sixteen_cutoff, verdicts
 
 CHUNK = 2000
 # The advisory lock that lets one refresh run at a time on PostgreSQL (SQLite writes one at a
@@ -222,6 +222,40 @@ def states(
         )
     found = _worked_out(subject_ids, on, purposes, media_types)
     return [(*key, verdict.state.value) for key, verdict in found.items()]
+
+
+def states_today(subject_ids: Iterable[int], *, purposes, media_types) -> dict[VerdictKey, State]:
+    """Today's state of each verdict, for a page that shows many (the lookup): read from the
+    stored verdicts, and worked out only for the people still queued, or for everyone when the
+    store does not hold for today. Never refreshes, so a page never waits for a refresh.
+
+    Read in this order: the store's date, the queue, the rows. A refresh empties the queue and
+    writes the rows in one transaction, so a person not queued has rows at least as new as the
+    queue that was read; a change committed after that read is one the page had not seen yet,
+    as if it had loaded a moment earlier.
+    """
+    subject_ids = list(subject_ids)
+    on = school_today()
+    as_of = VerdictRefresh.objects.filter(pk=1).values_list("as_of", flat=True).first()
+    if as_of == on:
+        queued = set(
+            VerdictDirty.objects.filter(subject_id__in=subject_ids).values_list(
+                "subject_id", flat=True
+            )
+        )
+    else:
+        queued = set(subject_ids)
+    found = {}
+    fresh = [pk for pk in subject_ids if pk not in queued]
+    if fresh:
+        rows = _stored(fresh, purposes, media_types).values_list(
+            "subject_id", "purpose_id", "media_type_id", "state"
+        )
+        found = {(subject, purpose, media): State(state) for subject, purpose, media, state in rows}
+    if queued:
+        worked_out = _worked_out(sorted(queued), on, purposes, media_types)
+        found.update((key, verdict.state) for key, verdict in worked_out.items())
+    return found
 
 
 def _stored(subject_ids, purposes, media_types):

@@ -8,9 +8,11 @@ compares every stored row with `rules.verdicts` worked out afresh.
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from consents import stored
 from consents.exports import ExportRequest, Kind, export_write
@@ -304,3 +306,78 @@ def test_the_periodic_task_works_off_the_queue(family, child):
     assert verdicts_refresh() == 1
     assert not VerdictDirty.objects.exists()
     assert_stored_equal_rules(dt.date(2026, 10, 1))
+
+
+# --- Pages that read the stored states (the lookup) ---------------------------------------------
+
+
+def states_worked_out(on: dt.date) -> dict:
+    return {key: row[0] for key, row in worked_out(on).items()}
+
+
+def states_read() -> dict:
+    everyone = Subject.objects.values_list("id", flat=True)
+    found = stored.states_today(
+        everyone, purposes=Purpose.objects.filter(active=True), media_types=MediaType.objects.all()
+    )
+    return {key: state.value for key, state in found.items()}
+
+
+@time_machine.travel(OCTOBER, tick=False)
+def test_the_lookup_shows_a_change_before_the_store_is_refreshed(
+    client, communications, family, child, father, website, photo
+):
+    """Rule 9 reads the stored states, but a person still queued is worked out afresh: the
+    lookup never shows a verdict older than the last saved decision."""
+    stored.refresh()
+    client.force_login(communications)
+    url = reverse("communications_lookup")
+
+    def badge():
+        html = client.get(url, {"q": child.first_name, "media": "photo"}).content.decode()
+        row = re.search(rf'<tr data-person="{child.pk}">.*?</tr>', html).group(0)
+        return re.search(
+            rf'data-purpose="{website.pk}"><span class="verdict [^"]+" data-state="(\w+)"', row
+        ).group(1)
+
+    assert badge() == "not_allowed"  # the guardians disagree
+    record(father.user, child, website, photo)  # now both grant; no refresh has run
+    assert VerdictDirty.objects.filter(subject_id=child.pk).exists()
+    assert badge() == "allowed"
+    assert states_read() == states_worked_out(dt.date(2026, 10, 1))
+    stored.refresh()
+    assert badge() == "allowed"
+
+
+@time_machine.travel(OCTOBER, tick=False)
+def test_stored_states_are_read_for_people_not_queued(family, child, website, photo):
+    stored.refresh()
+    assert states_read() == states_worked_out(dt.date(2026, 10, 1))
+    # Proof that the rows are what is read: a row altered behind the rules' back shows.
+    CurrentVerdict.objects.filter(subject_id=child.pk, purpose=website, media_type=photo).update(
+        state="allowed"
+    )
+    assert states_read()[(child.pk, website.pk, photo.pk)] == "allowed"
+    VerdictDirty.objects.create(subject_id=child.pk)  # queued: worked out again
+    assert states_read()[(child.pk, website.pk, photo.pk)] == "not_allowed"
+
+
+def test_stored_states_of_yesterday_are_not_read_after_midnight(
+    family, child, website, photo, board
+):
+    """At 00:00 on the 16th birthday the lookup shows that the guardians' answers lapsed even
+    if no refresh has run since 23:59: the store holds for yesterday, so it is worked out."""
+    board.at_sixteen = Board.AtSixteen.LAPSE
+    board.save()
+    child.date_of_birth = dt.date(2011, 3, 14)
+    child.save()
+    key = (child.pk, website.pk, photo.pk)
+    with time_machine.travel(amsterdam(2027, 3, 13, 23, 59), tick=False):
+        stored.refresh()
+        before = states_read()
+        assert before == states_worked_out(dt.date(2027, 3, 13))
+    with time_machine.travel(amsterdam(2027, 3, 14, 0, 0), tick=False):
+        assert VerdictRefresh.objects.get().as_of == dt.date(2027, 3, 13)
+        after = states_read()
+        assert after == states_worked_out(dt.date(2027, 3, 14))
+    assert (before[key], after[key]) == ("not_allowed", "no_answer")

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404, render
 
-from consents import rules
+from consents import rules, stored
 from consents.access_log import Action, access_log
 from consents.dates import school_today
 from consents.models import MediaType, Publication, Purpose, Role, School, Subject, TakedownTask
@@ -64,7 +64,7 @@ def home(request):
 class LookupRow:
     person: Subject
     group_name: str
-    cells: list  # (purpose, verdict or None when the purpose is of another board)
+    cells: list  # (purpose, state or None when the purpose is of another board)
 
 
 @role_required(*STAFF_ROLES)
@@ -80,13 +80,8 @@ def lookup(request):
     more = len(people) > LOOKUP_LIMIT
     people = people[:LOOKUP_LIMIT]
     access_log(request, Action.LOOKUP, subjects=people, detail=f"{len(people)} found")
-    found = rules.verdicts(
-        [p.pk for p in people],
-        on=school_today(),
-        purposes=purposes,
-        media_types=[media_type],
-        detail=False,  # states only; the person's page explains them
-    )
+    # States only, from the stored verdicts; the person's page explains them.
+    found = stored.states_today([p.pk for p in people], purposes=purposes, media_types=[media_type])
     rows = [
         LookupRow(
             person,
