@@ -1,11 +1,13 @@
 """Administrators enter paper forms (with a scan) and decisions given in person (with a note)."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from consents.models import ConsentDecision, DecisionEvidence
 from consents.rules import State
@@ -161,6 +163,8 @@ def test_a_real_png_with_another_name_is_stored_as_png(
     client, administrator, child, mother, website, photo, private_media
 ):
     client.force_login(administrator)
+    history = client.get(reverse("person_detail", args=[child.key])).content.decode()
+    assert '<tr><td colspan="7">No decisions yet.</td></tr>' in history
     post(
         client,
         child,
@@ -251,6 +255,8 @@ def test_the_scan_is_served_to_administrators_of_the_school_only(
     photo,
 ):
     client.force_login(administrator)
+    history = client.get(reverse("person_detail", args=[child.key])).content.decode()
+    assert '<tr><td colspan="7">No decisions yet.</td></tr>' in history
     post(
         client,
         child,
@@ -261,6 +267,10 @@ def test_the_scan_is_served_to_administrators_of_the_school_only(
         **{answer(website, photo): "granted"},
     )
     scan_url = reverse("scan_download", args=[ConsentDecision.objects.get().id])
+    history = client.get(reverse("person_detail", args=[child.key])).content.decode()
+    row = re.search(r"<tr><td>1</td>.*?</tr>", history).group(0)
+    assert f"{escape(mother.name)} (guardian), entered by {escape(str(administrator))}" in row
+    assert f'paper form · <a href="{scan_url}">scan</a></td><td>formulier</td>' in row
     response = client.get(scan_url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
