@@ -164,7 +164,7 @@ def test_a_real_png_with_another_name_is_stored_as_png(
 ):
     client.force_login(administrator)
     history = client.get(reverse("person_detail", args=[child.key])).content.decode()
-    assert '<tr><td colspan="7">No decisions yet.</td></tr>' in history
+    assert '<td colspan="7">No decisions yet.</td>' in history
     post(
         client,
         child,
@@ -256,7 +256,7 @@ def test_the_scan_is_served_to_administrators_of_the_school_only(
 ):
     client.force_login(administrator)
     history = client.get(reverse("person_detail", args=[child.key])).content.decode()
-    assert '<tr><td colspan="7">No decisions yet.</td></tr>' in history
+    assert '<td colspan="7">No decisions yet.</td>' in history
     post(
         client,
         child,
@@ -268,9 +268,9 @@ def test_the_scan_is_served_to_administrators_of_the_school_only(
     )
     scan_url = reverse("scan_download", args=[ConsentDecision.objects.get().id])
     history = client.get(reverse("person_detail", args=[child.key])).content.decode()
-    row = re.search(r"<tr><td>1</td>.*?</tr>", history).group(0)
+    row = " ".join(re.search(r"<tr>\s*<td>1</td>.*?</tr>", history, re.S).group(0).split())
     assert f"{escape(mother.name)} (guardian), entered by {escape(str(administrator))}" in row
-    assert f'paper form · <a href="{scan_url}">scan</a></td><td>formulier</td>' in row
+    assert f'paper form · <a href="{scan_url}">scan</a></td> <td>formulier</td>' in row
     response = client.get(scan_url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
