@@ -12,7 +12,9 @@ only decides *when* to apply them again:
   the decisions dated since; a new school year, a changed text or setting, or an empty
   `as_of` rebuild everything;
 - readers call `serves(on)`: it refreshes first and says whether the stored rows hold for
-  `on`. For any other date the caller works the verdicts out itself.
+  `on`. For any other date the caller works the verdicts out itself;
+- a page that must not wait for a refresh (the lookup) calls `states_today`, which reads the
+  rows and works out only the people still queued.
 
 A Celery beat task refreshes every minute, so the queue stays short and the nightly changes
 are made before anyone asks.
