@@ -151,8 +151,8 @@ def verdict_detail(purpose, media, verdict, last: bool) -> str:
 
 
 def _decision_line(decision) -> str:
-    """ "Granted by guardian A. Jansen, 10 September 2026 09:12, text version 1, guardian,
-    online (school year 2026-2027)"."""
+    """One decision as a line of the list: "Granted by guardian A. Jansen, 10 September 2026
+    09:12, text version 1, guardian, online (school year 2026-2027)"."""
     if decision.guardian_id:
         who = _("by guardian %(name)s") % {"name": decision.guardian.name}
     else:
