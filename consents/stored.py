@@ -247,16 +247,12 @@ def states_today(subject_ids: Iterable[int], *, purposes, media_types) -> dict[V
         )
     else:
         queued = set(subject_ids)
-    found = {}
     fresh = [pk for pk in subject_ids if pk not in queued]
-    if fresh:
-        rows = _stored(fresh, purposes, media_types).values_list(
-            "subject_id", "purpose_id", "media_type_id", "state"
-        )
-        found = {(subject, purpose, media): State(state) for subject, purpose, media, state in rows}
-    if queued:
-        worked_out = _worked_out(sorted(queued), on, purposes, media_types)
-        found.update((key, verdict.state) for key, verdict in worked_out.items())
+    found = {}
+    for ids, from_store in ((fresh, True), (sorted(queued), False)):
+        if ids:
+            rows = states(ids, on=on, purposes=purposes, media_types=media_types, stored=from_store)
+            found.update(((s, p, m), State(state)) for s, p, m, state in rows)
     return found
 
 
