@@ -46,8 +46,9 @@ logger = logging.getLogger(__name__)
 def people_in(schools) -> QuerySet[Subject]:
     """Students and staff members of `schools` (a School queryset or list), not yet erased.
 
-    A scope to narrow a selective query (a key, the ids a search found): PostgreSQL checks it
-    per row found. On its own, over a whole board, it is a scan of everyone.
+    A scope to narrow a selective query (a key, a class): PostgreSQL checks it per row found.
+    On its own, over a whole board, it is a scan of everyone; for the ids a search found, use
+    `among`.
     """
     staff = StaffMember.objects.filter(schools__in=schools).values("pk")
     return (
@@ -86,13 +87,36 @@ def found_by(query: str, *, email: bool = False) -> set[int]:
     return found or set()
 
 
-def people_search(schools, query: str, *, limit: int) -> list[Subject]:
-    """People of `schools` whom every word of `query` finds."""
-    ids = found_by(query)
+def among(schools, ids) -> list[int]:
+    """Those of `ids` (people a search found) who are students or staff members of `schools`
+    and not erased, in name order.
+
+    The scope is checked on the found people's own keys. Joined to `people_in` instead,
+    PostgreSQL hashes every student of the board (10 to 30 ms at 50,000 students) to check
+    the few hundred people a common name finds."""
     if not ids:
         return []
-    people = people_in(schools).filter(pk__in=ids)
-    return list(people.order_by("last_name", "first_name", "pk")[:limit])
+    ids = frozenset(ids)
+    students = Student.objects.order_by().filter(pk__any=ids, school__in=schools)
+    staff = StaffMember.schools.through.objects.filter(staffmember__any=ids, school__in=schools)
+    return list(
+        Subject.objects.filter(pk__any=ids, erased_at__isnull=True)
+        .filter(Q(pk__in=students.values("pk")) | Q(pk__in=staff.values("staffmember_id")))
+        .order_by("last_name", "first_name", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def people_by_pk(pks: list[int]) -> list[Subject]:
+    """The people `pks` names, in that order, with what a list of people shows of them."""
+    people = Subject.objects.select_related("student__school", "student__group", "staffmember")
+    found = people.in_bulk(pks)
+    return [found[pk] for pk in pks if pk in found]
+
+
+def people_search(schools, query: str, *, limit: int) -> list[Subject]:
+    """People of `schools` whom every word of `query` finds, the first `limit` by name."""
+    return people_by_pk(among(schools, found_by(query))[:limit])
 
 
 def group_label(person: Subject) -> str:

@@ -112,6 +112,30 @@ def test_lookup_finds_people_by_name_student_number_and_class(
     assert found("nobody-has-this-name") == set()
 
 
+def test_lookup_finds_staff_and_students_of_the_school_in_name_order_only(
+    client, communications, school, other_school, purposes
+):
+    """The scope is checked per person found: other schools' people and erased people stay out,
+    a staff member counts for every school they work at."""
+    board = school.board
+    bram = f.StudentFactory(school=school, first_name="Bram", last_name="Visser")
+    anna = f.StaffMemberFactory(
+        board=board, first_name="Anna", last_name="Visser", schools=[school]
+    )
+    fien = f.StaffMemberFactory(
+        board=board, first_name="Fien", last_name="Visser", schools=[other_school, school]
+    )
+    f.StaffMemberFactory(board=board, first_name="Cor", last_name="Visser", schools=[other_school])
+    f.StudentFactory(school=other_school, first_name="Dirk", last_name="Visser")
+    f.StudentFactory(school=school, first_name="Eva", last_name="Visser", erased_at=timezone.now())
+    client.force_login(communications)
+
+    html = client.get(reverse("communications_lookup"), {"q": "visser"}).content.decode()
+
+    found = list(dict.fromkeys(person for person, _p, _m in cells(html)))
+    assert found == [str(anna.pk), str(bram.pk), str(fien.pk)]
+
+
 def test_lookup_tells_each_verdict_by_colour_icon_and_text(
     client, communications, pupils, purposes, photo, mother
 ):

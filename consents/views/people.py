@@ -10,7 +10,7 @@ from consents.models import ConsentDecision, DecisionEvidence, Role, Subject
 from consents.models.access import AccessLogEntry
 from consents.paper import CONTENT_TYPES
 from consents.permissions import role_required
-from consents.publications import found_by, people_in
+from consents.publications import among, found_by, people_by_pk, people_in
 from consents.rules import verdicts
 
 
@@ -23,14 +23,17 @@ def subject_or_404(request, key) -> Subject:
 @role_required(Role.Kind.ADMINISTRATOR)
 def people_list(request):
     query = request.GET.get("q", "").strip()
-    people = (
-        people_in(request.schools)
-        .select_related("student__school")
-        .order_by("last_name", "first_name", "id")
-    )
     if query:
-        people = people.filter(pk__in=found_by(query, email=True))
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
+        found = among(request.schools, found_by(query, email=True))
+        page = Paginator(found, 50).get_page(request.GET.get("page"))
+        page.object_list = people_by_pk(page.object_list)
+    else:
+        people = (
+            people_in(request.schools)
+            .select_related("student__school")
+            .order_by("last_name", "first_name", "id")
+        )
+        page = Paginator(people, 50).get_page(request.GET.get("page"))
     staff_access_log(request, Action.LOOKUP, subjects=page.object_list, detail="people list")
     return render(request, "consents/people/list.html", {"page": page, "query": query})
 
