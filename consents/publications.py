@@ -232,22 +232,29 @@ def names_resolve(school: School, text: str) -> tuple[list[Subject], list[str], 
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return [], [], []
-    # The school's names as plain values, read by two queries on the school's own indexes
-    # (`people_in` alone would scan the whole board); model instances only for those found.
-    index = defaultdict(list)
-    names = ("pk", "first_name", "prefix", "last_name")
+    # Lines that are a student number of the school, on its (school, number) index; student
+    # numbers are unique per school. Only if lines remain that could be a name (not digits
+    # only) are the school's names read, as plain values by two queries on the school's own
+    # indexes (`people_in` alone would scan the whole board), and matched in Python without
+    # case or diacritics.
     students = Student.objects.filter(school=school, erased_at__isnull=True)
-    staff = StaffMember.objects.filter(schools=school, erased_at__isnull=True)
-    for pk, *name in chain(
-        students.values_list(*names, "student_number"),
-        ((*row, None) for row in staff.values_list(*names)),
-    ):
-        for key in _name_keys(*name):
-            index[key].append(pk)
+    by_number = dict(
+        students.filter(student_number__in=set(lines)).values_list("student_number", "pk")
+    )
+    index = defaultdict(list)
+    if any(line not in by_number and not line.isdigit() for line in lines):
+        names = ("pk", "first_name", "prefix", "last_name")
+        staff = StaffMember.objects.filter(schools=school, erased_at__isnull=True)
+        for pk, *name in chain(
+            students.values_list(*names, "student_number"),
+            ((*row, None) for row in staff.values_list(*names)),
+        ):
+            for key in _name_keys(*name):
+                index[key].append(pk)
     found: dict[int, None] = {}
     not_found, ambiguous = [], []
     for line in lines:
-        matches = index.get(_line_key(line), [])
+        matches = [by_number[line]] if line in by_number else index.get(_line_key(line), [])
         if not matches:
             not_found.append(line)
         elif len(matches) > 1:

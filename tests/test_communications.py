@@ -251,6 +251,31 @@ def test_pasted_names_match_without_diacritics_and_report_namesakes(school, pupi
     assert not_found == [] and ambiguous == ["Sem Bakker"]
 
 
+def test_pasted_student_numbers_find_only_this_schools_students_by_their_number(
+    school, other_school, pupils, django_assert_max_num_queries
+):
+    """A list of student numbers only is matched on the school's number index; the same
+    number at another school, an erased student's number and a number in other case are
+    not found, and a mixed list still matches names."""
+    zoe, sem, daan = pupils
+    f.StudentFactory(school=other_school, student_number="900001", first_name="Tess")
+    f.StudentFactory(
+        school=school, student_number="900002", last_name="Gone", erased_at=timezone.now()
+    )
+    lettered = f.StudentFactory(school=school, student_number="ab12")
+
+    with django_assert_max_num_queries(2):
+        people, not_found, ambiguous = names_resolve(
+            school, f"{zoe.student_number}\n  {sem.student_number}  \n900001\n900002"
+        )
+    assert [p.pk for p in people] == [zoe.pk, sem.pk]
+    assert not_found == ["900001", "900002"] and ambiguous == []
+
+    people, not_found, ambiguous = names_resolve(school, f"AB12\nDaan Celik\n{zoe.student_number}")
+    assert [p.pk for p in people] == [lettered.pk, daan.pk, zoe.pk]
+    assert not_found == [] and ambiguous == []
+
+
 def test_pasted_names_find_the_schools_staff_but_not_erased_people_or_other_schools(
     school, other_school
 ):
