@@ -28,11 +28,32 @@ def school_counts(
     school: School, school_year: SchoolYear, *, today: dt.date | None = None
 ) -> ReportSnapshot:
     """The counts of `school` in `school_year`, from a snapshot when one is still valid."""
+    return schools_counts([school], school_year, today=today)[0]
+
+
+def schools_counts(
+    schools: list[School], school_year: SchoolYear, *, today: dt.date | None = None
+) -> list[ReportSnapshot]:
+    """The counts of each of `schools` in `school_year`, in that order: the valid snapshots
+    read in one query, the others counted afresh."""
     today = today or school_today()
     on = reference_date(school_year, today)
-    snapshot = ReportSnapshot.objects.filter(school=school, school_year=school_year, on=on).first()
-    if snapshot is not None and _fresh(snapshot, school_year, today):
-        return snapshot
+    found = {
+        snapshot.school_id: snapshot
+        for snapshot in ReportSnapshot.objects.filter(
+            school__in=schools, school_year=school_year, on=on
+        )
+    }
+    return [
+        snapshot
+        if (snapshot := found.get(school.pk)) is not None
+        and _fresh(snapshot, school_year, today)
+        else _count(school, school_year, on)
+        for school in schools
+    ]
+
+
+def _count(school: School, school_year: SchoolYear, on: dt.date) -> ReportSnapshot:
     counts = scope_counts(CountScope.for_school(school, school_year, on))
     with transaction.atomic():
         snapshot, _created = ReportSnapshot.objects.update_or_create(

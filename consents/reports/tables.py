@@ -9,6 +9,7 @@ recover a hidden count.
 
 import datetime as dt
 import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from consents.dates import school_today
 from consents.models import Board, MediaType, Purpose, School, SchoolYear
 
 from .measures import MEASURES, STAFF, UNKNOWN, Measure
-from .snapshots import reference_date, school_counts
+from .snapshots import reference_date, schools_counts
 from .suppression import PRIMARY, SECONDARY, THRESHOLD, WITHHELD, Relation, suppress
 
 ALL = "*"
@@ -233,7 +234,7 @@ class BoardCounts:
 
     def __init__(self, board: Board, school_year: SchoolYear, today: dt.date):
         self.schools = list(board.schools.order_by("name"))
-        snapshots = [school_counts(s, school_year, today=today) for s in self.schools]
+        snapshots = schools_counts(self.schools, school_year, today=today)
         self.counted_at = min((s.computed_at for s in snapshots), default=None)
         self.per_purpose = [m for m in MEASURES if m.per_purpose]
         self.per_person = [m for m in MEASURES if not m.per_purpose]
@@ -256,12 +257,12 @@ class BoardCounts:
             Purpose.objects.filter(Q(active=True) | Q(code__in=codes), board=board)
         )
         self.media_types = list(MediaType.objects.all())
+        populated = defaultdict(set)
+        for measure, school_id, bucket, *_rest in raw:
+            if measure == POPULATION:
+                populated[school_id].add(bucket)
         self.buckets = {
-            school.id: sorted(
-                {k[2] for k in raw if k[0] == POPULATION and k[1] == school.id},
-                key=_bucket_order,
-            )
-            for school in self.schools
+            school.id: sorted(populated[school.id], key=_bucket_order) for school in self.schools
         }
         self.all_buckets = sorted(
             {b for buckets in self.buckets.values() for b in buckets}, key=_bucket_order
@@ -276,7 +277,19 @@ class BoardCounts:
             partition=[m.code for m in self.per_purpose if m.part_of_population],
         )
         # Deciding what to hide takes seconds on a large board: keep it while the counts last.
-        content = repr(sorted(self.values.items(), key=repr)).encode()
+        # The cells follow from the schools' counts, the purposes and the media types: hashing
+        # those (12,000 counts for 60 schools) is as exact as hashing the 75,000 cells, and
+        # 50 ms cheaper.
+        content = json.dumps(
+            [
+                [[s.school_id, s.counts] for s in snapshots],
+                [[p.pk, p.code] for p in self.purposes],
+                [m.code for m in self.media_types],
+                [m.code for m in MEASURES],
+                THRESHOLD,
+            ],
+            sort_keys=True,
+        ).encode()
         key = "report-suppression:" + hashlib.sha256(content).hexdigest()
         self.hidden = cache.get(key)
         if self.hidden is None:
