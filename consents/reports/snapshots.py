@@ -44,13 +44,13 @@ def schools_counts(
             school__in=schools, school_year=school_year, on=on
         )
     }
-    return [
-        snapshot
-        if (snapshot := found.get(school.pk)) is not None
-        and _fresh(snapshot, school_year, today)
-        else _count(school, school_year, on)
-        for school in schools
-    ]
+    snapshots = []
+    for school in schools:
+        snapshot = found.get(school.pk)
+        if snapshot is None or not _fresh(snapshot, school_year, today):
+            snapshot = _count(school, school_year, on)
+        snapshots.append(snapshot)
+    return snapshots
 
 
 def _count(school: School, school_year: SchoolYear, on: dt.date) -> ReportSnapshot:
