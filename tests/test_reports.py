@@ -3,11 +3,13 @@
 import csv
 import datetime as dt
 import io
+import re
 from collections import Counter
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -212,6 +214,33 @@ def test_the_html_page_has_charts_and_downloads_for_a_council_member(
     for fmt in ("csv", "xlsx", "pdf"):
         response = client.get(reverse("council_report_download", args=[fmt]))
         assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+
+
+def test_the_html_tables_show_every_cell_of_the_report_and_mark_the_hidden_ones(
+    client, council_member, school_data
+):
+    client.force_login(council_member)
+    page = client.get(reverse("council_report"), {"by_year_group": "on"})
+    report = page.context["report"]
+    html = page.content.decode()
+
+    tables = re.findall(r'<table class="table table-sm report-table">(.*?)</table>', html, re.S)
+    assert len(tables) == len(report.sections) > 1
+    for table, section in zip(tables, report.sections, strict=True):
+        rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td>(.*?)</tr>', table)
+        assert rows == [
+            (
+                escape(line.purpose.name),
+                escape(line.media_type.name),
+                "".join(
+                    f'<td class="text-end{" report-hidden" if shown.hidden else ""}">'
+                    f"{escape(shown.text)}</td>"
+                    for shown in line.cells.values()
+                ),
+            )
+            for line in section.lines
+        ]
+    assert 'report-hidden">&lt;5</td>' in html
 
 
 def test_a_council_member_sees_reports_and_nothing_else(client, council_member, child):
