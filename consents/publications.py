@@ -14,7 +14,7 @@ from smtplib import SMTPException
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -50,10 +50,14 @@ def people_in(schools) -> QuerySet[Subject]:
     On its own, over a whole board, it is a scan of everyone; for the ids a search found, use
     `among`.
     """
-    staff = StaffMember.objects.filter(schools__in=schools).values("pk")
+    # Correlated, so that PostgreSQL checks a staff member's schools per person found rather
+    # than listing every staff member of the schools first (a class: 10 -> 3 ms).
+    works_here = StaffMember.schools.through.objects.filter(
+        staffmember_id=OuterRef("pk"), school__in=schools
+    )
     return (
         Subject.objects.filter(erased_at__isnull=True)
-        .filter(Q(student__school__in=schools) | Q(pk__in=staff))
+        .filter(Q(student__school__in=schools) | Exists(works_here))
         .select_related("student__group", "staffmember")
     )
 
