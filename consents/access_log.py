@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from allauth.account.adapter import get_adapter
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.db import transaction
 
 from consents.models import AccessLogEntry, Guardian, Subject
 
@@ -46,23 +47,25 @@ def access_log(
     if not subject_ids and not guardian_ids and not always and action != Action.EXPORT:
         return None
     user = request.user
-    entry = AccessLogEntry.objects.create(
-        user=user if user.is_authenticated else None,
-        user_email=getattr(user, "email", "") or "",
-        action=action,
-        detail=detail[:200],
-        path=request.path[:500],
-        ip_address=client_ip(request),
-        people_count=len(subject_ids) + len(guardian_ids),
-    )
-    # Straight into the link tables: two queries whatever the number of people.
-    for field, ids in (("subjects", subject_ids), ("guardians", guardian_ids)):
-        through = getattr(AccessLogEntry, field).through
-        column = "subject_id" if field == "subjects" else "guardian_id"
-        if ids:
-            through.objects.bulk_create(
-                [through(accesslogentry_id=entry.pk, **{column: pk}) for pk in ids]
-            )
+    # One transaction: an entry is never left without the people it names.
+    with transaction.atomic():
+        entry = AccessLogEntry.objects.create(
+            user=user if user.is_authenticated else None,
+            user_email=getattr(user, "email", "") or "",
+            action=action,
+            detail=detail[:200],
+            path=request.path[:500],
+            ip_address=client_ip(request),
+            people_count=len(subject_ids) + len(guardian_ids),
+        )
+        # Straight into the link tables: two queries whatever the number of people.
+        for field, ids in (("subjects", subject_ids), ("guardians", guardian_ids)):
+            through = getattr(AccessLogEntry, field).through
+            column = "subject_id" if field == "subjects" else "guardian_id"
+            if ids:
+                through.objects.bulk_create(
+                    [through(accesslogentry_id=entry.pk, **{column: pk}) for pk in ids]
+                )
     return entry
 
 

@@ -6,6 +6,7 @@ issue 6) that shows people without calling consents.access_log.access_log() fail
 
 import pytest
 from django.contrib import admin
+from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
@@ -140,6 +141,18 @@ def test_an_export_is_always_recorded_even_without_people(rf, administrator):
     request.user = administrator
     entry = access_log(request, Action.EXPORT, detail="(G)MR report 2026")
     assert entry.action == Action.EXPORT and entry.people_count == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_is_never_left_without_the_people_it_names(rf, administrator, child):
+    request = rf.get("/manage/people/")
+    request.user = administrator
+
+    with pytest.raises(IntegrityError):
+        access_log(request, Action.LOOKUP, subjects=[child.pk, 10**9])
+
+    assert not AccessLogEntry.objects.exists()
+    assert access_log(request, Action.LOOKUP, subjects=[child.pk]).subjects.get().pk == child.pk
 
 
 def test_administrators_read_the_log_in_the_admin_and_cannot_change_it(admin_user, child):
