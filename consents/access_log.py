@@ -47,8 +47,9 @@ def access_log(
     if not subject_ids and not guardian_ids and not always and action != Action.EXPORT:
         return None
     user = request.user
-    # One transaction: an entry is never left without the people it names.
-    with transaction.atomic():
+    # One transaction: an entry is never left without the people it names. Inside a caller's
+    # transaction no savepoint: a failure here fails the caller's transaction as a whole.
+    with transaction.atomic(savepoint=False):
         entry = AccessLogEntry.objects.create(
             user=user if user.is_authenticated else None,
             user_email=getattr(user, "email", "") or "",
