@@ -77,11 +77,15 @@ def closed_years_freeze(board: Board, *, today: dt.date | None = None) -> int:
     today = today or school_today()
     frozen = 0
     for school_year in SchoolYear.objects.filter(board=board, end_date__lt=today):
+        final = {
+            snapshot.school_id: snapshot
+            for snapshot in ReportSnapshot.objects.filter(
+                school_year=school_year, on=school_year.end_date
+            )
+        }
         for school in board.schools.all():
-            snapshot = ReportSnapshot.objects.filter(
-                school=school, school_year=school_year, on=school_year.end_date
-            ).first()
+            snapshot = final.get(school.pk)
             if snapshot is None or not _fresh(snapshot, school_year, today):
-                school_counts(school, school_year, today=today)
+                _count(school, school_year, school_year.end_date)
                 frozen += 1
     return frozen
