@@ -1,13 +1,14 @@
 from allauth.mfa.models import Authenticator
 
 from consents.models import Role
+from consents.rules import roles_of
 
 # Roles that see other people's data: they need a second factor (ASVS V6.3).
 ROLES_NEEDING_MFA = (Role.Kind.ADMINISTRATOR, Role.Kind.COMMUNICATIONS)
 
 
 def needs_mfa(user) -> bool:
-    return user.is_superuser or user.roles.filter(kind__in=ROLES_NEEDING_MFA).exists()
+    return user.is_superuser or any(role.kind in ROLES_NEEDING_MFA for role in roles_of(user))
 
 
 def has_second_factor(user) -> bool:

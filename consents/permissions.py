@@ -3,7 +3,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from consents.rules import schools_for
+from consents.models import School
+from consents.rules import school_ids_for
 
 
 def role_required(*kinds):
@@ -18,10 +19,10 @@ def role_required(*kinds):
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            schools = schools_for(request.user, *kinds)
-            if not schools.exists():
+            school_ids = school_ids_for(request.user, *kinds)
+            if not school_ids:
                 raise PermissionDenied
-            request.schools = schools
+            request.schools = School.objects.filter(pk__in=school_ids)
             return view(request, *args, **kwargs)
 
         return wrapper
