@@ -620,10 +620,8 @@ def roles_of(user) -> list[HeldRole]:
         return []
     held = getattr(user, "_held_roles", None)
     if held is None:
-        held = user._held_roles = [
-            HeldRole(*values)
-            for values in Role.objects.filter(user=user).values_list("kind", "board_id", "school_id")
-        ]
+        rows = Role.objects.filter(user=user).values_list("kind", "board_id", "school_id")
+        held = user._held_roles = [HeldRole(*row) for row in rows]
     return held
 
 
