@@ -640,4 +640,3 @@ def school_ids_for(user, *kinds: Role.Kind) -> list[int]:
     if boards:
         ids.update(School.objects.filter(board_id__in=boards).values_list("pk", flat=True))
     return sorted(ids)
-
