@@ -222,6 +222,19 @@ def test_group_check_names_who_may_not_appear_with_class_and_reason(
     assert mother.name in html[html.index('id="allowed-table"') :]
 
 
+def test_a_group_checks_record_form_carries_everyone_checked_as_a_candidate(
+    client, communications, pupils, website, photo
+):
+    client.force_login(communications)
+
+    html = group_check(client, pupils[0].school, website, photo, groups=[pupils[0].group])
+    html = html.content.decode()
+
+    form = html[html.index('id="publication-form"') :]
+    candidates = re.findall(r'<input type="hidden" name="candidates" value="(\d+)"', form)
+    assert sorted(int(pk) for pk in candidates) == sorted(p.pk for p in pupils)
+
+
 def test_group_check_of_a_pasted_list_reports_the_lines_not_found(
     client, communications, pupils, website, photo, other_school
 ):

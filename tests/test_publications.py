@@ -367,7 +367,10 @@ def test_the_record_page_asks_for_a_reason_and_writes_nothing_without_one(
     response = client.post(reverse("communications_publication_create"), data)
 
     assert response.status_code == 200
-    assert "may not appear" in response.content.decode()
+    html = response.content.decode()
+    assert "may not appear" in html
+    assert f'value="{child.pk}" form="publication-form" id="on-{child.pk}" checked>' in html
+    assert f'value="{classmate.pk}" form="publication-form" id="on-{classmate.pk}">' in html
     assert not Publication.objects.exists()
 
     data["override_reason"] = "Background only, faces not visible."
