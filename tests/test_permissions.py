@@ -8,7 +8,9 @@ it has a row (or a written reason to skip it).
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consents.models import Role
@@ -110,3 +112,24 @@ def test_without_a_second_factor_every_page_sends_staff_to_add_one(kind):
             let_through.append(f"{name}: {response.status_code}")
     assert checked > 50
     assert not let_through, "pages reachable without a second factor: " + ", ".join(let_through)
+
+
+def test_a_staff_page_reads_the_users_roles_once(client, communications, child):
+    """The second-factor check, the page's access check and the menu share one read."""
+    client.force_login(communications)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("communications_lookup"), {"q": child.last_name})
+
+    assert response.status_code == 200 and child.name in response.content.decode()
+    role_reads = [q["sql"] for q in captured.captured_queries if '"consents_role"' in q["sql"]]
+    assert len(role_reads) == 1, role_reads
+
+
+def test_a_role_taken_away_counts_from_the_next_request(client, communications):
+    client.force_login(communications)
+    assert client.get(reverse("communications_lookup")).status_code == 200
+
+    Role.objects.filter(user=communications).delete()
+
+    assert client.get(reverse("communications_lookup")).status_code == 403
