@@ -638,5 +638,7 @@ def school_ids_for(user, *kinds: Role.Kind) -> list[int]:
     ids = {role.school_id for role in held if role.school_id is not None}
     boards = {role.board_id for role in held if role.school_id is None}
     if boards:
-        ids.update(School.objects.filter(board_id__in=boards).values_list("pk", flat=True))
+        ids.update(
+            School.objects.filter(board_id__in=boards).order_by().values_list("pk", flat=True)
+        )
     return sorted(ids)

@@ -108,7 +108,7 @@ def lookup(request):
 @role_required(*STAFF_ROLES)
 def person_detail(request, pk):
     """Every verdict for one person, with the reason: who decided, when, which text version."""
-    person = get_object_or_404(people_in(request.schools), pk=pk)
+    person = get_object_or_404(people_in(request.schools).select_related("student__school"), pk=pk)
     access_log(request, Action.PERSON, subjects=[person])
     media_types = list(MediaType.objects.all())
     purposes = list(Purpose.objects.filter(board_id=person.board_id, active=True))
