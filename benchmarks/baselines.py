@@ -10,13 +10,26 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
 
-from consents.models import ConsentDecision, ConsentStatus, Group, School, Student, Subject
+from consents.access_log import Action, access_log
+from consents.models import (
+    ConsentDecision,
+    ConsentStatus,
+    Group,
+    Role,
+    School,
+    Student,
+    Subject,
+)
+from consents.permissions import role_required
+from consents.publications import people_in
 
 from .harness import benchmark
 
 BARE_VIEW = "baseline: bare view, one indexed query"
+STAFF_FLOOR = "reference: empty staff page (floor)"
 ONE_QUERY = "baseline: one indexed query (ORM only)"
 SQL_AGGREGATE = "baseline: hand-written SQL aggregate"
 COPY_EXPORT = "baseline: COPY of the export's rows"
@@ -32,6 +45,27 @@ def bare_view(request, pk):
 def bare_view_request(board):
     client = board.client(board.communications)
     url = f"/bench/bare/{board.student().pk}/"
+    return lambda: board.get(client, url)
+
+
+@role_required(Role.Kind.COMMUNICATIONS)
+def staff_floor_view(request, pk):
+    """What every staff page does before its own work, under rules 9 and 11.
+
+    The role check and the school scope (least privilege), one person looked up within it,
+    the access log entry for that person (who saw whose data), and the portal's layout
+    (menu, language switch, CSRF token). No page can cost less; its ratio to the bare view
+    is the floor of every page's ratio.
+    """
+    subject = get_object_or_404(people_in(request.schools), pk=pk)
+    access_log(request, Action.PERSON, subjects=[subject])
+    return render(request, "base.html", {"subject": subject})
+
+
+@benchmark(STAFF_FLOOR, baseline=BARE_VIEW, max_ratio=None, group="baseline")
+def staff_floor_request(board):
+    client = board.client(board.communications)
+    url = f"/bench/floor/{board.student().pk}/"
     return lambda: board.get(client, url)
 
 

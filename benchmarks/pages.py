@@ -97,6 +97,18 @@ def people_list_page(board):
     return lambda: board.get(client, url)
 
 
+@benchmark(
+    "page: people list, first page (administrator)",
+    baseline=BARE_VIEW,
+    budget_ms=PAGE_BUDGET_MS,
+)
+def people_list_first_page(board):
+    """The list as an administrator first opens it: everyone of the board, in name order."""
+    client = board.client(board.administrator)
+    url = reverse("people_list")
+    return lambda: board.get(client, url)
+
+
 @benchmark("page: (G)MR report, whole board, counted", baseline=BARE_VIEW, budget_ms=PAGE_BUDGET_MS)
 def council_report_page(board):
     """The report page as the council sees it once the night's counts exist (snapshots)."""

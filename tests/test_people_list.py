@@ -105,3 +105,34 @@ def test_the_any_lookup_finds_what_in_finds(school):
     )
     assert list(Student.objects.filter(school__any=set()).values_list("pk", flat=True)) == []
     assert Student.objects.filter(school__any={school.pk}).count() == 3
+
+
+def test_without_a_search_the_list_pages_through_everyone_of_the_schools_in_name_order(
+    client, administrator, school, other_school
+):
+    board = school.board
+    group = f.GroupFactory(school=school, name="2b")
+    students = [
+        f.StudentFactory(school=school, group=group, first_name=f"Kind {n:02}", last_name="Jansen")
+        for n in range(52)
+    ]
+    f.StaffMemberFactory(board=board, first_name="Anna", last_name="Visser", schools=[school])
+    f.StaffMemberFactory(board=board, first_name="Cor", last_name="Visser", schools=[other_school])
+    f.StudentFactory(school=other_school, first_name="Dirk", last_name="Visser")
+    f.StudentFactory(school=school, first_name="Eva", last_name="Visser", erased_at=timezone.now())
+    client.force_login(administrator)
+
+    first = client.get(reverse("people_list"))
+    second = client.get(reverse("people_list"), {"page": 2})
+
+    assert names(first) == [f"Kind {n:02} Jansen" for n in range(50)]
+    assert names(second) == ["Kind 50 Jansen", "Kind 51 Jansen", "Anna Visser"]
+    assert "2 / 2" in second.content.decode()
+    row = re.search(r"Kind 50 Jansen</a></td>(.*?)</tr>", second.content.decode(), re.S)[1]
+    assert f"<td>{school.name}</td><td>2b</td>" in re.sub(r">\s+<", "><", row)
+    entry = AccessLogEntry.objects.latest("pk")
+    assert set(entry.subjects.values_list("pk", flat=True)) == {
+        students[50].pk,
+        students[51].pk,
+        Subject.objects.get(first_name="Anna").pk,
+    }

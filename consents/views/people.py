@@ -25,15 +25,14 @@ def people_list(request):
     query = request.GET.get("q", "").strip()
     if query:
         found = among(request.schools, found_by(query, email=True))
-        page = Paginator(found, 50).get_page(request.GET.get("page"))
-        page.object_list = people_by_pk(page.object_list)
     else:
-        people = (
-            people_in(request.schools)
-            .select_related("student__school")
-            .order_by("last_name", "first_name", "id")
-        )
-        page = Paginator(people, 50).get_page(request.GET.get("page"))
+        # The page's ids first, in name order (an index), then only those 50 people read
+        # with what the list shows: joining everyone's school and class before choosing the
+        # page made PostgreSQL sort the whole board (page 20: 80 -> 20 ms).
+        found = people_in(request.schools).order_by("last_name", "first_name", "id")
+        found = found.values_list("pk", flat=True)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    page.object_list = people_by_pk(list(page.object_list))
     staff_access_log(request, Action.LOOKUP, subjects=page.object_list, detail="people list")
     return render(request, "consents/people/list.html", {"page": page, "query": query})
 
