@@ -7,8 +7,9 @@ data and the generated chain stays as generated.
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from consents.models import MediaType, Purpose
+from consents.models import MediaType, Purpose, ReportSnapshot
 
 from .baselines import BARE_VIEW
 from .harness import benchmark
@@ -111,8 +112,32 @@ def people_list_first_page(board):
 
 @benchmark("page: (G)MR report, whole board, counted", baseline=BARE_VIEW, budget_ms=PAGE_BUDGET_MS)
 def council_report_page(board):
-    """The report page as the council sees it once the night's counts exist (snapshots)."""
+    """The report page as the council sees it once the night's counts exist (snapshots), and
+    someone has opened it since (the tables are kept while the counts stand)."""
     client = board.client(board.council)
     url = reverse("council_report")
     board.get(client, url)  # counts every school once (minutes at full scale), not timed
     return lambda: board.get(client, url)
+
+
+@benchmark(
+    "page: (G)MR report, first view after counting",
+    baseline=BARE_VIEW,
+    budget_ms=PAGE_BUDGET_MS,
+)
+def council_report_page_first_view(board):
+    """The first view after the schools were counted again with the same result: the tables
+    are built and rendered afresh (what to hide is still known: it depends on the counts
+    only). Includes marking the 60 snapshots as counted now (one UPDATE)."""
+    client = board.client(board.council)
+    url = reverse("council_report")
+    board.get(client, url)  # counts every school once, not timed
+
+    def run():
+        with transaction.atomic():
+            ReportSnapshot.objects.filter(school__board=board.board).update(
+                computed_at=timezone.now()
+            )
+        board.get(client, url)
+
+    return run

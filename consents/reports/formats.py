@@ -62,6 +62,8 @@ def report_csv(report: Report) -> str:
 
 
 def about(report: Report) -> list[tuple[str, str]]:
+    """What a report is: board, scope, year and when it was counted (of a Report, or of the
+    page's `page.Heading`, which has the same fields)."""
     return [
         (_("report"), _("Consent for photos, film and sound: aggregate report for the (G)MR")),
         (_("school board"), report.board.name),

@@ -17,10 +17,12 @@ def reference_date(school_year: SchoolYear, today: dt.date) -> dt.date:
     return min(today, school_year.end_date)
 
 
-def _fresh(snapshot: ReportSnapshot, school_year: SchoolYear, today: dt.date) -> bool:
+def counted_recently(computed_at: dt.datetime, school_year: SchoolYear, today: dt.date) -> bool:
+    """Whether counts made at `computed_at` still stand: final for an ended year, recent
+    enough (REPORT_CACHE_SECONDS) for the running one."""
     if today > school_year.end_date:  # counted after the year ended: final
-        return school_date(snapshot.computed_at) > school_year.end_date
-    age = timezone.now() - snapshot.computed_at
+        return school_date(computed_at) > school_year.end_date
+    age = timezone.now() - computed_at
     return age.total_seconds() < settings.REPORT_CACHE_SECONDS
 
 
@@ -47,7 +49,7 @@ def schools_counts(
     snapshots = []
     for school in schools:
         snapshot = found.get(school.pk)
-        if snapshot is None or not _fresh(snapshot, school_year, today):
+        if snapshot is None or not counted_recently(snapshot.computed_at, school_year, today):
             snapshot = _count(school, school_year, on)
         snapshots.append(snapshot)
     return snapshots
@@ -85,7 +87,7 @@ def closed_years_freeze(board: Board, *, today: dt.date | None = None) -> int:
         }
         for school in board.schools.all():
             snapshot = final.get(school.pk)
-            if snapshot is None or not _fresh(snapshot, school_year, today):
+            if snapshot is None or not counted_recently(snapshot.computed_at, school_year, today):
                 _count(school, school_year, school_year.end_date)
                 frozen += 1
     return frozen

@@ -10,7 +10,8 @@ from consents.dates import school_today
 from consents.models import Role, SchoolYear
 from consents.permissions import role_required
 from consents.reports import report_build
-from consents.reports.formats import about, charts, report_csv, report_pdf, report_xlsx
+from consents.reports.formats import about, report_csv, report_pdf, report_xlsx
+from consents.reports.page import report_tables
 
 DOWNLOADS = {
     "csv": ("text/csv; charset=utf-8", gettext_lazy("CSV")),
@@ -66,7 +67,8 @@ class ReportForm(forms.Form):
         return [s for s in self.schools if str(s.id) == choice]
 
 
-def _report(request):
+def _chosen(request) -> tuple[ReportForm, dict | None]:
+    """The form, and the report it asks for (None when the choice is not valid)."""
     data = request.GET.copy()
     if not data.get("school"):
         data["school"] = ReportForm(None, schools=request.schools).fields["school"].choices[0][0]
@@ -76,23 +78,23 @@ def _report(request):
     school_year = form.cleaned_data.get("school_year") or SchoolYear.objects.for_date(
         form.board, school_today()
     )
-    report = report_build(
-        board=form.board,
-        school_year=school_year,
-        schools=form.chosen_schools(),
-        by_year_group=form.cleaned_data.get("by_year_group", False),
-    )
-    return form, report
+    return form, {
+        "board": form.board,
+        "school_year": school_year,
+        "schools": form.chosen_schools(),
+        "by_year_group": form.cleaned_data.get("by_year_group", False),
+    }
 
 
 @role_required(Role.Kind.COUNCIL, Role.Kind.ADMINISTRATOR)
 def council_report(request):
-    form, report = _report(request)
-    context = {"form": form, "report": report}
-    if report is not None:
+    form, chosen = _chosen(request)
+    context = {"form": form, "tables": None}
+    if chosen is not None:
+        tables, heading = report_tables(**chosen)
         context.update(
-            charts=charts(report),
-            about=about(report),
+            tables=tables,
+            about=about(heading),
             query=request.GET.urlencode(),
             downloads=[(fmt, label) for fmt, (_type, label) in DOWNLOADS.items()],
         )
@@ -103,9 +105,10 @@ def council_report(request):
 def council_report_download(request, fmt):
     if fmt not in DOWNLOADS:
         raise Http404
-    form, report = _report(request)
-    if report is None:
+    _form, chosen = _chosen(request)
+    if chosen is None:
         raise Http404
+    report = report_build(**chosen)
     writers = {"csv": report_csv, "xlsx": report_xlsx, "pdf": report_pdf}
     content = writers[fmt](report)
     response = HttpResponse(content, content_type=DOWNLOADS[fmt][0])
