@@ -56,6 +56,7 @@ audit: install
 bench: install
 	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks campaign
 
 # 200 parents and staff for 5 minutes against gunicorn + PostgreSQL (benchmarks/load.py).
 load: install

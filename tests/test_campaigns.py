@@ -246,6 +246,22 @@ def test_reminders_go_only_to_those_who_have_not_answered(
     assert list(reminded.values_list("recipient", flat=True)) == [other.user_id]
 
 
+def test_a_reminder_counts_as_unreachable_who_was_invited_but_has_no_account_now(
+    renewal, purposes, school, django_capture_on_commit_callbacks
+):
+    child = f.StudentFactory(school=school)
+    guardian = f.GuardianFactory(user__email="bob@example.org", students=[child])
+    [invitation] = plan(SEPT_1, django_capture_on_commit_callbacks)
+    guardian.user.is_active = False
+    guardian.user.save()
+
+    [reminder] = plan(dt.date(2026, 9, 15), django_capture_on_commit_callbacks)
+
+    # The invitation's message names the child; the reminder's step has none for them.
+    assert (invitation.recipients, invitation.unreachable) == (1, 0)
+    assert (reminder.name, reminder.recipients, reminder.unreachable) == ("reminder-1", 0, 1)
+
+
 def test_who_answers_between_queueing_and_sending_gets_nothing(
     family, renewal, purposes, other_family_guardian, django_capture_on_commit_callbacks
 ):
