@@ -86,10 +86,9 @@ def make_board(name: str, families: int):
                 for g, s in zip(guardians, subjects, strict=True)
             ]
         )
-    # Statistics, as a database in use has them (autovacuum analyzes after a large load, but
-    # only a minute or so later). Planned on tables without them, each chunk's queries
-    # hashed whole tables and planning grew with the square of the recipients (100,000:
-    # 85 s instead of about 20).
+    # Statistics, as a database in use has them (autovacuum analyzes a large load, but only a
+    # minute or so later). Without them PostgreSQL plans each chunk's queries as if the
+    # tables were empty: planning 30,000 recipients took 11.9 s instead of 6.1.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return board
