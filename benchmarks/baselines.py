@@ -59,7 +59,7 @@ def staff_floor_view(request, pk):
     """
     subject = get_object_or_404(people_in(request.schools), pk=pk)
     access_log(request, Action.PERSON, subjects=[subject])
-    return render(request, "base.html", {"subject": subject})
+    return render(request, "base.html")
 
 
 @benchmark(STAFF_FLOOR, baseline=BARE_VIEW, max_ratio=None, group="baseline")
