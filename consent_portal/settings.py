@@ -269,11 +269,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    # Issue 6: erase people after the retention period; count the (G)MR reports overnight.
+    # Issue 6: erase people after the retention period.
     "retention": {"task": "consents.tasks.retention_run", "schedule": crontab(hour=3, minute=15)},
+    # Issue 7: count the running year for the (G)MR report again before the counts expire
+    # (every two thirds of REPORT_CACHE_SECONDS), so that no reader waits for the counting
+    # (seconds for a whole board).
     "report-snapshots": {
         "task": "consents.tasks.report_snapshots_refresh",
-        "schedule": crontab(hour=4, minute=0),
+        "schedule": REPORT_CACHE_SECONDS * 2 / 3,
     },
     # Issue 7: keep the stored verdicts of the register and the report up to date.
     "verdicts-refresh": {"task": "consents.tasks.verdicts_refresh", "schedule": 60.0},

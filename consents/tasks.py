@@ -102,14 +102,15 @@ def verdicts_refresh() -> int:
 
 @shared_task
 def report_snapshots_refresh() -> int:
-    """Nightly: count every school's running year, so that (G)MR reports open quickly."""
+    """Count every school's running year again, before its counts expire (settings:
+    CELERY_BEAT_SCHEDULE), so that (G)MR reports open without counting."""
     from consents.dates import school_today
     from consents.models import School, SchoolYear
-    from consents.reports.snapshots import school_counts
+    from consents.reports.snapshots import running_year_recount
 
     today = school_today()
     counted = 0
     for school in School.objects.select_related("board"):
-        school_counts(school, SchoolYear.objects.for_date(school.board, today), today=today)
+        running_year_recount(school, SchoolYear.objects.for_date(school.board, today), today)
         counted += 1
     return counted

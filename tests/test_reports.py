@@ -373,6 +373,26 @@ def test_the_running_year_is_recounted_when_the_snapshot_is_old(
     assert newcomer.pk
 
 
+def test_the_worker_counts_the_running_year_again_before_its_counts_expire(
+    settings, school_data, board, school, other_school
+):
+    assert settings.CELERY_BEAT_SCHEDULE["report-snapshots"]["schedule"] < (
+        settings.REPORT_CACHE_SECONDS
+    )
+    report_snapshots_refresh()  # 9:00: the counts stand until 9:15
+    with time_machine.travel(amsterdam(2026, 10, 1, 9, 5), tick=False):
+        f.StudentFactory(school=school)
+    with time_machine.travel(amsterdam(2026, 10, 1, 9, 10), tick=False):
+        report_snapshots_refresh()  # counted again though the counts of 9:00 still stand
+
+    with time_machine.travel(amsterdam(2026, 10, 1, 9, 20), tick=False):
+        report = report_build(board=board, school_year=school_data, schools=[school, other_school])
+
+    assert section(report, school).population.value == 23
+    counted = set(ReportSnapshot.objects.values_list("computed_at", flat=True))
+    assert counted == {amsterdam(2026, 10, 1, 9, 10)}  # the report at 9:20 counted nothing
+
+
 def test_council_role_of_one_school_cannot_choose_another(
     client, school_data, school, other_school
 ):

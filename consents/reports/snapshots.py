@@ -26,13 +26,6 @@ def counted_recently(computed_at: dt.datetime, school_year: SchoolYear, today: d
     return age.total_seconds() < settings.REPORT_CACHE_SECONDS
 
 
-def school_counts(
-    school: School, school_year: SchoolYear, *, today: dt.date | None = None
-) -> ReportSnapshot:
-    """The counts of `school` in `school_year`, from a snapshot when one is still valid."""
-    return schools_counts([school], school_year, today=today)[0]
-
-
 def schools_counts(
     schools: list[School], school_year: SchoolYear, *, today: dt.date | None = None
 ) -> list[ReportSnapshot]:
@@ -53,6 +46,13 @@ def schools_counts(
             snapshot = _count(school, school_year, on)
         snapshots.append(snapshot)
     return snapshots
+
+
+def running_year_recount(school: School, school_year: SchoolYear, today: dt.date) -> ReportSnapshot:
+    """Count `school` in the running `school_year` now, even if its counts still stand."""
+    if today > school_year.end_date:
+        raise ValueError(f"{school_year} has ended: its counts are final")
+    return _count(school, school_year, today)
 
 
 def _count(school: School, school_year: SchoolYear, on: dt.date) -> ReportSnapshot:
