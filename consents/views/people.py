@@ -28,7 +28,7 @@ def people_list(request):
     else:
         # The page's ids first, in name order (an index), then only those 50 people read
         # with what the list shows: joining everyone's school and class before choosing the
-        # page made PostgreSQL sort the whole board (page 20: 80 -> 20 ms).
+        # page made PostgreSQL sort the whole board (first page 77 -> 33 ms, page 20 80 -> 55).
         found = people_in(request.schools).order_by("last_name", "first_name", "id")
         found = found.values_list("pk", flat=True)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
