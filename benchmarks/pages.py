@@ -126,9 +126,11 @@ def council_report_page(board):
     budget_ms=PAGE_BUDGET_MS,
 )
 def council_report_page_first_view(board):
-    """The first view after the schools were counted again with the same result: the tables
-    are built and rendered afresh (what to hide is still known: it depends on the counts
-    only). Includes marking the 60 snapshots as counted now (one UPDATE)."""
+    """The first view after the schools were counted again with the same result, when nobody
+    rendered the tables since: they are built afresh (what to hide is still known: it
+    depends on the counts only). The worker renders the whole board's report after it
+    counts, so this is what the first reader of another scope (one school, per year group)
+    waits for. Includes marking the 60 snapshots as counted now (one UPDATE)."""
     client = board.client(board.council)
     url = reverse("council_report")
     board.get(client, url)  # counts every school once, not timed

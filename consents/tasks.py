@@ -103,14 +103,21 @@ def verdicts_refresh() -> int:
 @shared_task
 def report_snapshots_refresh() -> int:
     """Count every school's running year again, before its counts expire (settings:
-    CELERY_BEAT_SCHEDULE), so that (G)MR reports open without counting."""
+    CELERY_BEAT_SCHEDULE), so that (G)MR reports open without counting; then render each
+    board's whole report in each language, so that its first reader need not wait either."""
     from consents.dates import school_today
-    from consents.models import School, SchoolYear
+    from consents.models import Board, SchoolYear
+    from consents.reports.page import board_tables_prepare
     from consents.reports.snapshots import running_year_recount
 
     today = school_today()
     counted = 0
-    for school in School.objects.select_related("board"):
-        running_year_recount(school, SchoolYear.objects.for_date(school.board, today), today)
-        counted += 1
+    for board in Board.objects.prefetch_related("schools"):
+        school_year = SchoolYear.objects.for_date(board, today)
+        schools = list(board.schools.all())
+        for school in schools:
+            running_year_recount(school, school_year, today)
+            counted += 1
+        if schools:
+            board_tables_prepare(board=board, school_year=school_year, today=today)
     return counted

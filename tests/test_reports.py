@@ -393,6 +393,25 @@ def test_the_worker_counts_the_running_year_again_before_its_counts_expire(
     assert counted == {amsterdam(2026, 10, 1, 9, 10)}  # the report at 9:20 counted nothing
 
 
+def test_after_the_worker_counts_the_boards_report_opens_without_being_built(
+    monkeypatch, client, council_member, school_data, board, school, other_school
+):
+    report_snapshots_refresh()
+    built = report_build(board=board, school_year=school_data, schools=[school, other_school])
+    titles = [escape(s.title) for s in built.sections]  # in English, before the requests
+
+    def not_again(**_kwargs):
+        raise AssertionError("the worker rendered this report already")
+
+    monkeypatch.setattr("consents.reports.page.report_build", not_again)
+    client.force_login(council_member)
+    english = client.get(reverse("council_report"))
+    dutch = client.get(reverse("council_report"), HTTP_ACCEPT_LANGUAGE="nl")
+
+    assert section_titles(english) == titles
+    assert "Alle scholen" in section_titles(dutch)
+
+
 def test_council_role_of_one_school_cannot_choose_another(
     client, school_data, school, other_school
 ):

@@ -12,7 +12,8 @@ are kept in the cache under a key that changes with everything they show:
 - the school year, the schools shown, the year groups choice and the language.
 
 An entry lives at most REPORT_CACHE_SECONDS, so a new release's tables show within that time.
-The downloads (CSV, Excel, PDF) are built afresh each time.
+The worker renders each board's whole report in each language after it counts
+(`board_tables_prepare`). The downloads (CSV, Excel, PDF) are built afresh each time.
 """
 
 import datetime as dt
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
 from consents.dates import school_today
 from consents.models import Board, MediaType, Purpose, ReportSnapshot, School, SchoolYear
@@ -84,7 +85,7 @@ def _key(
         [m.code for m in MEASURES],
         THRESHOLD,
         [school_year.pk, on.isoformat(), sorted(s.pk for s in schools), by_year_group],
-        get_language(),
+        translation.get_language(),
     ]
     digest = hashlib.sha256(json.dumps(content, default=str).encode()).hexdigest()
     return f"report-tables:{digest}", counted_at
@@ -119,3 +120,12 @@ def report_tables(
             cache.set(key, html, settings.REPORT_CACHE_SECONDS)
     heading = Heading(board, schools, school_year, reference_date(school_year, today), counted_at)
     return mark_safe(html), heading  # nosec B308 B703: rendered by the template engine above
+
+
+def board_tables_prepare(*, board: Board, school_year: SchoolYear, today: dt.date) -> None:
+    """Render `board`'s report on all its schools in each language into the cache, as the
+    council opens it (the worker, after counting; with a shared cache such as Redis)."""
+    schools = list(board.schools.all())
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            report_tables(board=board, school_year=school_year, schools=schools, today=today)
