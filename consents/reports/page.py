@@ -19,7 +19,6 @@ The worker renders each board's whole report in each language after it counts
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,22 +33,7 @@ from .formats import charts
 from .measures import MEASURES
 from .snapshots import counted_recently, reference_date
 from .suppression import THRESHOLD
-from .tables import report_build
-
-
-@dataclass(frozen=True)
-class Heading:
-    """What the page says of the report above its tables (`formats.about`)."""
-
-    board: Board
-    schools: list[School]
-    school_year: SchoolYear
-    on: dt.date
-    counted_at: dt.datetime | None
-
-    @property
-    def scope(self) -> str:
-        return ", ".join(s.name for s in self.schools)
+from .tables import Heading, report_build
 
 
 def _key(
@@ -115,10 +99,17 @@ def report_tables(
             "consents/reports/_tables.html", {"report": report, "charts": charts(report)}
         )
         counted_at = report.counted_at
-        key, _counted_at = _key(board, school_year, schools, by_year_group, today)
+        if key is None:  # the build has just made the counts that were missing
+            key, _counted_at = _key(board, school_year, schools, by_year_group, today)
         if key:
             cache.set(key, html, settings.REPORT_CACHE_SECONDS)
-    heading = Heading(board, schools, school_year, reference_date(school_year, today), counted_at)
+    heading = Heading(
+        board=board,
+        schools=schools,
+        school_year=school_year,
+        on=reference_date(school_year, today),
+        counted_at=counted_at,
+    )
     return mark_safe(html), heading  # nosec B308 B703: rendered by the template engine above
 
 

@@ -155,12 +155,23 @@ def buckets_merge(populations: dict[str, int]) -> dict[str, str]:
 
 
 @dataclass
-class Report:
+class Heading:
+    """What a report is: its board, the schools shown, the year, and when it was counted
+    (`formats.about`). The report page has it without the tables when it keeps those."""
+
     board: Board
+    schools: list[School]  # the schools shown
     school_year: SchoolYear
     on: dt.date
-    counted_at: dt.datetime
-    schools: list[School]  # the schools shown
+    counted_at: dt.datetime | None
+
+    @property
+    def scope(self) -> str:
+        return ", ".join(s.name for s in self.schools)
+
+
+@dataclass
+class Report(Heading):
     whole_board: bool
     by_year_group: bool
     purposes: list[Purpose]
@@ -168,10 +179,6 @@ class Report:
     measures: list[Measure]  # per purpose and media type
     person_measures: list[Measure]
     sections: list[Section]
-
-    @property
-    def scope(self) -> str:
-        return ", ".join(s.name for s in self.schools)
 
     @property
     def definitions(self):
