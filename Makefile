@@ -4,16 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint audit install migrate demo messages bench load clean
+.PHONY: run test lint audit install lock migrate demo messages bench load clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+# uv, pinned, in a folder of its own: `uv sync` makes .venv exactly the lock, so uv cannot
+# live inside it.
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q uv || true
-	if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'; \
-	else $(BIN)/python -m pip install -q -e '.[dev]'; fi
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install -q uv==$(UV_VERSION)
+
+# Installs exactly what uv.lock says; --locked fails when pyproject.toml and the lock disagree.
+# Upgrading is deliberate: `make lock` (re-resolve within pyproject's ranges), then test.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync -q --locked --python $(PYTHON) --extra dev
 	touch $(STAMP)
+
+lock: $(UV)
+	$(UV) lock --upgrade
 
 install: $(STAMP)
 
@@ -54,14 +64,14 @@ audit: install
 	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable
 
 bench: install
-	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,bench]'
+	$(UV) sync -q --locked --python $(PYTHON) --extra dev --extra bench
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks campaign
 
 # 200 parents and staff for 5 minutes against gunicorn + PostgreSQL (benchmarks/load.py).
 load: install
-	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,bench]'
+	$(UV) sync -q --locked --python $(PYTHON) --extra dev --extra bench
 	$(BIN)/python -m benchmarks load
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) .tools var
