@@ -1,6 +1,8 @@
 import logging
 import time
 
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.models import EmailAddress
 from allauth.account.signals import login_code_rejected
 from allauth.core.internal.ratelimit import get_ip
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -36,6 +38,29 @@ def session_start(sender, request, user, **kwargs):
         return
     request.session[SESSION_STARTED_KEY] = time.time()
     request.session[REMEMBER_DEVICE_KEY] = user.email
+
+
+@receiver(user_logged_in)
+def address_proven_by_code(sender, request, user, **kwargs):
+    """A login by emailed code proves the address: record it as verified.
+
+    allauth does so only for an address it already knew, and imported accounts have none, so
+    without this a parent could not confirm who they are again (by a fresh code) before
+    adding a second factor or a password, and would get a bare 403.
+    """
+    if request is None or not hasattr(request, "session"):
+        return
+    records = get_authentication_records(request, user)
+    if not records or records[-1].get("method") != "code" or not user.email:
+        return
+    try:
+        address = EmailAddress.objects.get_for_user(user, user.email)
+    except EmailAddress.DoesNotExist:
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    else:
+        if not address.verified:
+            address.verified = True
+            address.save(update_fields=["verified"])
 
 
 @receiver(login_code_rejected)

@@ -155,8 +155,14 @@ ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 5
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 600
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
-# Password or second factor again before an email address changes (accounts/views.py).
+# Confirm who you are again before changing how you log in: a password, a second factor or an
+# email address (allauth asks whenever the last login or confirmation is over 5 minutes old).
+# Each account confirms the way it logs in: staff with their password or second factor,
+# parents and students with a fresh code sent to their verified address, which is exactly
+# what their login proves. Code-only accounts never change their address here
+# (accounts/views.py): the school registered it.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "code", "mfa")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_FORMS = {"request_login_code": "accounts.forms.RequestLoginCodeForm"}
 # Eight digits, shown as 1234-5678; the dash is optional when typing it in.

@@ -187,22 +187,37 @@ PAGES = {
     "account_logout": Page("302 302 302 302 302 302 302 302 302", method="post"),
     "account_signup": Page("200 302 302 302 302 302 302 302 302", note="sign-up is closed"),
     "account_reauthenticate": Page(
-        "login 403 403 403 302 302 302 403 302",
-        note="by password; with only a second factor it sends on to mfa_reauthenticate; "
-        "a code-only account has nothing to re-authenticate with",
+        "login 302 302 302 302 302 302 302 302",
+        note="confirm who you are again: staff by password (or second factor), code-only "
+        "accounts are sent on to a fresh emailed code",
+    ),
+    "account_request_reauthentication_code": Page(
+        "login 200 200 200 200 200 200 200 200",
+        note="sends a fresh code to the account's own verified address",
+    ),
+    "account_confirm_reauthentication_code": Page(
+        "login 302 302 302 302 302 302 302 302",
+        note="without a pending code request there is nothing to confirm",
     ),
     "account_email": Page(
         "login 403 403 403 200 200 200 403 200",
         note="code-only accounts cannot re-authenticate: the school changes their address",
     ),
     "account_change_password": Page("login 302 302 302 302 302 302 302 302"),
-    "account_set_password": Page("login 200 200 200 200 200 200 200 200"),
+    "account_set_password": Page(
+        "login 302 302 302 302 302 302 302 302",
+        note="only after confirming who you are again (account_reauthenticate)",
+    ),
     "account_reset_password": Page(
         "200 200 200 200 200 200 200 200 200",
         note="a reset link goes to the registered address, like a login code",
     ),
     "mfa_index": Page("login 200 200 200 200 200 200 200 200"),
-    "mfa_activate_totp": Page("login 200 200 200 302 302 302 200 302"),
+    "mfa_activate_totp": Page(
+        "login 302 302 302 302 302 302 302 302",
+        note="only after confirming who you are again (account_reauthenticate); "
+        "within 5 minutes of a login the form itself (tests/test_login.py)",
+    ),
     # --- Django admin: superusers only (see also ADMIN_* below) ----------------------------
     "admin:index": Page("login login login login login login login login 200"),
     "admin:app_list": Page(
