@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .access_log import AccessLoggedAdmin
@@ -243,6 +244,8 @@ class PublicationAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_select_related = ("school", "purpose", "media_type")
     search_fields = ("title", "url")
     inlines = [PublicationPersonInline]
+    # Django 6 assumes https for an address typed without a scheme; so do we, already.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def people_of(self, obj):
         return list(obj.entries.values_list("subject_id", flat=True)), []

@@ -1,4 +1,5 @@
-"""Dates as the school sees them: the calendar of Europe/Amsterdam, not the server's clock."""
+"""Dates as the school sees them: the calendar of TIME_ZONE (Europe/Amsterdam), not the
+server's clock."""
 
 import datetime as dt
 import functools
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 
-SCHOOL_TZ = ZoneInfo(getattr(settings, "SCHOOL_TIME_ZONE", "Europe/Amsterdam"))
+SCHOOL_TZ = ZoneInfo(settings.TIME_ZONE)
 
 
 def school_today() -> dt.date:

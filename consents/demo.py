@@ -33,7 +33,8 @@ from consents.services import decision_record
 User = get_user_model()
 
 BOARD_NAME = "CVO Baarn/Soest"
-DEMO_PASSWORD = "demo-wachtwoord-2026"  # demo board; parents use codes # nosec B105
+# Demo board; parents use codes.
+DEMO_PASSWORD = "demo-wachtwoord-2026"  # nosec B105
 
 # The purposes of the Dutch model consent form for images (Kennisnet / PO-Raad / VO-raad).
 PURPOSES = [
@@ -195,13 +196,15 @@ GUARDIAN_FIRST = [
 
 class Demo:
     def __init__(self, stdout=None, seed: int = 2026):
-        self.random = random.Random(seed)  # repeatable demo data # nosec B311
+        # Repeatable demo data.
+        self.random = random.Random(seed)  # nosec B311
         self.stdout = stdout
         self.today = school_today()
 
     def log(self, message):
         if self.stdout:
             self.stdout.write(message)
+            self.stdout.flush()  # progress shows as it happens, also when piped to a file
 
     def user(self, email, first_name="", last_name="", password=None, **extra):
         user, created = User.objects.get_or_create(
@@ -237,6 +240,7 @@ class Demo:
         if Student.objects.filter(school__in=schools).exists():
             self.log("Demo data already present; nothing changed.")
             return
+        self.log("Loading the demo board (first start only)")
         self.students(board, schools, this_year, last_year, purposes)
         self.publications(schools[1], this_year, purposes)
 
@@ -379,6 +383,7 @@ class Demo:
         sanne = self.guardian("sanne.bakker@example.org", "Sanne", "", "Bakker", [zoe])
         self.guardian("ouder.celik@example.org", "Ayşe", "", "Çelik", [daan])
 
+        self.log(f"Created {len(students)} students; adding their guardians and answers")
         # Families: siblings share guardians; a quarter of students have two guardians.
         history = []
         for index, student in enumerate(students):
@@ -443,9 +448,11 @@ class Demo:
             )
 
         now = timezone.now()
-        for at, actor, student, purpose, medium, value in sorted(history, key=lambda h: h[0]):
-            if at >= now:
-                continue
+        past = sorted((h for h in history if h[0] < now), key=lambda h: h[0])
+        self.log(f"Recording {len(past)} decisions of {len(students)} students (about 2 minutes)")
+        for done, (at, actor, student, purpose, medium, value) in enumerate(past, start=1):
+            if done % 1000 == 0:
+                self.log(f"  {done} of {len(past)} decisions recorded")
             decision_record(
                 actor=actor,
                 subject=student,

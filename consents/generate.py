@@ -285,7 +285,8 @@ class BoardGenerator:
         self.years = years
         self.seed = seed
         self.today = today or school_today()
-        self.random = random.Random(f"board-{seed}")  # nosec B311: deterministic demo data, not security
+        # Deterministic demo data, not security.
+        self.random = random.Random(f"board-{seed}")  # nosec B311
         self.log = log or (lambda message: None)
         self.writer = BulkWriter()
         self.report = Report()
@@ -504,7 +505,8 @@ class BoardGenerator:
                 )
                 self.student_rows.append((child_first, prefix, last, school, born))
                 subject_id += 1
-        assert len(self.guardians) < 1 << VOICE_BITS  # nosec B101: a check of the generator's own invariant
+        # A check of the generator's own invariant.
+        assert len(self.guardians) < 1 << VOICE_BITS  # nosec B101
 
         self.staff: list[Person] = []
         self.staff_rows = []  # (first, prefix, last, function, school indexes)
@@ -690,7 +692,8 @@ class BoardGenerator:
 
     def year_events(self, year: int) -> list[int]:
         """Every event of one school year, packed and sorted by time."""
-        rnd = random.Random(f"events-{self.seed}-{year}")  # nosec B311: deterministic demo data, not security
+        # Deterministic demo data, not security.
+        rnd = random.Random(f"events-{self.seed}-{year}")  # nosec B311
         events: list[int] = []
         for index, person in enumerate(self.students):
             if person.never_answers or year < person.first_year:
@@ -771,7 +774,8 @@ class BoardGenerator:
                     for published, tid, sha in self.texts[purpose]:
                         if published <= ms:
                             text_id, text_sha = tid, sha
-                    assert self.year_start_ms[year] <= ms < year_end_ms, "event outside its year"  # nosec B101: a check of the generator's own invariant
+                    # A check of the generator's own invariant.
+                    assert self.year_start_ms[year] <= ms < year_end_ms, "event outside its year"  # nosec B101
                     decided_at = UTC_EPOCH + dt.timedelta(milliseconds=ms)
                     seq += 1
                     fields = {
@@ -850,8 +854,8 @@ class BoardGenerator:
         decision = connection.ops.quote_name(ConsentDecision._meta.db_table)
         with connection.cursor() as cursor:
             # Table names come from the models' meta; there is no user input in this query.
-            query = f"""
-                INSERT INTO {status} (subject_id, purpose_id, media_type_id, guardian_id,
+            query = """
+                INSERT INTO {} (subject_id, purpose_id, media_type_id, guardian_id,
                                       decision_id)
                 SELECT subject_id, purpose_id, media_type_id, guardian_id, id
                 FROM (
@@ -860,10 +864,10 @@ class BoardGenerator:
                                PARTITION BY subject_id, purpose_id, media_type_id, guardian_id
                                ORDER BY seq DESC
                            ) AS position
-                    FROM {decision}
+                    FROM {}
                 ) AS latest
                 WHERE position = 1
-                """  # nosec B608
+                """.format(status, decision)  # noqa: UP032  # nosec B608
             cursor.execute(query)
             return cursor.rowcount
 

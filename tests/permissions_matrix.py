@@ -261,6 +261,7 @@ WITHOUT_PERSONAL_DATA = {
     "account_signup": "sign-up is closed",
     "account_email": "the user's own address",
     "account_set_password": "the user's own account",
+    "account_request_reauthentication_code": "the user's own address",
     "account_reset_password": "a form",
     "mfa_index": "the user's own second factors",
     "mfa_activate_totp": "the user's own second factor",
