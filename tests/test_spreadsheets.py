@@ -1,17 +1,24 @@
 """No CSV or XLSX file of the portal carries a formula into a spreadsheet program
-(consents/spreadsheets.py)."""
+(consents/spreadsheets.py): the writer itself, then every download end to end."""
 
 import csv
 import datetime as dt
 import io
 
 import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from consents.spreadsheets import safe_cell, spreadsheet
+from consents.exports import Kind
+from consents.models import ExportJob, ImportRun, Student
+from consents.spreadsheets import CONTENT_TYPES, safe_cell, spreadsheet
+
+from .helpers import amsterdam
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -153,3 +160,156 @@ def test_a_control_character_in_front_of_a_formula_does_not_smuggle_it_into_xlsx
     assert parsed[1] == [("'=1+1", "s")]
     assert parsed[2] == [("Zoë", "s")]
     assert read_csv(write("csv", ["name"], [["\x00=1+1"]]))[1] == ["'\x00=1+1"]
+
+
+# --- End to end: names from the school's records, downloaded by the people who use them -----
+
+HOSTILE = {
+    "roepnaam": '=HYPERLINK("http://127.0.0.1/x","click")',
+    "tussenvoegsel": "\uff1d1+1",  # ＝1+1
+    "achternaam": "@SUM(1+1)",
+    "klas": "\uff0b1a",  # ＋1a
+    "ouder1_roepnaam": "+cmd -2+3",
+    "ouder1_achternaam": "\uff0d2+3",  # －2+3
+}
+IMPORT_HEADER = [
+    "leerlingnummer",
+    "roepnaam",
+    "tussenvoegsel",
+    "achternaam",
+    "geboortedatum",
+    "klas",
+    "ouder1_roepnaam",
+    "ouder1_achternaam",
+    "ouder1_e-mail",
+]
+
+
+def cells(fmt: str, content: bytes) -> list[tuple]:
+    """Every cell of every sheet as (value, openpyxl data type); None as the type for CSV."""
+    if fmt == "csv":
+        return [(value, None) for row in read_csv(content) for value in row]
+    workbook = load_workbook(io.BytesIO(content))
+    return [
+        (cell.value, cell.data_type)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+    ]
+
+
+def assert_inert(found: list[tuple]) -> None:
+    for value, data_type in found:
+        assert data_type != "f", value
+        assert not starts_like_a_formula(value), value
+
+
+@pytest.fixture
+def in_october_2026():
+    with time_machine.travel(amsterdam(2026, 10, 1, 10), tick=False):
+        yield
+
+
+def download(response, fmt: str) -> bytes:
+    assert response.status_code == 200, response
+    assert response["Content-Type"] == CONTENT_TYPES[fmt]
+    assert response["Content-Disposition"].startswith("attachment")
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+@pytest.fixture
+def imported(client, in_october_2026, administrator, school, website, photo, private_media):
+    """A student and guardian named like formulas, imported through the import page, with a
+    paper form the guardian handed in."""
+    client.force_login(administrator)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(IMPORT_HEADER)
+    writer.writerow(
+        [
+            "900001",
+            HOSTILE["roepnaam"],
+            HOSTILE["tussenvoegsel"],
+            HOSTILE["achternaam"],
+            "09-01-2014",
+            HOSTILE["klas"],
+            HOSTILE["ouder1_roepnaam"],
+            HOSTILE["ouder1_achternaam"],
+            "ouder@example.org",
+        ]
+    )
+    client.post(
+        reverse("import_start"),
+        {
+            "format": ImportRun.Format.STUDENTS,
+            "school": school.pk,
+            "file": SimpleUploadedFile("leerlingen.csv", buffer.getvalue().encode("utf-8")),
+        },
+    )
+    client.post(reverse("import_apply", args=[ImportRun.objects.get().token]))
+    student = Student.objects.get(student_number="900001")
+    guardian = student.guardians.get()
+    # The import keeps the names as given: the downloads are what must make them inert.
+    assert (student.first_name, student.prefix, student.last_name, student.group.name) == (
+        HOSTILE["roepnaam"],
+        HOSTILE["tussenvoegsel"],
+        HOSTILE["achternaam"],
+        HOSTILE["klas"],
+    )
+    assert (guardian.first_name, guardian.last_name) == (
+        HOSTILE["ouder1_roepnaam"],
+        HOSTILE["ouder1_achternaam"],
+    )
+    response = client.post(
+        reverse("paper_record", args=[student.key]),
+        {
+            "method": "paper",
+            "guardian": guardian.pk,
+            "note": "Formulier",
+            "scan": SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n"),
+            f"answer_{website.id}_{photo.id}": "granted",
+        },
+    )
+    assert response.status_code == 302
+    return student
+
+
+def register_download(client, kind: str, fmt: str) -> bytes:
+    data = {"kind": kind, "format": fmt, "start": "2026-09-01"}
+    return download(client.post(reverse("register_export"), data), fmt)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("kind", [Kind.REGISTER_STATUS, Kind.REGISTER_EVENTS])
+def test_imported_names_reach_every_register_download_as_text(client, imported, kind, fmt):
+    found = cells(fmt, register_download(client, kind, fmt))
+    assert_inert(found)
+    values = {value for value, _type in found}
+    names = [HOSTILE["roepnaam"], HOSTILE["tussenvoegsel"], HOSTILE["achternaam"]]
+    names.append(f"{HOSTILE['ouder1_roepnaam']} {HOSTILE['ouder1_achternaam']}")  # who decided
+    if kind == Kind.REGISTER_STATUS:
+        names.append(HOSTILE["klas"])
+    for name in names:
+        assert "'" + name in values
+
+
+def test_a_background_register_export_is_as_inert(
+    client, settings, imported, eager_celery, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_SYNC_MAX_ROWS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("register_export"),
+            {"kind": Kind.REGISTER_EVENTS, "format": "xlsx", "start": "2026-09-01"},
+        )
+    assert response.status_code == 302
+    job = ExportJob.objects.get()
+    assert job.status == ExportJob.Status.DONE
+    response = client.get(reverse("export_job_download", args=[job.token]))
+    found = cells("xlsx", download(response, "xlsx"))
+    assert_inert(found)
+    assert "'" + HOSTILE["roepnaam"] in {value for value, _type in found}
+    numbers = [value for value, data_type in found if data_type == "n"]
+    assert numbers  # the decision's number stays a number
