@@ -18,7 +18,7 @@ from consents.exports import Kind
 from consents.models import ExportJob, ImportRun, Student
 from consents.spreadsheets import CONTENT_TYPES, safe_cell, spreadsheet
 
-from .helpers import amsterdam
+from .helpers import amsterdam, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -313,3 +313,31 @@ def test_a_background_register_export_is_as_inert(
     assert "'" + HOSTILE["roepnaam"] in {value for value, _type in found}
     numbers = [value for value, data_type in found if data_type == "n"]
     assert numbers  # the decision's number stays a number
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_council_report_downloads_hold_no_formula(
+    client, in_october_2026, council_member, board, school, website, photo, child, mother, fmt
+):
+    # Board, school and purpose names are typed in the admin by the board's own staff.
+    board.name = "@SUM(1+1)"
+    board.save()
+    school.name = '=HYPERLINK("http://127.0.0.1/x","click")'
+    school.save()
+    website.name_en = "+cmd -2+3"
+    website.save()
+    photo.name_en = " \uff1dphoto"
+    photo.save()
+    record(mother.user, child, website, photo)
+    client.force_login(council_member)
+
+    response = client.get(reverse("council_report_download", args=[fmt]), {"school": school.pk})
+
+    found = cells(fmt, download(response, fmt))
+    assert_inert(found)
+    values = {value for value, _type in found}
+    assert "'" + school.name in values and "'" + website.name_en in values
+    assert "' \uff1dphoto" in values
+    if fmt == "xlsx":
+        assert "'" + board.name in values  # on the sheet about the report
+        assert any(data_type == "n" for _value, data_type in found)  # counts stay numbers
