@@ -1,12 +1,12 @@
 """The register for the privacy officer: current status, or every event in a period.
 
 Rows are produced lazily in chunks (verdicts per thousand people, decisions through a
-server-side iterator) and written straight to a file, so an export of a large board runs in
-bounded memory. Small exports are answered at once; larger ones by a Celery task with
-progress (`ExportJob`). Every export is logged in ExportLog: who, what, when, how many rows.
+server-side iterator) and written straight to a file (`consents.spreadsheets`), so an export
+of a large board runs in bounded memory. Small exports are answered at once; larger ones by a
+Celery task with progress (`ExportJob`). Every export is logged in ExportLog: who, what, when,
+how many rows.
 """
 
-import csv
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -38,9 +38,9 @@ from consents.models import (
 )
 from consents.queue import enqueue
 from consents.rules import State
+from consents.spreadsheets import spreadsheet
 
 Kind = ExportLog.Kind
-FORMATS = ("csv", "xlsx")
 CHUNK = 1000
 LOCAL_TZ = ZoneInfo(settings.TIME_ZONE)  # what timezone.localtime() converts to
 
@@ -285,29 +285,15 @@ def export_write(
 ) -> int:
     """Write the export to `path` row by row; returns the number of rows (header excluded)."""
     header, rows = export_rows(request)
-    header = [str(column) for column in header]
     count = 0
-    if fmt == "csv":
-        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow(row)
-                count += 1
-                if progress and count % every == 0:
-                    progress(count)
-    else:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)  # rows go to a temporary file, not memory
-        sheet = workbook.create_sheet(_("Register"))
+    with spreadsheet(fmt, path) as book:
+        sheet = book.sheet(_("Register"))
         sheet.append(header)
         for row in rows:
             sheet.append(row)
             count += 1
             if progress and count % every == 0:
                 progress(count)
-        workbook.save(path)
     return count
 
 

@@ -1,67 +1,145 @@
-"""CSV and XLSX files for download, safe to open in Excel or LibreOffice.
+"""Every CSV and XLSX file the portal produces is written here, safe to open in a spreadsheet.
 
-Every export of the portal writes through these functions. A text cell that starts with
-=, +, -, @, a tab or a carriage return would be read as a formula by a spreadsheet program
-(CSV/formula injection: a parent could name a child "=HYPERLINK(...)"), so such a cell is
-prefixed with an apostrophe, as OWASP recommends. Numbers and dates stay numbers and dates.
+A text cell that starts with =, +, -, @, a tab or a carriage return is read as a formula by
+Excel, LibreOffice or Google Sheets (CSV/formula injection: the school administration system
+can carry a child named "=HYPERLINK(...)" into the administrator's download). Such a cell gets
+an apostrophe in front, as OWASP recommends. The check looks past what a spreadsheet program
+may skip or translate first: leading whitespace, control and invisible format characters, and
+the full-width forms of the triggers (＝ ＋ － ＠, which Excel can take for = + - @) and others
+that Unicode normalises to them (﹦, ⁼). Numbers and dates are left as they are.
+
+Rows are written one at a time, CSV straight to the file and XLSX through openpyxl's
+write-only mode, so the register of a whole board is written in bounded memory.
 """
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
-from django.http import HttpResponse
+from django.utils.functional import Promise
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# A cell starting with one of these is plain text: most cells, decided without unicodedata
+# (the register of a board has 27 million cells).
+_PLAIN_START = frozenset(chr(code) for code in range(0x21, 0x7F)) - set("=+-@")
+_SKIPPED_CATEGORIES = ("Cc", "Cf")  # control and format characters (zero-width space, BOM)
+_BOLD = Font(bold=True)
+_WRAPPED = Alignment(wrap_text=True, vertical="top")
+
+
+def _starts_like_formula(text: str) -> bool:
+    if text.startswith(FORMULA_TRIGGERS):
+        return True
+    first = next(
+        (c for c in text if not c.isspace() and unicodedata.category(c) not in _SKIPPED_CATEGORIES),
+        "",
+    )
+    # NFKC turns the full-width and small forms (＝, ﹦, ⁼ ...) into the ASCII sign.
+    return unicodedata.normalize("NFKC", first).startswith(FORMULA_TRIGGERS)
 
 
 def safe_cell(value):
     """`value`, with text that a spreadsheet would run as a formula made inert."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        if not isinstance(value, Promise):
+            return value
+        value = str(value)
+    if not value or value[0] in _PLAIN_START or not _starts_like_formula(value):
+        return value
+    return "'" + value
 
 
-def csv_bytes(header: Sequence, rows: Iterable[Sequence], *, delimiter: str = ";") -> bytes:
-    """UTF-8 with a byte-order mark and ';' between cells: what Dutch Excel opens as is."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
-    for row in (header, *rows):
-        writer.writerow([safe_cell(cell) for cell in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+class _CsvSheet:
+    def __init__(self, handle):
+        self._writer = csv.writer(handle, delimiter=";")
+
+    def append(self, row: Iterable, *, bold: bool = False, wrap: bool = False) -> None:
+        self._writer.writerow([safe_cell(value) for value in row])
 
 
-def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], *, title: str = "Export") -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for row in (header, *rows):
-        # Control characters cannot be stored in XLSX at all: drop them, not the export.
+class _CsvBook:
+    """One sheet: UTF-8 with a byte-order mark and ';' between cells, what Dutch Excel opens."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        self._sheet = None
+
+    def sheet(self, title: str, *, widths: Sequence[float] = (), frozen_rows: int = 0):
+        if self._sheet is not None:
+            raise ValueError("A CSV file holds one sheet.")
+        self._sheet = _CsvSheet(self._handle)
+        return self._sheet
+
+
+class _XlsxSheet:
+    def __init__(self, worksheet):
+        self._worksheet = worksheet
+
+    def append(self, row: Iterable, *, bold: bool = False, wrap: bool = False) -> None:
+        # Control characters cannot be stored in XLSX at all: drop them, not the export
         # (before safe_cell, so that what remains is what is checked).
-        sheet.append(
-            [
-                safe_cell(ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell)
-                for cell in row
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        values = [
+            safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
+            for value in row
+        ]
+        if bold or wrap:
+            values = [self._styled(value, bold=bold, wrap=wrap) for value in values]
+        self._worksheet.append(values)
+
+    def _styled(self, value, *, bold: bool, wrap: bool) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self._worksheet, value=value)
+        if bold:
+            cell.font = _BOLD
+        if wrap:
+            cell.alignment = _WRAPPED
+        return cell
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+class _XlsxBook:
+    def __init__(self):
+        self.workbook = Workbook(write_only=True)  # rows go to a temporary file, not memory
+
+    def sheet(self, title: str, *, widths: Sequence[float] = (), frozen_rows: int = 0):
+        """A new sheet; its column widths and frozen top rows are set before any row."""
+        worksheet = self.workbook.create_sheet(title=str(title)[:31])
+        for index, width in enumerate(widths, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        if frozen_rows:
+            worksheet.freeze_panes = f"A{frozen_rows + 1}"
+        return _XlsxSheet(worksheet)
 
 
-def csv_response(filename: str, header: Sequence, rows: Iterable[Sequence]) -> HttpResponse:
-    return _download(csv_bytes(header, rows), "text/csv; charset=utf-8", filename)
+@contextmanager
+def spreadsheet(fmt: str, target) -> Iterator[_CsvBook | _XlsxBook]:
+    """Write a CSV or XLSX file to `target`, a path or a binary file object.
 
-
-def xlsx_response(
-    filename: str, header: Sequence, rows: Iterable[Sequence], *, title: str = "Export"
-) -> HttpResponse:
-    return _download(xlsx_bytes(header, rows, title=title), XLSX_CONTENT_TYPE, filename)
+    `book.sheet(title, widths=..., frozen_rows=...)` starts a sheet (a CSV file has one, and
+    ignores the layout); `sheet.append(row, bold=..., wrap=...)` writes a row, every cell
+    through `safe_cell`.
+    """
+    if fmt == "csv":
+        if isinstance(target, io.IOBase):
+            handle = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
+            yield _CsvBook(handle)
+            handle.flush()
+            handle.detach()  # the caller's file stays open
+        else:
+            with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+                yield _CsvBook(handle)
+    elif fmt == "xlsx":
+        book = _XlsxBook()
+        yield book
+        book.workbook.save(target)
+    else:
+        raise ValueError(f"Unknown spreadsheet format: {fmt}")

@@ -156,7 +156,7 @@ def test_csv_and_excel_read_back_equal_the_report(school_data, board, school, ot
         for s in report.sections
         for line in s.lines
     }
-    text = report_csv(report)
+    text = report_csv(report).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
     assert len(rows) == len(shown)
@@ -175,6 +175,24 @@ def test_csv_and_excel_read_back_equal_the_report(school_data, board, school, ot
     about = {row[0]: row[1] for row in sheet[1].iter_rows(values_only=True) if row[0]}
     assert about["reference date"] and "Waldheim-mavo" in about["schools"]
     assert "<5" in about
+
+
+def test_the_excel_report_is_laid_out_for_reading(school_data, board, school, other_school):
+    report = report_build(board=board, school_year=school_data, schools=[school, other_school])
+    table, info = load_workbook(io.BytesIO(report_xlsx(report))).worksheets
+    assert [cell.font.bold for cell in table[1]] == [True] * table.max_column
+    assert not table["A2"].font.bold
+    assert table.freeze_panes == "A2"
+    assert table.column_dimensions["C"].width == 26
+    assert info.column_dimensions["B"].width == 100
+    definitions = next(row[0] for row in info.iter_rows() if row[0].value == "Definitions")
+    assert definitions.font.bold
+    assert all(
+        cell.alignment.wrap_text and cell.alignment.vertical == "top"
+        for row in info.iter_rows()
+        for cell in row
+        if cell.value
+    )
 
 
 def test_the_pdf_has_the_counts_date_scope_and_definitions(

@@ -4,7 +4,6 @@ Every format shows the same suppressed cells (hidden counts as "<5", "Ã—" or "â€
 number); the Excel sheet and the PDF carry the date, the scope and the definitions.
 """
 
-import csv
 import io
 
 from django.template.loader import render_to_string
@@ -13,6 +12,8 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from consents.spreadsheets import spreadsheet
 
 from .tables import Heading, Report, Section
 
@@ -52,15 +53,6 @@ def rows(report: Report):
             ]
 
 
-def report_csv(report: Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(header(report))
-    for row in rows(report):
-        writer.writerow([getattr(cell, "text", cell) for cell in row])
-    return "\ufeff" + buffer.getvalue()  # a BOM, so that Excel reads the diacritics
-
-
 def about(report: Heading) -> list[tuple[str, str]]:
     """What a report is: board, scope, year and when it was counted."""
     return [
@@ -74,36 +66,31 @@ def about(report: Heading) -> list[tuple[str, str]]:
     ]
 
 
-def report_xlsx(report: Report) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+def report_csv(report: Report) -> bytes:
+    return _report_file(report, "csv")
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Report")[:31]
-    sheet.append(header(report))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows(report):
-        sheet.append([getattr(cell, "number", cell) for cell in row])
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFG", (11, 13, 26, 20, 30, 12, 10), strict=True):
-        sheet.column_dimensions[letter].width = width
-    info = workbook.create_sheet(_("About this report")[:31])
-    for label, value in about(report):
-        info.append([label, value])
-    info.append([])
-    info.append([_("Definitions")])
-    info.cell(row=info.max_row, column=1).font = Font(bold=True)
-    for term, definition in report.definitions:
-        info.append([str(term), str(definition)])
-    info.column_dimensions["A"].width = 28
-    info.column_dimensions["B"].width = 100
-    for row in info.iter_rows():
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+def report_xlsx(report: Report) -> bytes:
+    """The table on one sheet (bold header, frozen), what the report is on a second."""
+    return _report_file(report, "xlsx")
+
+
+def _report_file(report: Report, fmt: str) -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with spreadsheet(fmt, buffer) as book:
+        table = book.sheet(_("Report"), widths=(11, 13, 26, 20, 30, 12, 10), frozen_rows=1)
+        table.append(header(report), bold=True)
+        for row in rows(report):
+            # A hidden count stays its mark ("<5"); a shown one a number, also in Excel.
+            table.append([getattr(cell, "number", cell) for cell in row])
+        if fmt == "xlsx":  # a CSV file has one sheet: the table
+            info = book.sheet(_("About this report"), widths=(28, 100))
+            for label, value in about(report):
+                info.append([label, value], wrap=True)
+            info.append([])
+            info.append([_("Definitions")], bold=True, wrap=True)
+            for term, definition in report.definitions:
+                info.append([term, definition], wrap=True)
     return buffer.getvalue()
 
 

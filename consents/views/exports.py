@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 
 from consents.dates import school_today
 from consents.exports import (
-    FORMATS,
     ExportRequest,
     Kind,
     default_period,
@@ -23,11 +22,7 @@ from consents.exports import (
 )
 from consents.models import ExportJob, ExportLog, Role
 from consents.permissions import role_required
-
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+from consents.spreadsheets import CONTENT_TYPES
 
 
 class RegisterForm(forms.Form):
@@ -136,7 +131,7 @@ def export_job_download(request, token):
     )
     if not job.file:
         raise Http404
-    if job.format not in FORMATS:
+    if job.format not in CONTENT_TYPES:
         raise Http404
     export = ExportRequest.from_parameters(job.kind, job.school_ids, job.parameters)
     return FileResponse(

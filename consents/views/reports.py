@@ -12,13 +12,11 @@ from consents.permissions import role_required
 from consents.reports import report_build
 from consents.reports.formats import about, report_csv, report_pdf, report_xlsx
 from consents.reports.page import report_tables
+from consents.spreadsheets import CONTENT_TYPES
 
 DOWNLOADS = {
-    "csv": ("text/csv; charset=utf-8", gettext_lazy("CSV")),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        gettext_lazy("Excel"),
-    ),
+    "csv": (CONTENT_TYPES["csv"], gettext_lazy("CSV")),
+    "xlsx": (CONTENT_TYPES["xlsx"], gettext_lazy("Excel")),
     "pdf": ("application/pdf", gettext_lazy("PDF")),
 }
 
