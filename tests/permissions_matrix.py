@@ -8,8 +8,9 @@ run `python -m tests.permissions_matrix` and paste its output into docs/permissi
 Each row gives the expected outcome per role, in the order of ROLES, as a string of tokens:
     200    the page
     302    a redirect somewhere else than the login page (e.g. after a POST)
-    login  a redirect to the login page (anonymous visitors; the admin for non-staff users)
-    403    forbidden: the user lacks the role
+    login  a redirect to the login page (anonymous visitors)
+    403    forbidden: the user lacks the role (the admin answers a logged-in non-staff user
+           with a page saying so: its login page would send them straight back)
     404    not found: the user has the role, but the object is outside their schools/family
     405    wrong method for a user who may use the page (POST-only pages asked with GET)
 `own` is for an object of the role's own school or family (or a page without an object);
@@ -204,15 +205,14 @@ PAGES = {
     "mfa_index": Page("login 200 200 200 200 200 200 200 200"),
     "mfa_activate_totp": Page("login 200 200 200 302 302 302 200 302"),
     # --- Django admin: superusers only (see also ADMIN_* below) ----------------------------
-    "admin:index": Page("login login login login login login login login 200"),
-    "admin:app_list": Page(
-        "login login login login login login login login 200", target="app_label"
-    ),
+    "admin:index": Page("login 403 403 403 403 403 403 403 200"),
+    "admin:app_list": Page("login 403 403 403 403 403 403 403 200", target="app_label"),
 }
 
 # Every admin page of every registered model (changelist, add, change, history, delete) is
-# checked without a row of its own: superusers get 200 and everyone else the login page,
-# except for these models, which the admin shows read-only (add/change/delete refused, 403).
+# checked without a row of its own: superusers get 200, anonymous visitors the login page and
+# every other role 403, except for these models, which the admin shows read-only (add/change/
+# delete refused, 403).
 ADMIN_READ_ONLY = {
     "consents.accesslogentry",
     "consents.consentdecision",
