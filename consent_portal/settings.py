@@ -316,6 +316,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy without 'unsafe-inline': scripts and styles come from files only.
+# Violations are reported to CSP_REPORT_PATH (consent_portal/csp_reports.py): by report-to
+# where the browser supports it (the Reporting-Endpoints header names the endpoint, in
+# consent_portal/middleware.py), otherwise by report-uri.
+CSP_REPORT_PATH = "/csp-report/"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -328,6 +332,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],
+        "report-to": "csp-endpoint",
+        "report-uri": [CSP_REPORT_PATH],
     }
 }
 

@@ -7,6 +7,7 @@ run `python -m tests.permissions_matrix` and paste its output into docs/permissi
 
 Each row gives the expected outcome per role, in the order of ROLES, as a string of tokens:
     200    the page
+    204    accepted, nothing to show (the CSP's violation reports)
     302    a redirect somewhere else than the login page (e.g. after a POST)
     login  a redirect to the login page (anonymous visitors)
     403    forbidden: the user lacks the role (the admin answers a logged-in non-staff user
@@ -30,7 +31,7 @@ ROLES = (
     "council",  # (G)MR member: aggregates only
     "superuser",
 )
-OUTCOMES = {"200", "302", "login", "403", "404", "405"}
+OUTCOMES = {"200", "204", "302", "login", "403", "404", "405"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ PAGES = {
     ),
     "health": Page("200 200 200 200 200 200 200 200 200", note="no personal data"),
     "set_language": Page("302 302 302 302 302 302 302 302 302", method="post"),
+    "csp_report": Page(
+        "204 204 204 204 204 204 204 204 204",
+        method="post",
+        note="browsers' CSP violation reports; logged without personal data, no CSRF token",
+    ),
     # --- My consent: parents, students of 16+, staff deciding for themselves ---------------
     "my_consent": Page("login 200 200 200 200 200 200 200 200"),
     "consent_save": Page(
