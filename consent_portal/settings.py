@@ -341,10 +341,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Email addresses are masked in everything written (consent_portal/log_filters.py).
-    "filters": {"redact": {"()": "consent_portal.log_filters.RedactEmailAddresses"}},
+    "filters": {
+        "redact": {"()": "consent_portal.log_filters.RedactEmailAddresses"},
+        "database_outage": {"()": "consent_portal.errors.DatabaseOutageWithoutTraceback"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # A database outage is one line per request (consent_portal/errors.py).
+        "django.request": {"filters": ["database_outage"]},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
