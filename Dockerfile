@@ -15,4 +15,6 @@ RUN SECRET_KEY=build python manage.py compilemessages -v 0 --ignore .venv \
 RUN useradd --system --uid 1000 portal && mkdir -p /app/var && chown portal /app/var
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "consent_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Everything else (processes, threads, keep-alive, timeouts, access log) is in gunicorn.conf.py.
+ENV GUNICORN_BIND=0.0.0.0:8000
+CMD ["gunicorn", "consent_portal.wsgi"]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import BadRequest
 
 
@@ -19,6 +20,8 @@ class PrivacyHeadersMiddleware:
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        # The endpoint the CSP's report-to directive names.
+        response.setdefault("Reporting-Endpoints", f'csp-endpoint="{settings.CSP_REPORT_PATH}"')
         return response
 
 

@@ -53,7 +53,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "consent_portal.apps.PortalAdminConfig",  # django.contrib.admin (consent_portal/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -323,6 +323,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy without 'unsafe-inline': scripts and styles come from files only.
+# Violations are reported to CSP_REPORT_PATH (consent_portal/csp_reports.py): by report-to
+# where the browser supports it (the Reporting-Endpoints header names the endpoint, in
+# consent_portal/middleware.py), otherwise by report-uri.
+CSP_REPORT_PATH = "/csp-report/"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -335,6 +339,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],
+        "report-to": "csp-endpoint",
+        "report-uri": [CSP_REPORT_PATH],
     }
 }
 
@@ -342,10 +348,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Email addresses are masked in everything written (consent_portal/log_filters.py).
-    "filters": {"redact": {"()": "consent_portal.log_filters.RedactEmailAddresses"}},
+    "filters": {
+        "redact": {"()": "consent_portal.log_filters.RedactEmailAddresses"},
+        "database_outage": {"()": "consent_portal.errors.DatabaseOutageWithoutTraceback"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # A database outage is one line per request (consent_portal/errors.py).
+        "django.request": {"filters": ["database_outage"]},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

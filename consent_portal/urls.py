@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from consent_portal import csp_reports
 
 handler500 = "consent_portal.errors.server_error"
 handler400 = "consent_portal.errors.bad_request"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # The CSP's report-uri and report-to (settings.CONTENT_SECURITY_POLICY).
+    path("csp-report/", csp_reports.csp_report, name="csp_report"),
     # Staff log in through allauth, so that the second factor cannot be bypassed.
     path("admin/login/", account_views.login, name="admin_login_via_allauth"),
     path("admin/", admin.site.urls),

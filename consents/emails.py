@@ -2,18 +2,26 @@
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 
 def render_email(name: str, context: dict, *, language: str | None = None) -> tuple[str, str, str]:
-    """Render (subject, text, html) of email `name` in `language` (default: the site's)."""
+    """Render (subject, text, html) of email `name` in `language` (default: the site's).
+
+    The subject and the text body are plain text, rendered without HTML escaping (a school
+    called "Bos & Lommer" is not "Bos &amp; Lommer" there); the subject is one line."""
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{name}/subject.txt", context)
-        text = render_to_string(f"emails/{name}/body.txt", context)
+        subject = render_plain_text(f"emails/{name}/subject.txt", context)
+        text = render_plain_text(f"emails/{name}/body.txt", context)
         html = render_to_string(f"emails/{name}/body.html", context)
     return " ".join(subject.split()), text, html
+
+
+def render_plain_text(template_name: str, context: dict) -> str:
+    return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
 def send_email(

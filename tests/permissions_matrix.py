@@ -7,9 +7,11 @@ run `python -m tests.permissions_matrix` and paste its output into docs/permissi
 
 Each row gives the expected outcome per role, in the order of ROLES, as a string of tokens:
     200    the page
+    204    accepted, nothing to show (the CSP's violation reports)
     302    a redirect somewhere else than the login page (e.g. after a POST)
-    login  a redirect to the login page (anonymous visitors; the admin for non-staff users)
-    403    forbidden: the user lacks the role
+    login  a redirect to the login page (anonymous visitors)
+    403    forbidden: the user lacks the role (the admin answers a logged-in non-staff user
+           with a page saying so: its login page would send them straight back)
     404    not found: the user has the role, but the object is outside their schools/family
     405    wrong method for a user who may use the page (POST-only pages asked with GET)
 `own` is for an object of the role's own school or family (or a page without an object);
@@ -29,7 +31,7 @@ ROLES = (
     "council",  # (G)MR member: aggregates only
     "superuser",
 )
-OUTCOMES = {"200", "302", "login", "403", "404", "405"}
+OUTCOMES = {"200", "204", "302", "login", "403", "404", "405"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ PAGES = {
     ),
     "health": Page("200 200 200 200 200 200 200 200 200", note="no personal data"),
     "set_language": Page("302 302 302 302 302 302 302 302 302", method="post"),
+    "csp_report": Page(
+        "204 204 204 204 204 204 204 204 204",
+        method="post",
+        note="browsers' CSP violation reports; logged without personal data, no CSRF token",
+    ),
     # --- My consent: parents, students of 16+, staff deciding for themselves ---------------
     "my_consent": Page("login 200 200 200 200 200 200 200 200"),
     "consent_save": Page(
@@ -215,19 +222,18 @@ PAGES = {
     "mfa_index": Page("login 200 200 200 200 200 200 200 200"),
     "mfa_activate_totp": Page(
         "login 302 302 302 302 302 302 302 302",
-        note="only after confirming who you are again (account_reauthenticate); "
-        "within 5 minutes of a login the form itself (tests/test_login.py)",
+        note="only after confirming who you are again (account_reauthenticate), also "
+        "right after a login (tests/test_login.py)",
     ),
     # --- Django admin: superusers only (see also ADMIN_* below) ----------------------------
-    "admin:index": Page("login login login login login login login login 200"),
-    "admin:app_list": Page(
-        "login login login login login login login login 200", target="app_label"
-    ),
+    "admin:index": Page("login 403 403 403 403 403 403 403 200"),
+    "admin:app_list": Page("login 403 403 403 403 403 403 403 200", target="app_label"),
 }
 
 # Every admin page of every registered model (changelist, add, change, history, delete) is
-# checked without a row of its own: superusers get 200 and everyone else the login page,
-# except for these models, which the admin shows read-only (add/change/delete refused, 403).
+# checked without a row of its own: superusers get 200, anonymous visitors the login page and
+# every other role 403, except for these models, which the admin shows read-only (add/change/
+# delete refused, 403).
 ADMIN_READ_ONLY = {
     "consents.accesslogentry",
     "consents.consentdecision",

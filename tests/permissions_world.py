@@ -177,7 +177,7 @@ def url_patterns(patterns=None, prefix="", namespace=""):
 
 def admin_pages() -> dict[str, Page]:
     """A matrix row for every admin page of every registered model (see ADMIN_READ_ONLY)."""
-    others = "login " * (len(ROLES) - 1)
+    others = "login " + "403 " * (len(ROLES) - 2)
     rows = {}
     for model in admin.site._registry:
         label = f"{model._meta.app_label}.{model._meta.model_name}"

@@ -6,6 +6,7 @@ The pages are those of the role matrix (tests/permissions_world.py: ALL_PAGES); 
 admin's own forms are left out (superusers only, and Django's own code).
 """
 
+import logging
 import re
 import uuid
 
@@ -295,6 +296,38 @@ def test_a_database_outage_answers_503_with_a_clear_message_and_no_details(comms
     assert comms_client.get(reverse("communications_lookup"), {"q": "x"}).status_code == 200
 
 
+def test_a_database_outage_is_one_short_log_line_per_request_without_a_traceback(
+    comms_client, caplog
+):
+    """The view's query fails, and so does the session save on the way out: still one line."""
+    from django.db import connection
+
+    caplog.set_level(logging.INFO)
+    with connection.execute_wrapper(DatabaseGone()):
+        response = comms_client.get(reverse("communications_lookup"), {"q": "Zoë"})
+    assert response.status_code == 503
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "consent_portal.errors",
+            "WARNING",
+            "Database unavailable (OperationalError): 503 for GET /communications/people/",
+        )
+    ]
+    assert not caplog.records[0].exc_info
+    assert "Traceback" not in caplog.text and "10.0.0.5" not in caplog.text
+
+
+def test_any_other_error_is_still_logged_with_its_traceback(comms_client, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("consents.views.communications.people_search", broken)
+    caplog.set_level(logging.INFO)
+    assert comms_client.get(reverse("communications_lookup"), {"q": "x"}).status_code == 500
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.exc_info[0] is RuntimeError
+
+
 class DatabaseGoneAtSessionSave:
     """The database goes away as the session is saved, after the view has answered."""
 
@@ -309,7 +342,7 @@ class DatabaseGoneAtSessionSave:
 
 
 def test_an_outage_as_the_session_is_saved_is_a_503_not_a_bad_request(
-    chain_transactional_db, mother, child, purposes, photo, settings
+    chain_transactional_db, mother, child, purposes, photo, settings, caplog
 ):
     """Django's session backend reports a failed save as an interrupted session (400); when
     the cause is the database, the parent gets the outage page."""
@@ -322,6 +355,10 @@ def test_an_outage_as_the_session_is_saved_is_a_503_not_a_bad_request(
     with connection.execute_wrapper(DatabaseGoneAtSessionSave()):
         response = client.post(reverse("consent_save", args=[child.key]), answers)
     assert_clear_503(response)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"Database unavailable (OperationalError): 503 for POST /my/{child.key}/"
+    ]
+    assert "Traceback" not in caplog.text
 
 
 def test_an_outage_in_the_middle_of_a_save_leaves_no_half_written_decision(

@@ -73,6 +73,31 @@ def test_the_admin_login_is_the_same_login_so_the_second_factor_applies(client):
     assert reverse("account_request_login_code") in response.content.decode()
 
 
+def test_a_logged_in_parent_who_opens_the_admin_is_told_there_is_no_access(client, parent):
+    """Not sent to the login page: allauth's login sends a logged-in user straight back."""
+    client.force_login(parent)
+    for url in ("/admin/", "/admin/consents/student/", "/admin/no-such-page/"):
+        response = client.get(url)
+        html = response.content.decode()
+        assert response.status_code == 403, url
+        assert "Geen toegang tot het beheer" in html
+        assert f'href="{reverse("home")}"' in html
+        assert reverse("account_logout") in html  # the site's layout, with its menu
+
+
+def test_the_no_access_page_speaks_english_on_request(client, parent):
+    client.force_login(parent)
+    response = client.get("/admin/", headers={"accept-language": "en"})
+    assert response.status_code == 403
+    assert "No access to the administration" in response.content.decode()
+
+
+def test_an_anonymous_visitor_of_the_admin_is_still_sent_to_the_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/admin/"
+
+
 # --- The code -----------------------------------------------------------------------------
 
 

@@ -516,6 +516,26 @@ def test_a_save_emails_a_receipt_after_commit(
     assert message.alternatives[0][1] == "text/html"
 
 
+def test_the_receipts_subject_is_plain_text_and_only_its_html_is_escaped(
+    client, mother, school, website, photo, django_capture_on_commit_callbacks
+):
+    child = f.StudentFactory(
+        school=school,
+        first_name="Zoë & Sem",
+        last_name="<Vries>",
+        date_of_birth=dt.date(2013, 3, 14),
+    )
+    Guardianship.objects.create(guardian=mother, student=child)
+    client.force_login(mother.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        save(client, child, {cell(website, photo): "yes"})
+    message = mail.outbox[0]
+    assert message.subject == "Ontvangstbewijs: uw toestemmingskeuzes voor Zoë & Sem <Vries>"
+    assert "Zoë & Sem <Vries>" in message.body
+    html = message.alternatives[0][0]
+    assert escape("Zoë & Sem <Vries>") in html and "<Vries>" not in html
+
+
 def test_no_email_is_sent_when_the_save_fails(
     client, mother, child, website, photo, django_capture_on_commit_callbacks
 ):

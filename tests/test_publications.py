@@ -165,6 +165,27 @@ def test_a_withdrawal_opens_a_task_for_every_publication_with_that_person_and_pu
     assert reverse("communications_home") in email.body
 
 
+def test_the_takedown_emails_subject_shows_the_school_name_as_written(
+    communications,
+    school,
+    website,
+    photo,
+    child,
+    mother,
+    celery_eager,
+    django_capture_on_commit_callbacks,
+):
+    school.name = "Bos & <Lommer> College"
+    school.save()
+    record(mother.user, child, website, photo)
+    publish(communications, school, website, photo, [child])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_withdraw(actor=mother.user, subject=child, purposes=[website])
+
+    assert mail.outbox[0].subject == ("Takedown task for Bos & <Lommer> College: consent withdrawn")
+
+
 def test_one_guardians_refusal_after_the_others_grant_opens_a_task(
     communications, school, website, photo, child, mother, father
 ):

@@ -1,4 +1,5 @@
-"""Production settings: with DEBUG off, `manage.py check --deploy` reports nothing."""
+"""Production settings: with DEBUG off, `manage.py check --deploy` reports nothing, unless
+the cache is kept per process."""
 
 import os
 import subprocess
@@ -21,16 +22,30 @@ def manage(*args, env):
     )
 
 
-def test_check_deploy_with_production_settings_reports_nothing(tmp_path):
-    env = {
+def deploy_env(tmp_path, **overrides):
+    """What docker-compose sets: DEBUG off, the required variables, a shared cache."""
+    return {
         **production_env(),
         "DEBUG": "false",
         "SECRET_KEY": "a-long-random-production-secret-key-" + "x" * 40,
         "ALLOWED_HOSTS": "toestemming.example.org",
+        "CACHE_URL": "redis://redis:6379/1",
         "VAR_DIR": str(tmp_path),
+        **overrides,
     }
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+
+def test_check_deploy_with_production_settings_reports_nothing(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=deploy_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_fails_when_each_process_keeps_its_own_cache(tmp_path):
+    """Without CACHE_URL every gunicorn process counts login attempts on its own."""
+    result = manage("check", "--deploy", env=deploy_env(tmp_path, CACHE_URL=""))
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr
+    assert "LocMemCache" in result.stderr and "CACHE_URL" in result.stderr
 
 
 def test_missing_secret_key_with_debug_off_fails_loudly(tmp_path):
@@ -54,3 +69,27 @@ def test_production_static_files_collect_with_hashed_names(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = next(tmp_path.rglob("staticfiles.json")).read_text()
     assert '"vendor/bootstrap.min.css"' in manifest
+
+
+def gunicorn_config(**env) -> dict[str, str]:
+    """gunicorn.conf.py as gunicorn resolves it (`--print-config`) with `env`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "consent_portal.wsgi"],
+        cwd=ROOT,
+        env=production_env(**env),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    pairs = (line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def test_gunicorn_keeps_idle_connections_open_longer_than_a_client_or_proxy_pauses(tmp_path):
+    direct = gunicorn_config(VAR_DIR=str(tmp_path))
+    assert (direct["keepalive"], direct["threads"], direct["workers"]) == ("10", "4", "3")
+    assert direct["graceful_timeout"] == "20" and direct["accesslog"] == "-"
+    behind_proxy = gunicorn_config(VAR_DIR=str(tmp_path), TRUSTED_PROXY_COUNT="1")
+    assert behind_proxy["keepalive"] == "75"  # longer than nginx's and AWS ALB's 60 s
+    chosen = gunicorn_config(VAR_DIR=str(tmp_path), GUNICORN_KEEPALIVE="30", GUNICORN_WORKERS="5")
+    assert (chosen["keepalive"], chosen["workers"]) == ("30", "5")
