@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
@@ -772,3 +773,66 @@ def test_a_staff_email_address_that_is_not_one_is_an_error_naming_it(
     client.force_login(administrator)
     response = upload(client, school, data, name="personeel.csv", format=ImportRun.Format.STAFF)
     assert_refused(response, private_media, "“jan@@example.org” is not an email address.")
+
+
+# --- A crash leaves no upload behind -----------------------------------------------------------
+
+
+def test_a_crash_after_the_run_was_stored_leaves_no_file(
+    client, administrator, school, private_media, monkeypatch
+):
+    def database_gone(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(ImportRun, "save", database_gone)
+    client.force_login(administrator)
+    with pytest.raises(DatabaseError):
+        upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    assert stored_files(private_media) == []
+    assert not ImportRun.objects.exists()
+
+
+# A crash halfway through reading the file, or halfway through writing its people; SystemExit
+# is what gunicorn raises in a worker it stops for taking too long.
+CRASHES = [
+    ("consents.imports.tabular.parse_date", RuntimeError),
+    ("consents.imports.service._Importer.group", RuntimeError),
+    ("consents.imports.service._Importer.group", SystemExit),
+]
+
+
+def crash_at(monkeypatch, target, exception):
+    def crash(*args, **kwargs):
+        raise exception("unexpected")
+
+    monkeypatch.setattr(target, crash)
+
+
+@pytest.mark.parametrize(("target", "exception"), CRASHES)
+def test_a_crash_during_the_dry_run_leaves_no_file_and_no_rows(
+    client, administrator, school, private_media, monkeypatch, target, exception
+):
+    crash_at(monkeypatch, target, exception)
+    client.force_login(administrator)
+    with pytest.raises(exception):
+        upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    assert stored_files(private_media) == []
+    assert not ImportRun.objects.exists()
+    assert Student.objects.count() == Guardian.objects.count() == Group.objects.count() == 0
+
+
+@pytest.mark.parametrize(("target", "exception"), CRASHES)
+def test_a_crash_during_the_import_removes_the_file_and_fails_the_run(
+    client, administrator, school, private_media, monkeypatch, target, exception
+):
+    client.force_login(administrator)
+    upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    run = ImportRun.objects.get()
+    assert len(stored_files(private_media)) == 1
+    crash_at(monkeypatch, target, exception)
+    with pytest.raises(exception):
+        client.post(reverse("import_apply", args=[run.token]))
+    assert stored_files(private_media) == []
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.FAILED and not run.file
+    assert Student.objects.count() == Guardian.objects.count() == Group.objects.count() == 0
