@@ -3,6 +3,7 @@
 import datetime as dt
 import html
 import io
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.db import DatabaseError
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
+from accounts.models import User
 from consents.imports import records_import
 from consents.imports.tabular import MAX_COLUMNS, MAX_COMPRESSION_RATIO
 from consents.models import (
@@ -836,3 +838,108 @@ def test_a_crash_during_the_import_removes_the_file_and_fails_the_run(
     run.refresh_from_db()
     assert run.status == ImportRun.Status.FAILED and not run.file
     assert Student.objects.count() == Guardian.objects.count() == Group.objects.count() == 0
+
+
+# --- Values longer than the portal stores: the same error on SQLite and PostgreSQL -------------
+
+STUDENT_ROW = {
+    "leerlingnummer": "100101",
+    "roepnaam": "Zoë",
+    "achternaam": "Vries",
+    "geboortedatum": "14-03-2013",
+    "klas": "2a",
+    "ouder1_achternaam": "Bakker",
+    "ouder1_e-mail": "sanne@example.org",
+}
+
+
+def max_length(model, field_name) -> int:
+    return model._meta.get_field(field_name).max_length
+
+
+def student_file(**changes) -> bytes:
+    row = {**STUDENT_ROW, **changes}
+    return students_file(";".join(row.values()), header=";".join(row))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "stored_in"),
+    [
+        ("leerlingnummer", str(uuid.UUID(int=7)), (Student, "student_number")),
+        ("achternaam", "Berg" * 40, (Student, "last_name")),
+        ("klas", "Havo-vwo brugklas met extra aandacht voor wiskunde 1a", (Group, "name")),
+        ("ouder1_achternaam", "Bakker" * 30, (Guardian, "last_name")),
+        ("ouder1_e-mail", "sanne." + "a" * 55 + "@" + "school." * 30 + "nl", (User, "email")),
+    ],
+)
+def test_a_value_longer_than_the_portal_stores_is_an_error_naming_column_line_and_value(
+    client, administrator, school, private_media, column, value, stored_in
+):
+    limit = max_length(*stored_in)
+    assert len(value) > limit
+    client.force_login(administrator)
+    response = upload(client, school, student_file(**{column: value}))
+    assert_refused(
+        response,
+        private_media,
+        f"leerlingen.csv, line 2, column “{column}”: “{value[:30]}",
+        f"” has {len(value)} characters; at most {limit} fit.",
+    )
+    assert not User.objects.filter(email=STUDENT_ROW["ouder1_e-mail"]).exists()
+
+
+def test_values_as_long_as_the_portal_stores_are_imported(client, administrator, school):
+    number = "9" * max_length(Student, "student_number")
+    last_name = "B" * max_length(Guardian, "last_name")
+    client.force_login(administrator)
+    upload(client, school, student_file(leerlingnummer=number, ouder1_achternaam=last_name))
+    client.post(reverse("import_apply", args=[ImportRun.objects.get().token]))
+    student = Student.objects.get()
+    assert student.student_number == number
+    assert student.guardians.get().last_name == last_name
+
+
+def test_a_staff_function_longer_than_the_portal_stores_is_an_error(
+    client, administrator, school, private_media
+):
+    function = "Docent " * 20
+    data = students_file(f"jan@example.org;Jansen;{function}", header="e-mail;achternaam;functie")
+    client.force_login(administrator)
+    response = upload(client, school, data, name="personeel.csv", format=ImportRun.Format.STAFF)
+    limit = max_length(StaffMember, "function")
+    assert_refused(
+        response,
+        private_media,
+        "personeel.csv, line 2, column “functie”: “Docent Docent",
+        f"” has {len(function.strip())} characters; at most {limit} fit.",
+    )
+
+
+def test_a_oneroster_guid_as_student_number_is_an_error_naming_the_column(
+    client, administrator, school, private_media
+):
+    guid = str(uuid.UUID(int=9))
+    users = (DOCS / "oneroster" / "users.csv").read_text().replace(",100102,", f",{guid},")
+    client.force_login(administrator)
+    response = upload_oneroster(client, school, oneroster_zip({"users.csv": users}))
+    limit = max_length(Student, "student_number")
+    assert_refused(
+        response,
+        private_media,
+        f"users.csv, line 3, column “identifier”: “{guid}” has 36 characters; at most {limit} fit.",
+    )
+
+
+def test_a_oneroster_guardian_name_too_long_is_an_error_naming_the_guardians_own_line(
+    client, administrator, school, private_media
+):
+    name = "Bakker-" * 25
+    users = (DOCS / "oneroster" / "users.csv").read_text().replace(",Bakker,", f",{name},")
+    client.force_login(administrator)
+    response = upload_oneroster(client, school, oneroster_zip({"users.csv": users}))
+    assert_refused(
+        response,
+        private_media,
+        "users.csv, line 5, column “familyName”: “Bakker-Bakker",
+        f"” has {len(name)} characters; at most {max_length(Guardian, 'last_name')} fit.",
+    )

@@ -204,6 +204,9 @@ def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
             last_name=row.get("familyName"),
             email=email,
             slot=sourced_id,
+            source=row.source(
+                first_name="givenName", prefix="middleName", last_name="familyName", email="email"
+            ),
         )
 
     first_line_of: dict[str, int] = {}
@@ -276,7 +279,7 @@ def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
             parsed.students.append(
                 StudentRecord(
                     source=row.source(
-                        student_number="identifier",
+                        student_number="identifier" if row.get("identifier") else "sourcedId",
                         first_name="givenName",
                         prefix="middleName",
                         last_name="familyName",
@@ -310,7 +313,13 @@ def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
                 continue
             parsed.staff.append(
                 StaffRecord(
-                    source=row.source(email="email", school="orgSourcedIds"),
+                    source=row.source(
+                        email="email",
+                        first_name="givenName",
+                        prefix="middleName",
+                        last_name="familyName",
+                        school="orgSourcedIds",
+                    ),
                     email=email,
                     first_name=row.get("givenName"),
                     prefix=row.get("middleName"),

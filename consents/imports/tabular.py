@@ -462,6 +462,10 @@ def parse_students(filename: str, data: bytes) -> ParsedFile:
                 if not slot["last_name"]:
                     fail(f"guardian{number_}_last_name", _("This value is required."))
                     continue
+                columns = {
+                    name: source.columns.get(f"guardian{number_}_{name}", "")
+                    for name in GUARDIAN_COLUMNS
+                }
                 guardians.append(
                     GuardianRecord(
                         first_name=slot["first_name"],
@@ -469,6 +473,7 @@ def parse_students(filename: str, data: bytes) -> ParsedFile:
                         last_name=slot["last_name"],
                         email=guardian_email,
                         slot=f"guardian{number_}",
+                        source=Source(source.file, source.line, columns),
                     )
                 )
             emails = [g.email for g in guardians]
