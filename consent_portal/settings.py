@@ -225,6 +225,12 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 # Administrators' uploads and exports (issue 6).
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# What an import file may unpack to and hold, checked before and while it is read, so that a
+# small zip bomb cannot keep a web worker busy. Sized for the largest board we design for
+# (50,000 students, 90,000 guardians, 6,000 staff): its students sheet unpacks to 43 MB, and a
+# OneRoster users.csv lists 146,000 people.
+IMPORT_MAX_UNPACKED_BYTES = envint("IMPORT_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 200_000)
 SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", 10 * 1024 * 1024)
 # Exports with more rows than this are produced in the background by a Celery task.
 EXPORT_SYNC_MAX_ROWS = envint("EXPORT_SYNC_MAX_ROWS", 5000)

@@ -86,7 +86,7 @@ def paper_decisions_record(
                 )
                 for (purpose, media_type), value in answers.items()
             ]
-    except Exception:
+    except BaseException:  # also gunicorn's SystemExit when it stops a worker that overran
         if scan_name:
             default_storage.delete(scan_name)
         raise

@@ -1,16 +1,22 @@
 """Importing the school administration system's records: formats, errors, idempotence, moves."""
 
 import datetime as dt
+import html
 import io
+import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
+from accounts.models import User
 from consents.imports import records_import
+from consents.imports.tabular import MAX_COLUMNS, MAX_COMPRESSION_RATIO
 from consents.models import (
     ConsentDecision,
     Group,
@@ -55,9 +61,9 @@ def run(data, school, *, format=ImportRun.Format.STUDENTS, filename="leerlingen.
     )
 
 
-def oneroster_zip(replace: dict | None = None) -> bytes:
+def oneroster_zip(replace: dict | None = None, compression=zipfile.ZIP_STORED) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
         for path in (DOCS / "oneroster").glob("*.csv"):
             content = (replace or {}).get(path.name, path.read_text(encoding="utf-8"))
             archive.writestr(path.name, content)
@@ -535,3 +541,405 @@ def test_council_members_and_parents_cannot_import(client, council_member, mothe
     for user in (council_member, mother.user):
         client.force_login(user)
         assert client.get(reverse("import_start")).status_code == 403
+
+
+# --- Oversized and damaged files: a clear message, and nothing kept ----------------------------
+
+
+def stored_files(private_media) -> list[Path]:
+    return [p for p in private_media.rglob("*") if p.is_file()]
+
+
+def assert_refused(response, private_media, *fragments):
+    """The dry run lists the problem; nothing is imported, nothing stored, nothing to import."""
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    for fragment in fragments:
+        assert fragment in page, page[page.find("import-errors") :][:2000]
+    assert "Import now" not in page
+    run = ImportRun.objects.latest("pk")
+    assert run.status == ImportRun.Status.FAILED and not run.file
+    assert stored_files(private_media) == []
+    assert Student.objects.count() == Guardian.objects.count() == Group.objects.count() == 0
+    assert StaffMember.objects.count() == 0
+
+
+XLSX_NAMES = ("leerlingnummer", "roepnaam", "achternaam", "geboortedatum")
+
+
+def xml_row(*values, number: int | None = None) -> str:
+    cells = "".join(f'<c t="inlineStr"><is><t>{value}</t></is></c>' for value in values)
+    return f'<row r="{number}">{cells}</row>' if number else f"<row>{cells}</row>"
+
+
+def xlsx_file(*rows: str, dimension: str = "", names=XLSX_NAMES) -> bytes:
+    """The example Excel file with its sheet made of the column `names` and `rows` (<row>
+    elements), stating its size (`dimension`, "A1:D100") or not, packed as tightly as zip
+    can."""
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + (f'<dimension ref="{dimension}"/>' if dimension else "")
+        + "<sheetData>"
+        + xml_row(*names)
+        + "".join(rows)
+        + "</sheetData></worksheet>"
+    )
+    example = zipfile.ZipFile(DOCS / "leerlingen.xlsx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for member in example.infolist():
+            content = example.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                content = sheet.encode()
+            archive.writestr(member.filename, content)
+    return buffer.getvalue()
+
+
+def student_rows(count: int) -> list[str]:
+    return [xml_row(str(n), "Sem", f"Berg{n}", "09-01-2014") for n in range(1, count + 1)]
+
+
+def test_a_sheet_as_the_limits_allow_is_imported(client, administrator, school, settings):
+    settings.IMPORT_MAX_ROWS = 3
+    client.force_login(administrator)
+    data = xlsx_file(*student_rows(3), dimension="A1:D4")
+    page = upload(client, school, data, name="leerlingen.xlsx").content.decode()
+    assert "Import now" in page and "Berg3" in page
+
+
+def test_a_zip_bomb_is_refused_by_its_compression_ratio_before_it_is_unpacked(
+    client, administrator, school, private_media
+):
+    # 432 KB that unpacked to 147 MB kept a worker busy until gunicorn killed it; this one
+    # is 39 KB that unpacks to 7 MB (well under the size limit) of identical rows.
+    data = xlsx_file(xml_row("1", "Sem", "Berg", "09-01-2014") * 50_000)
+    assert len(data) < 40_000
+    client.force_login(administrator)
+    response = upload(client, school, data, name="bom.xlsx")
+    assert_refused(
+        response,
+        private_media,
+        "bom.xlsx: xl/worksheets/sheet1.xml unpacks to",
+        f"at most {MAX_COMPRESSION_RATIO} times, so this file is refused",
+    )
+
+
+def test_an_excel_file_that_unpacks_to_more_than_the_limit_is_refused(
+    client, administrator, school, settings, private_media
+):
+    settings.IMPORT_MAX_UNPACKED_BYTES = 50_000
+    data = xlsx_file(*student_rows(600))  # varied rows: packs like a real export
+    client.force_login(administrator)
+    response = upload(client, school, data, name="leerlingen.xlsx")
+    assert_refused(
+        response,
+        private_media,
+        "leerlingen.xlsx: The file unpacks to",
+        f"more than the {filesizeformat(50_000)} one import can take",
+    )
+
+
+def test_a_sheet_that_states_more_rows_than_the_limit_is_refused_before_reading_them(
+    client, administrator, school, settings, private_media
+):
+    settings.IMPORT_MAX_ROWS = 3
+    # Only the stated size is too large: the sheet's one row is not what refuses it.
+    data = xlsx_file(*student_rows(1), dimension="A1:D5")
+    client.force_login(administrator)
+    response = upload(client, school, data, name="leerlingen.xlsx")
+    assert_refused(
+        response, private_media, "The file has more than 3 rows, the most one import can take."
+    )
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        student_rows(4),
+        # a sheet can skip rows: the skipped ones are read (as empty) and counted too
+        [xml_row("1", "Sem", "Berg", "09-01-2014", number=5)],
+    ],
+    ids=["four rows", "one row numbered 5"],
+)
+def test_rows_over_the_limit_are_counted_while_reading_a_sheet_that_states_no_size(
+    client, administrator, school, settings, private_media, rows
+):
+    settings.IMPORT_MAX_ROWS = 3
+    client.force_login(administrator)
+    response = upload(client, school, xlsx_file(*rows), name="leerlingen.xlsx")
+    assert_refused(response, private_media, "The file has more than 3 rows")
+
+
+def test_a_sheet_with_more_columns_than_can_be_read_is_refused(
+    client, administrator, school, private_media
+):
+    names = [*XLSX_NAMES, *(f"kolom{n}" for n in range(MAX_COLUMNS))]
+    client.force_login(administrator)
+    response = upload(client, school, xlsx_file(names=names), name="leerlingen.xlsx")
+    assert_refused(
+        response,
+        private_media,
+        f"The first row has {len(names)} columns; at most {MAX_COLUMNS} can be read.",
+    )
+
+
+def test_a_csv_file_with_more_rows_than_the_limit_is_refused(
+    client, administrator, school, settings, private_media
+):
+    settings.IMPORT_MAX_ROWS = 3
+    rows = [f"{n};Sem;;Berg;09-01-2014;1a;;;;;;" for n in range(1, 5)]
+    client.force_login(administrator)
+    assert "Import now" in upload(client, school, students_file(*rows[:3])).content.decode()
+    client.post(reverse("import_cancel", args=[ImportRun.objects.get().token]))
+    response = upload(client, school, students_file(*rows))
+    assert_refused(response, private_media, "leerlingen.csv: The file has more than 3 rows")
+
+
+def test_a_csv_value_with_a_quote_that_is_never_closed_is_an_error(
+    client, administrator, school, private_media
+):
+    data = students_file('1;"Sem' + "m" * 200_000 + ";;Berg;09-01-2014;1a;;;;;;")
+    client.force_login(administrator)
+    response = upload(client, school, data)
+    assert_refused(
+        response,
+        private_media,
+        "leerlingen.csv: Line 2 cannot be read: a value is far too long or a quote is not closed.",
+    )
+
+
+def upload_oneroster(client, school, content):
+    school.brin = "02VX"
+    school.save()
+    return upload(client, school, content, name="or.zip", format=ImportRun.Format.ONEROSTER)
+
+
+def test_a_oneroster_zip_bomb_is_refused_before_it_is_unpacked(
+    client, administrator, school, private_media
+):
+    users = (DOCS / "oneroster" / "users.csv").read_text() + "\n" * 5_000_000
+    data = oneroster_zip({"users.csv": users}, compression=zipfile.ZIP_DEFLATED)
+    client.force_login(administrator)
+    response = upload_oneroster(client, school, data)
+    assert_refused(response, private_media, "or.zip: users.csv unpacks to", "this file is refused")
+
+
+def test_a_oneroster_zip_that_unpacks_to_more_than_the_limit_is_refused(
+    client, administrator, school, settings, private_media
+):
+    settings.IMPORT_MAX_UNPACKED_BYTES = 1000
+    client.force_login(administrator)
+    response = upload_oneroster(client, school, oneroster_zip())
+    assert_refused(
+        response, private_media, f"more than the {filesizeformat(1000)} one import can take"
+    )
+
+
+def test_a_oneroster_file_with_more_rows_than_the_limit_is_refused(
+    client, administrator, school, settings, private_media
+):
+    settings.IMPORT_MAX_ROWS = 5  # users.csv has 6
+    client.force_login(administrator)
+    response = upload_oneroster(client, school, oneroster_zip())
+    assert_refused(response, private_media, "users.csv: The file has more than 5 rows")
+
+
+def test_a_oneroster_file_that_is_not_text_is_an_error(
+    client, administrator, school, private_media
+):
+    data = oneroster_zip({"users.csv": bytes(range(128, 256))})  # 0x81 is no Windows-1252
+    client.force_login(administrator)
+    response = upload_oneroster(client, school, data)
+    assert_refused(response, private_media, "users.csv: The file's character encoding")
+
+
+def test_a_student_email_address_that_is_not_one_is_an_error_naming_it(
+    client, administrator, school, private_media
+):
+    header = "leerlingnummer;roepnaam;achternaam;geboortedatum;e-mail leerling"
+    data = students_file("1;Zoë;Vries;14-03-2013;zoë@example.org", header=header)
+    client.force_login(administrator)
+    response = upload(client, school, data)
+    assert_refused(
+        response,
+        private_media,
+        "line 2, column “e-mail leerling”: “zoë@example.org” is not an email address.",
+    )
+
+
+def test_a_staff_email_address_that_is_not_one_is_an_error_naming_it(
+    client, administrator, school, private_media
+):
+    data = students_file("jan@@example.org;Jan;Jansen", header="e-mail;roepnaam;achternaam")
+    client.force_login(administrator)
+    response = upload(client, school, data, name="personeel.csv", format=ImportRun.Format.STAFF)
+    assert_refused(response, private_media, "“jan@@example.org” is not an email address.")
+
+
+# --- A crash leaves no upload behind -----------------------------------------------------------
+
+
+def test_a_crash_after_the_run_was_stored_leaves_no_file(
+    client, administrator, school, private_media, monkeypatch
+):
+    def database_gone(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(ImportRun, "save", database_gone)
+    client.force_login(administrator)
+    with pytest.raises(DatabaseError):
+        upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    assert stored_files(private_media) == []
+    assert not ImportRun.objects.exists()
+
+
+# A crash halfway through reading the file, or halfway through writing its people; SystemExit
+# is what gunicorn raises in a worker it stops for taking too long.
+CRASHES = [
+    ("consents.imports.tabular.parse_date", RuntimeError),
+    ("consents.imports.service._Importer.group", RuntimeError),
+    ("consents.imports.service._Importer.group", SystemExit),
+]
+
+
+def crash_at(monkeypatch, target, exception):
+    def crash(*args, **kwargs):
+        raise exception("unexpected")
+
+    monkeypatch.setattr(target, crash)
+
+
+@pytest.mark.parametrize(("target", "exception"), CRASHES)
+def test_a_crash_during_the_dry_run_leaves_no_file_and_no_rows(
+    client, administrator, school, private_media, monkeypatch, target, exception
+):
+    crash_at(monkeypatch, target, exception)
+    client.force_login(administrator)
+    with pytest.raises(exception):
+        upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    assert stored_files(private_media) == []
+    assert not ImportRun.objects.exists()
+    assert Student.objects.count() == Guardian.objects.count() == Group.objects.count() == 0
+
+
+@pytest.mark.parametrize(("target", "exception"), CRASHES)
+def test_a_crash_during_the_import_removes_the_file_and_fails_the_run(
+    client, administrator, school, private_media, monkeypatch, target, exception
+):
+    client.force_login(administrator)
+    upload(client, school, (DOCS / "leerlingen.csv").read_bytes())
+    run = ImportRun.objects.get()
+    assert len(stored_files(private_media)) == 1
+    crash_at(monkeypatch, target, exception)
+    with pytest.raises(exception):
+        client.post(reverse("import_apply", args=[run.token]))
+    assert stored_files(private_media) == []
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.FAILED and not run.file
+    assert Student.objects.count() == Guardian.objects.count() == Group.objects.count() == 0
+
+
+# --- Values longer than the portal stores: the same error on SQLite and PostgreSQL -------------
+
+STUDENT_ROW = {
+    "leerlingnummer": "100101",
+    "roepnaam": "Zoë",
+    "achternaam": "Vries",
+    "geboortedatum": "14-03-2013",
+    "klas": "2a",
+    "ouder1_achternaam": "Bakker",
+    "ouder1_e-mail": "sanne@example.org",
+}
+
+
+def max_length(model, field_name) -> int:
+    return model._meta.get_field(field_name).max_length
+
+
+def student_file(**changes) -> bytes:
+    row = {**STUDENT_ROW, **changes}
+    return students_file(";".join(row.values()), header=";".join(row))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "stored_in"),
+    [
+        ("leerlingnummer", str(uuid.UUID(int=7)), (Student, "student_number")),
+        ("achternaam", "Berg" * 40, (Student, "last_name")),
+        ("klas", "Havo-vwo brugklas met extra aandacht voor wiskunde 1a", (Group, "name")),
+        ("ouder1_achternaam", "Bakker" * 30, (Guardian, "last_name")),
+        ("ouder1_e-mail", "sanne." + "a" * 55 + "@" + "school." * 30 + "nl", (User, "email")),
+    ],
+)
+def test_a_value_longer_than_the_portal_stores_is_an_error_naming_column_line_and_value(
+    client, administrator, school, private_media, column, value, stored_in
+):
+    limit = max_length(*stored_in)
+    assert len(value) > limit
+    client.force_login(administrator)
+    response = upload(client, school, student_file(**{column: value}))
+    assert_refused(
+        response,
+        private_media,
+        f"leerlingen.csv, line 2, column “{column}”: “{value[:30]}",
+        f"” has {len(value)} characters; at most {limit} fit.",
+    )
+    assert not User.objects.filter(email=STUDENT_ROW["ouder1_e-mail"]).exists()
+
+
+def test_values_as_long_as_the_portal_stores_are_imported(client, administrator, school):
+    number = "9" * max_length(Student, "student_number")
+    last_name = "B" * max_length(Guardian, "last_name")
+    client.force_login(administrator)
+    upload(client, school, student_file(leerlingnummer=number, ouder1_achternaam=last_name))
+    client.post(reverse("import_apply", args=[ImportRun.objects.get().token]))
+    student = Student.objects.get()
+    assert student.student_number == number
+    assert student.guardians.get().last_name == last_name
+
+
+def test_a_staff_function_longer_than_the_portal_stores_is_an_error(
+    client, administrator, school, private_media
+):
+    function = "Docent " * 20
+    data = students_file(f"jan@example.org;Jansen;{function}", header="e-mail;achternaam;functie")
+    client.force_login(administrator)
+    response = upload(client, school, data, name="personeel.csv", format=ImportRun.Format.STAFF)
+    limit = max_length(StaffMember, "function")
+    assert_refused(
+        response,
+        private_media,
+        "personeel.csv, line 2, column “functie”: “Docent Docent",
+        f"” has {len(function.strip())} characters; at most {limit} fit.",
+    )
+
+
+def test_a_oneroster_guid_as_student_number_is_an_error_naming_the_column(
+    client, administrator, school, private_media
+):
+    guid = str(uuid.UUID(int=9))
+    users = (DOCS / "oneroster" / "users.csv").read_text().replace(",100102,", f",{guid},")
+    client.force_login(administrator)
+    response = upload_oneroster(client, school, oneroster_zip({"users.csv": users}))
+    limit = max_length(Student, "student_number")
+    assert_refused(
+        response,
+        private_media,
+        f"users.csv, line 3, column “identifier”: “{guid}” has 36 characters; at most {limit} fit.",
+    )
+
+
+def test_a_oneroster_guardian_name_too_long_is_an_error_naming_the_guardians_own_line(
+    client, administrator, school, private_media
+):
+    name = "Bakker-" * 25
+    users = (DOCS / "oneroster" / "users.csv").read_text().replace(",Bakker,", f",{name},")
+    client.force_login(administrator)
+    response = upload_oneroster(client, school, oneroster_zip({"users.csv": users}))
+    assert_refused(
+        response,
+        private_media,
+        "users.csv, line 5, column “familyName”: “Bakker-Bakker",
+        f"” has {len(name)} characters; at most {max_length(Guardian, 'last_name')} fit.",
+    )

@@ -244,6 +244,31 @@ def test_an_invalid_answer_writes_nothing_and_keeps_no_scan(
     assert scans(private_media) == []
 
 
+@pytest.mark.parametrize("exception", [RuntimeError, SystemExit])
+def test_a_crash_or_a_stopped_worker_while_recording_keeps_no_scan(
+    client, administrator, child, mother, website, photo, private_media, monkeypatch, exception
+):
+    """SystemExit is what gunicorn raises in a worker it stops for taking too long."""
+
+    def crash(**kwargs):
+        raise exception("unexpected")
+
+    monkeypatch.setattr("consents.paper.decision_record", crash)
+    client.force_login(administrator)
+    with pytest.raises(exception):
+        post(
+            client,
+            child,
+            method="paper",
+            guardian=mother.pk,
+            note="formulier",
+            scan=SimpleUploadedFile("scan.pdf", PDF),
+            **{answer(website, photo): "granted"},
+        )
+    assert ConsentDecision.objects.count() == 0
+    assert scans(private_media) == []
+
+
 def test_the_scan_is_served_to_administrators_of_the_school_only(
     client,
     administrator,

@@ -11,6 +11,7 @@ matched by `identifier` (the BRIN code) or by name.
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,7 +19,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .records import GuardianRecord, ParsedFile, Problem, Source, StaffRecord, StudentRecord
-from .tabular import clean_email, decode, normalise, parse_date, text
+from .tabular import (
+    UnreadableFile,
+    archive_check,
+    clean_email,
+    decode,
+    normalise,
+    parse_date,
+    text,
+    too_many_rows,
+    unreadable_as_error,
+    unreadable_line,
+)
 
 REQUIRED_FILES = ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv", "demographics.csv")
 GUARDIAN_ROLES = {"parent", "guardian", "relative"}
@@ -47,29 +59,50 @@ class Row:
 
 
 def _rows(name: str, data: bytes, warnings: list[Problem]) -> list[Row]:
-    content, notes = decode(data)
+    try:
+        content, notes = decode(data)
+    except UnreadableFile as error:
+        raise UnreadableFile(str(error), file=name) from None
     warnings.extend(Problem(name, None, "", note) for note in notes)
     reader = csv.reader(io.StringIO(content, newline=""))
-    headers = next(reader, [])
-    keys = [normalise(h) for h in headers]
-    labels = dict(zip(keys, (h.strip() for h in headers), strict=True))
     rows = []
-    line = reader.line_num
-    for cells in reader:
-        start, line = line + 1, reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        values = {key: text(cells[i]) if i < len(cells) else "" for i, key in enumerate(keys)}
-        if values.get("status", "").lower() == "tobedeleted":
-            continue
-        rows.append(Row(name, start, values, labels))
+    line = 0
+    try:
+        headers = next(reader, [])
+        keys = [normalise(h) for h in headers]
+        labels = dict(zip(keys, (h.strip() for h in headers), strict=True))
+        line = reader.line_num
+        for count, cells in enumerate(reader, start=1):
+            if count > settings.IMPORT_MAX_ROWS:
+                raise too_many_rows(file=name)
+            start, line = line + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            values = {key: text(cells[i]) if i < len(cells) else "" for i, key in enumerate(keys)}
+            if values.get("status", "").lower() == "tobedeleted":
+                continue
+            rows.append(Row(name, start, values, labels))
+    except csv.Error:
+        raise unreadable_line(line + 1, file=name) from None
     return rows
+
+
+def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
+        # a damaged member, an unsupported compression method, or a password
+        raise UnreadableFile(
+            _("%(name)s cannot be unpacked: the zip file is damaged or encrypted.")
+            % {"name": member.filename}
+        ) from None
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+@unreadable_as_error
 def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
     parsed = ParsedFile(names_schools=True)
     errors = parsed.errors
@@ -78,18 +111,16 @@ def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
     except zipfile.BadZipFile:
         errors.append(Problem(filename, None, "", _("A OneRoster export is a zip file.")))
         return parsed
+    archive_check(archive)
     members = {info.filename.rsplit("/", 1)[-1].lower(): info for info in archive.infolist()}
-    limit = settings.IMPORT_MAX_BYTES * 20
-    if sum(info.file_size for info in archive.infolist()) > limit:
-        errors.append(Problem(filename, None, "", _("The zip file unpacks to too much data.")))
-        return parsed
     missing = [name for name in REQUIRED_FILES if name not in members]
     for name in missing:
         errors.append(Problem(filename, None, "", _("%(name)s is missing.") % {"name": name}))
     if missing:
         return parsed
     tables = {
-        name: _rows(name, archive.read(members[name]), parsed.warnings) for name in REQUIRED_FILES
+        name: _rows(name, _unpack(archive, members[name]), parsed.warnings)
+        for name in REQUIRED_FILES
     }
 
     orgs = {row.get("sourcedId"): row for row in tables["orgs.csv"]}
@@ -173,6 +204,9 @@ def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
             last_name=row.get("familyName"),
             email=email,
             slot=sourced_id,
+            source=row.source(
+                first_name="givenName", prefix="middleName", last_name="familyName", email="email"
+            ),
         )
 
     first_line_of: dict[str, int] = {}
@@ -245,7 +279,7 @@ def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
             parsed.students.append(
                 StudentRecord(
                     source=row.source(
-                        student_number="identifier",
+                        student_number="identifier" if row.get("identifier") else "sourcedId",
                         first_name="givenName",
                         prefix="middleName",
                         last_name="familyName",
@@ -279,7 +313,13 @@ def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
                 continue
             parsed.staff.append(
                 StaffRecord(
-                    source=row.source(email="email", school="orgSourcedIds"),
+                    source=row.source(
+                        email="email",
+                        first_name="givenName",
+                        prefix="middleName",
+                        last_name="familyName",
+                        school="orgSourcedIds",
+                    ),
                     email=email,
                     first_name=row.get("givenName"),
                     prefix=row.get("middleName"),

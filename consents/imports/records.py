@@ -44,6 +44,9 @@ class GuardianRecord:
     email: str
     # The field names of this guardian's columns in the source, e.g. "guardian1_email".
     slot: str = ""
+    # Where this guardian's own values came from (the student's row, or in OneRoster the
+    # guardian's row), with fields named as here ("email").
+    source: Source | None = None
 
 
 @dataclass

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,7 +32,7 @@ from consents.models import (
 )
 
 from .oneroster import parse_oneroster
-from .records import ParsedFile, Problem, Source, StaffRecord, StudentRecord
+from .records import GuardianRecord, ParsedFile, Problem, Source, StaffRecord, StudentRecord
 from .tabular import parse_staff, parse_students
 
 User = get_user_model()
@@ -40,6 +41,32 @@ PARSERS = {
     ImportRun.Format.STUDENTS: parse_students,
     ImportRun.Format.STAFF: parse_staff,
     ImportRun.Format.ONEROSTER: parse_oneroster,
+}
+
+# The model field each imported value is stored in, whose max_length it must fit: PostgreSQL
+# refuses a longer value halfway through the import, SQLite stores it whole.
+STORED_IN = {
+    StudentRecord: {
+        "student_number": (Student, "student_number"),
+        "first_name": (Student, "first_name"),
+        "prefix": (Student, "prefix"),
+        "last_name": (Student, "last_name"),
+        "group": (Group, "name"),
+        "email": (User, "email"),
+    },
+    GuardianRecord: {
+        "first_name": (Guardian, "first_name"),
+        "prefix": (Guardian, "prefix"),
+        "last_name": (Guardian, "last_name"),
+        "email": (User, "email"),
+    },
+    StaffRecord: {
+        "email": (User, "email"),
+        "first_name": (StaffMember, "first_name"),
+        "prefix": (StaffMember, "prefix"),
+        "last_name": (StaffMember, "last_name"),
+        "function": (StaffMember, "function"),
+    },
 }
 
 ACTIONS = {
@@ -116,6 +143,37 @@ def records_parse(format: str, filename: str, data: bytes) -> ParsedFile:
     return PARSERS[format](filename, data)
 
 
+def lengths_check(parsed: ParsedFile) -> list[Problem]:
+    """A problem for each value longer than the model field it is stored in (STORED_IN)."""
+    problems = []
+
+    def check(record, source: Source):
+        for name, (model, field_name) in STORED_IN[type(record)].items():
+            value = getattr(record, name)
+            limit = model._meta.get_field(field_name).max_length
+            if len(value) > limit:
+                message = _("“%(value)s” has %(length)s characters; at most %(limit)s fit.")
+                problems.append(
+                    source.problem(
+                        name,
+                        message
+                        % {
+                            "value": Truncator(value).chars(60),
+                            "length": len(value),
+                            "limit": limit,
+                        },
+                    )
+                )
+
+    for student in parsed.students:
+        check(student, student.source)
+        for guardian in student.guardians or ():
+            check(guardian, guardian.source or student.source)
+    for member in parsed.staff:
+        check(member, member.source)
+    return problems
+
+
 def records_import(
     *,
     format: str,
@@ -133,7 +191,9 @@ def records_import(
     school the file is for (required unless the file names each row's school).
     """
     parsed = records_parse(format, filename, data)
-    result = ImportResult(errors=list(parsed.errors), warnings=list(parsed.warnings))
+    result = ImportResult(
+        errors=[*parsed.errors, *lengths_check(parsed)], warnings=list(parsed.warnings)
+    )
     if result.errors:
         return result
     with transaction.atomic():

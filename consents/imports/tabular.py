@@ -7,13 +7,18 @@ documented in docs/import/README.md; `STUDENT_COLUMNS` and `STAFF_COLUMNS` are t
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .records import GuardianRecord, ParsedFile, Problem, Source, StaffRecord, StudentRecord
@@ -52,6 +57,12 @@ STAFF_REQUIRED = ("email", "last_name")
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
+# A real export's biggest zip member unpacks to about 11 times its compressed size (a sheet of
+# 50,000 students: 3.9 MB -> 43 MB); a zip bomb to several hundred times (432 KB -> 147 MB).
+MAX_COMPRESSION_RATIO = 100
+# Columns read from the first row; more is no export but a sheet that pads every row.
+MAX_COLUMNS = 500
+
 
 def normalise(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(header or "").strip().lower())
@@ -62,7 +73,74 @@ def _aliases(columns: dict[str, list[str]]) -> dict[str, str]:
 
 
 class UnreadableFile(Exception):
-    """The file is not a CSV or Excel file we can read; the message says why."""
+    """The file is not one we can or will read; the message says why.
+
+    `file` names the part of an archive at fault (OneRoster: "users.csv"), if not the whole.
+    """
+
+    def __init__(self, message: str, *, file: str = ""):
+        super().__init__(message)
+        self.file = file
+
+
+def unreadable_as_error(parse):
+    """A parser that meets an unreadable or oversized file, even halfway through, returns
+    that one problem instead of raising (and instead of the rows' problems so far)."""
+
+    @functools.wraps(parse)
+    def parse_or_refuse(filename: str, data: bytes) -> ParsedFile:
+        try:
+            return parse(filename, data)
+        except UnreadableFile as error:
+            return ParsedFile(errors=[Problem(error.file or filename, None, "", str(error))])
+
+    return parse_or_refuse
+
+
+def too_many_rows(*, file: str = "") -> UnreadableFile:
+    return UnreadableFile(
+        _("The file has more than %(limit)s rows, the most one import can take.")
+        % {"limit": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True)},
+        file=file,
+    )
+
+
+def archive_check(archive: zipfile.ZipFile) -> None:
+    """Refuse a zip that would unpack to too much, from its directory, before unpacking it.
+
+    zipfile never unpacks a member past the size its directory states, so these are the
+    most that reading the archive can cost.
+    """
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
+        raise UnreadableFile(
+            _("The file unpacks to %(size)s, more than the %(limit)s one import can take.")
+            % {
+                "size": filesizeformat(unpacked),
+                "limit": filesizeformat(settings.IMPORT_MAX_UNPACKED_BYTES),
+            }
+        )
+    for info in archive.infolist():
+        if info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise UnreadableFile(
+                _(
+                    "%(name)s unpacks to %(ratio)s times its packed size; an export unpacks "
+                    "to at most %(limit)s times, so this file is refused."
+                )
+                % {
+                    "name": info.filename,
+                    "ratio": info.file_size // max(info.compress_size, 1),
+                    "limit": MAX_COMPRESSION_RATIO,
+                }
+            )
+
+
+def _headers_check(headers: list[str]) -> None:
+    if len(headers) > MAX_COLUMNS:
+        raise UnreadableFile(
+            _("The first row has %(count)s columns; at most %(limit)s can be read.")
+            % {"count": len(headers), "limit": MAX_COLUMNS}
+        )
 
 
 @dataclass
@@ -108,38 +186,85 @@ def _read_csv(data: bytes) -> Table:
         headers = [h.strip() for h in next(reader)]
     except StopIteration:
         raise UnreadableFile(_("The file is empty.")) from None
+    except csv.Error:
+        raise unreadable_line(1) from None
+    _headers_check(_without_trailing_blanks(headers))
 
     def rows():
         line = reader.line_num
-        for cells in reader:
-            start, line = line + 1, reader.line_num
-            if any(cell.strip() for cell in cells):
-                yield start, cells
+        try:
+            for count, cells in enumerate(reader, start=1):
+                if count > settings.IMPORT_MAX_ROWS:
+                    raise too_many_rows()
+                start, line = line + 1, reader.line_num
+                if any(cell.strip() for cell in cells):
+                    yield start, cells
+        except csv.Error:
+            raise unreadable_line(line + 1) from None
 
     return Table(headers, headers, rows(), warnings)
+
+
+def unreadable_line(line: int, *, file: str = "") -> UnreadableFile:
+    # The csv module's own messages are English and about its internals ("field larger than
+    # field limit"): in practice a quote that is never closed.
+    return UnreadableFile(
+        _("Line %(line)s cannot be read: a value is far too long or a quote is not closed.")
+        % {"line": line},
+        file=file,
+    )
+
+
+def _without_trailing_blanks(headers: list[str]) -> list[str]:
+    end = len(headers)
+    while end and not headers[end - 1]:
+        end -= 1
+    return headers[:end]
 
 
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
+    damaged = UnreadableFile(_("This is not an Excel (.xlsx) file that can be read."))
+    try:
+        archive_check(zipfile.ZipFile(io.BytesIO(data)))
+    except zipfile.BadZipFile:
+        raise damaged from None
+    # openpyxl raises many kinds for a damaged or foreign zip, also halfway through a sheet
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign zip
-        raise UnreadableFile(_("This is not an Excel (.xlsx) file that can be read.")) from None
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
-    try:
-        headers = ["" if h is None else str(h).strip() for h in next(iterator)]
-    except StopIteration:
-        raise UnreadableFile(_("The sheet is empty.")) from None
+        sheet = workbook.worksheets[0]
+        # The sheet's own statement of its size, when it has one: refused before reading.
+        if sheet.max_row is not None and sheet.max_row - 1 > settings.IMPORT_MAX_ROWS:
+            raise too_many_rows()
+        first_row = next(sheet.iter_rows(max_row=1, values_only=True), None)
+    except UnreadableFile:
+        raise
+    except Exception:
+        raise damaged from None
+    if first_row is None:
+        raise UnreadableFile(_("The sheet is empty."))
+    headers = _without_trailing_blanks(["" if h is None else str(h).strip() for h in first_row])
+    _headers_check(headers)
     labels = [f"{h} ({get_column_letter(i + 1)})" for i, h in enumerate(headers)]
 
     def rows():
-        for line, cells in enumerate(iterator, start=2):
-            if any(c not in (None, "") and str(c).strip() for c in cells):
-                yield line, list(cells)
-        workbook.close()
+        # Only the columns that have a name: a sheet that claims 16,384 columns is not
+        # padded to that width on every row.
+        iterator = sheet.iter_rows(min_row=2, max_col=max(len(headers), 1), values_only=True)
+        try:
+            for line, cells in enumerate(iterator, start=2):
+                if line - 1 > settings.IMPORT_MAX_ROWS:  # also counts rows the sheet skips
+                    raise too_many_rows()
+                if any(c not in (None, "") and str(c).strip() for c in cells):
+                    yield line, list(cells)
+        except UnreadableFile:
+            raise
+        except Exception:
+            raise damaged from None
+        finally:
+            workbook.close()
 
     return Table(headers, labels, rows(), [])
 
@@ -242,14 +367,10 @@ class RowReader:
 
 
 def _open(filename: str, data: bytes, columns, required):
-    """(parsed, table, reader) of a file; reader is None when the file cannot be read or
-    lacks a required column (the problem is then in parsed.errors)."""
+    """(parsed, table, reader) of a file; reader is None when the file lacks a required
+    column (the problem is then in parsed.errors). UnreadableFile when it cannot be read."""
     parsed = ParsedFile()
-    try:
-        table = read_table(filename, data)
-    except UnreadableFile as error:
-        parsed.errors.append(Problem(filename, None, "", str(error)))
-        return parsed, None, None
+    table = read_table(filename, data)
     reader = RowReader(filename, table, columns, parsed)
     if not reader.require(required):
         return parsed, table, None
@@ -257,6 +378,7 @@ def _open(filename: str, data: bytes, columns, required):
     return parsed, table, reader
 
 
+@unreadable_as_error
 def parse_students(filename: str, data: bytes) -> ParsedFile:
     parsed, table, reader = _open(filename, data, STUDENT_COLUMNS, STUDENT_REQUIRED)
     if reader is None:
@@ -306,7 +428,10 @@ def parse_students(filename: str, data: bytes) -> ParsedFile:
             try:
                 email = clean_email(values["email"])
             except ValidationError:
-                fail("email", _("“%(value)s” is not an email address.") % values)
+                fail(
+                    "email",
+                    _("“%(value)s” is not an email address.") % {"value": values["email"]},
+                )
 
         guardians = None
         if guardian_numbers:
@@ -337,6 +462,10 @@ def parse_students(filename: str, data: bytes) -> ParsedFile:
                 if not slot["last_name"]:
                     fail(f"guardian{number_}_last_name", _("This value is required."))
                     continue
+                columns = {
+                    name: source.columns.get(f"guardian{number_}_{name}", "")
+                    for name in GUARDIAN_COLUMNS
+                }
                 guardians.append(
                     GuardianRecord(
                         first_name=slot["first_name"],
@@ -344,6 +473,7 @@ def parse_students(filename: str, data: bytes) -> ParsedFile:
                         last_name=slot["last_name"],
                         email=guardian_email,
                         slot=f"guardian{number_}",
+                        source=Source(source.file, source.line, columns),
                     )
                 )
             emails = [g.email for g in guardians]
@@ -369,6 +499,7 @@ def parse_students(filename: str, data: bytes) -> ParsedFile:
     return parsed
 
 
+@unreadable_as_error
 def parse_staff(filename: str, data: bytes) -> ParsedFile:
     parsed, table, reader = _open(filename, data, STAFF_COLUMNS, STAFF_REQUIRED)
     if reader is None:
@@ -388,7 +519,10 @@ def parse_staff(filename: str, data: bytes) -> ParsedFile:
                 email = clean_email(values["email"])
             except ValidationError:
                 problems.append(
-                    source.problem("email", _("“%(value)s” is not an email address.") % values)
+                    source.problem(
+                        "email",
+                        _("“%(value)s” is not an email address.") % {"value": values["email"]},
+                    )
                 )
         if email in first_line_of:
             problems.append(

@@ -63,9 +63,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _run(run: ImportRun, schools, *, dry_run: bool):
-    with run.file.open("rb") as handle:
-        data = handle.read()
+def _run(run: ImportRun, schools, *, data: bytes, dry_run: bool):
     return records_import(
         format=run.format,
         filename=run.filename,
@@ -82,6 +80,7 @@ def import_start(request):
     form = ImportForm(request.POST or None, request.FILES or None, schools=request.schools)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        data = upload.read()
         run = ImportRun(
             uploaded_by=request.user,
             school=form.cleaned_data["school"],
@@ -90,13 +89,19 @@ def import_start(request):
             filename=upload.name[:200],
             status=ImportRun.Status.CHECKED,
         )
-        run.file.save(f"{run.token}.upload", ContentFile(upload.read()), save=False)
-        result = _run(run, request.schools, dry_run=True)
+        result = _run(run, request.schools, data=data, dry_run=True)
         run.summary = result.summary()
         if not result.ok:
             run.status = ImportRun.Status.FAILED
+        try:
+            # Personal data of minors: stored only once checked, for the import to read, and
+            # never without the row through which retention finds it.
+            if result.ok:
+                run.file.save(f"{run.token}.upload", ContentFile(data), save=False)
+            run.save()
+        except BaseException:
             run.file.delete(save=False)
-        run.save()
+            raise
         return render(
             request,
             "consents/imports/result.html",
@@ -136,7 +141,15 @@ def import_apply(request, token):
     )
     if run.school_id and not request.schools.filter(pk=run.school_id).exists():
         raise PermissionDenied  # the role was taken away since the dry run
-    result = _run(run, request.schools, dry_run=False)
+    try:
+        with run.file.open("rb") as handle:
+            data = handle.read()
+        result = _run(run, request.schools, data=data, dry_run=False)
+    except BaseException:  # also gunicorn's SystemExit when it stops a worker that overran
+        run.file.delete(save=False)  # not kept for a retry: the upload can be checked again
+        run.status = ImportRun.Status.FAILED
+        run.save(update_fields=["file", "status"])
+        raise
     run.summary = result.summary()
     run.status = ImportRun.Status.IMPORTED if result.applied else ImportRun.Status.FAILED
     run.imported_at = timezone.now()
