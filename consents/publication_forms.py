@@ -11,10 +11,31 @@ from consents.models import MediaType, Publication, Purpose, School, TakedownTas
 from consents.publications import current_groups, people_in
 
 MAX_PASTED_LINES = 500
+BIGGEST_ID = 2**63 - 1  # of a BigAutoField
+
+
+class IdsField(forms.ModelMultipleChoiceField):
+    """Records chosen by id. An id too large for the database is no choice: Django checks
+    that for `pk=` lookups but not in the `pk__in` query of this field, where SQLite raises
+    OverflowError (a server error) instead of finding nothing."""
+
+    def clean(self, value):
+        for pk in value or ():
+            try:
+                too_large = abs(int(pk)) > BIGGEST_ID
+            except (TypeError, ValueError):
+                continue  # not a number: refused by the field itself
+            if too_large:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super().clean(value)
 
 
 class GroupCheckForm(forms.Form):
-    groups = forms.ModelMultipleChoiceField(
+    groups = IdsField(
         label=_("Classes"),
         queryset=None,
         required=False,
@@ -71,8 +92,8 @@ class PublicationForm(forms.ModelForm):
 
     purpose = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
     media_type = forms.ModelChoiceField(queryset=MediaType.objects.all(), widget=forms.HiddenInput)
-    candidates = forms.ModelMultipleChoiceField(queryset=None, widget=HiddenIds)
-    people = forms.ModelMultipleChoiceField(
+    candidates = IdsField(queryset=None, widget=HiddenIds)
+    people = IdsField(
         label=_("People on the publication"),
         queryset=None,
         error_messages={"required": _("Tick at least one person who is on the publication.")},

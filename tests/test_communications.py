@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from consents.dates import school_today
 from consents.models import Board, ConsentText, Group, Publication, Role, SchoolYear
+from consents.models.access import AccessLogEntry
 from consents.publications import names_resolve, publication_record
 from consents.rules import DecisionNotAllowed, verdict
 from consents.services import InvalidDecision, decision_record
@@ -370,6 +371,25 @@ def test_board_wide_communications_staff_choose_the_school_of_a_group_check(
     assert groups == [str(foreign_class.pk)]
     html = group_check(client, other_school, purposes[0], photo, groups=[foreign_class])
     assert {row[0] for row in cells(html.content.decode(), purpose=1)} == {str(pupil.pk)}
+
+
+@pytest.mark.parametrize("group_id", ["abc", "²", "-1", "99999999999999999999"])
+def test_a_garbled_class_id_is_a_form_error(
+    client, communications, pupils, website, photo, group_id
+):
+    client.force_login(communications)
+    response = client.post(
+        reverse("communications_group_check"),
+        {
+            "school": pupils[0].school.pk,
+            "groups": [pupils[0].group.pk, group_id],
+            "purpose": website.pk,
+            "media_type": photo.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "groups" in response.context["form"].errors
+    assert not AccessLogEntry.objects.filter(action=AccessLogEntry.Action.GROUP_CHECK).exists()
 
 
 def test_the_admin_lists_publications_and_takedown_tasks(

@@ -406,6 +406,38 @@ def test_the_record_page_refuses_people_who_were_not_in_the_check(
     assert not Publication.objects.exists()
 
 
+def record_page_data(school, purpose, media_type, candidates, people, **extra):
+    return {
+        "school": school.pk,
+        "purpose": purpose.pk,
+        "media_type": media_type.pk,
+        "candidates": [p.pk for p in candidates],
+        "people": [p.pk for p in people],
+        "title": "Open dag",
+        "published_on": "2026-09-01",
+        "override_reason": "Background only.",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "²", "99999999999999999999", ""])
+def test_a_garbled_person_id_is_a_form_error_and_the_valid_ticks_stay(
+    client, communications, school, website, photo, child, classmate, bad_id
+):
+    client.force_login(communications)
+    data = record_page_data(school, website, photo, [child, classmate], [child])
+    data["people"] = [child.pk, bad_id]
+
+    response = client.post(reverse("communications_publication_create"), data)
+
+    assert response.status_code == 200
+    assert response.context["publication_form"].errors["people"]
+    html = response.content.decode()
+    assert f'value="{child.pk}" form="publication-form" id="on-{child.pk}" checked>' in html
+    assert f'value="{classmate.pk}" form="publication-form" id="on-{classmate.pk}">' in html
+    assert not Publication.objects.exists()
+
+
 def test_closing_a_task_on_its_page_needs_a_reason_to_keep(
     client, communications, school, website, photo, child, mother
 ):
