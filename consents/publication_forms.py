@@ -1,4 +1,4 @@
-"""Forms of the communications pages: group check, publication record, takedown close."""
+"""Forms of the communications pages: school, group check, publication record, takedown close."""
 
 import datetime as dt
 
@@ -32,6 +32,22 @@ class IdsField(forms.ModelMultipleChoiceField):
                     params={"value": pk},
                 )
         return super().clean(value)
+
+
+class SchoolChoiceForm(forms.Form):
+    """The school a page works on, among the schools the user may see; none chosen is the
+    first of them by name."""
+
+    school = forms.ModelChoiceField(queryset=School.objects.none(), required=False)
+
+    def __init__(self, data, *, schools):
+        super().__init__(data)
+        self.schools = schools
+        self.fields["school"].queryset = schools
+
+    def chosen(self) -> School:
+        """The school; call after is_valid()."""
+        return self.cleaned_data["school"] or self.schools.order_by("name").first()
 
 
 class GroupCheckForm(forms.Form):
@@ -131,6 +147,12 @@ class PublicationForm(forms.ModelForm):
         if candidates is not None and not chosen <= {c.pk for c in candidates}:
             self.add_error("people", _("Tick only people from the group check."))
         return cleaned
+
+    def ticked(self, people) -> set[int]:
+        """Which of `people` were ticked as posted, valid or not, to tick them again when the
+        check is shown with the form's errors."""
+        posted = {str(value) for value in self["people"].value() or ()}
+        return {person.pk for person in people if str(person.pk) in posted}
 
 
 class TakedownCloseForm(forms.Form):
