@@ -1,4 +1,4 @@
-"""Forms of the communications pages: group check, publication record, takedown close."""
+"""Forms of the communications pages: school, group check, publication record, takedown close."""
 
 import datetime as dt
 
@@ -11,10 +11,47 @@ from consents.models import MediaType, Publication, Purpose, School, TakedownTas
 from consents.publications import current_groups, people_in
 
 MAX_PASTED_LINES = 500
+BIGGEST_ID = 2**63 - 1  # of a BigAutoField
+
+
+class IdsField(forms.ModelMultipleChoiceField):
+    """Records chosen by id. An id too large for the database is no choice: Django checks
+    that for `pk=` lookups but not in the `pk__in` query of this field, where SQLite raises
+    OverflowError (a server error) instead of finding nothing."""
+
+    def clean(self, value):
+        for pk in value or ():
+            try:
+                too_large = abs(int(pk)) > BIGGEST_ID
+            except (TypeError, ValueError):
+                continue  # not a number: refused by the field itself
+            if too_large:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super().clean(value)
+
+
+class SchoolChoiceForm(forms.Form):
+    """The school a page works on, among the schools the user may see; none chosen is the
+    first of them by name."""
+
+    school = forms.ModelChoiceField(queryset=School.objects.none(), required=False)
+
+    def __init__(self, data, *, schools):
+        super().__init__(data)
+        self.schools = schools
+        self.fields["school"].queryset = schools
+
+    def chosen(self) -> School:
+        """The school; call after is_valid()."""
+        return self.cleaned_data["school"] or self.schools.order_by("name").first()
 
 
 class GroupCheckForm(forms.Form):
-    groups = forms.ModelMultipleChoiceField(
+    groups = IdsField(
         label=_("Classes"),
         queryset=None,
         required=False,
@@ -71,8 +108,8 @@ class PublicationForm(forms.ModelForm):
 
     purpose = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
     media_type = forms.ModelChoiceField(queryset=MediaType.objects.all(), widget=forms.HiddenInput)
-    candidates = forms.ModelMultipleChoiceField(queryset=None, widget=HiddenIds)
-    people = forms.ModelMultipleChoiceField(
+    candidates = IdsField(queryset=None, widget=HiddenIds)
+    people = IdsField(
         label=_("People on the publication"),
         queryset=None,
         error_messages={"required": _("Tick at least one person who is on the publication.")},
@@ -110,6 +147,12 @@ class PublicationForm(forms.ModelForm):
         if candidates is not None and not chosen <= {c.pk for c in candidates}:
             self.add_error("people", _("Tick only people from the group check."))
         return cleaned
+
+    def ticked(self, people) -> set[int]:
+        """Which of `people` were ticked as posted, valid or not, to tick them again when the
+        check is shown with the form's errors."""
+        posted = {str(value) for value in self["people"].value() or ()}
+        return {person.pk for person in people if str(person.pk) in posted}
 
 
 class TakedownCloseForm(forms.Form):

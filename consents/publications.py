@@ -201,6 +201,35 @@ def group_check(
     )
 
 
+def group_check_run(
+    *,
+    school: School,
+    groups,
+    names: str,
+    purpose: Purpose,
+    media_type: MediaType,
+    on: dt.date,
+) -> GroupCheck:
+    """The check of the classes `groups` and the pasted lines `names` together, each person
+    once; lines that find nobody or several people are reported with the check."""
+    people = {}
+    if groups:
+        for person in people_in([school]).filter(student__group__in=groups):
+            people[person.pk] = person
+    named, not_found, ambiguous = names_resolve(school, names)
+    for person in named:
+        people[person.pk] = person
+    return group_check(
+        school=school,
+        purpose=purpose,
+        media_type=media_type,
+        people=list(people.values()),
+        on=on,
+        not_found=not_found,
+        ambiguous=ambiguous,
+    )
+
+
 def _normalised(text: str) -> str:
     """Lower case, no diacritics, single spaces: "Zoë  de Vries" and "zoe de vries" match."""
     if not text.isascii():

@@ -2,7 +2,7 @@
 
 Who may decide and what the resulting status is come from consents.rules; decisions are
 recorded through consents.services. This module only arranges them per person (a card) and
-turns a posted grid into the decisions that changed.
+turns a card's answers (read by consents/self_service_forms.py) into the decisions that changed.
 """
 
 import datetime as dt
@@ -30,15 +30,11 @@ from consents.models import (
     Subject,
 )
 from consents.receipts import receipt_issue
-from consents.services import InvalidDecision, consent_withdraw, decision_record
+from consents.services import consent_withdraw, decision_record
 
 Value = ConsentDecision.Value
 YES, NO = "yes", "no"
 FIELD_PREFIX = "consent"
-
-
-class BadAnswers(InvalidDecision):
-    """A posted grid that this page cannot have produced (tampered or stale)."""
 
 
 def field_name(purpose: Purpose, media_type: MediaType) -> str:
@@ -283,35 +279,6 @@ def _own_decisions(subject: Subject, voice: Guardian | None, texts: dict) -> dic
 
 
 # --- Saving -------------------------------------------------------------------------------
-
-
-def answers_from_post(subject: Subject, data) -> dict[tuple[Purpose, MediaType], str]:
-    """The yes/no answers in a posted grid; BadAnswers if it names anything unknown."""
-    purposes = {p.code: p for p in Purpose.objects.filter(board_id=subject.board_id, active=True)}
-    media_types = {m.code: m for m in MediaType.objects.all()}
-    answers = {}
-    for name in data:
-        if not name.startswith(FIELD_PREFIX + ":"):
-            continue
-        parts = name.split(":")
-        if len(parts) != 3:
-            raise BadAnswers(_("The form contains a field this page does not have: %s.") % name)
-        _prefix, purpose_code, media_code = parts
-        if purpose_code not in purposes:
-            raise BadAnswers(
-                _("The purpose “%(code)s” does not exist. Reload the page and try again.")
-                % {"code": purpose_code}
-            )
-        if media_code not in media_types:
-            raise BadAnswers(
-                _("The media type “%(code)s” does not exist. Reload the page and try again.")
-                % {"code": media_code}
-            )
-        value = data.get(name)
-        if value not in (YES, NO):
-            raise BadAnswers(_("Answer yes or no, not “%(value)s”.") % {"value": value})
-        answers[(purposes[purpose_code], media_types[media_code])] = value
-    return answers
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from consents.dates import school_today
 from consents.models import Board, ConsentText, Group, Publication, Role, SchoolYear
+from consents.models.access import AccessLogEntry
 from consents.publications import names_resolve, publication_record
 from consents.rules import DecisionNotAllowed, verdict
 from consents.services import InvalidDecision, decision_record
@@ -370,6 +371,58 @@ def test_board_wide_communications_staff_choose_the_school_of_a_group_check(
     assert groups == [str(foreign_class.pk)]
     html = group_check(client, other_school, purposes[0], photo, groups=[foreign_class])
     assert {row[0] for row in cells(html.content.decode(), purpose=1)} == {str(pupil.pk)}
+
+
+@pytest.mark.parametrize("school_value", ["other school", "²", "12abc", "99999999999999999999"])
+def test_a_group_check_for_a_school_not_ones_own_is_not_found_and_logs_nobody(
+    client, communications, pupils, other_school, website, photo, school_value
+):
+    client.force_login(communications)
+    value = other_school.pk if school_value == "other school" else school_value
+    response = client.post(
+        reverse("communications_group_check"),
+        {
+            "school": value,
+            "groups": [pupils[0].group.pk],
+            "purpose": website.pk,
+            "media_type": photo.pk,
+        },
+    )
+    assert response.status_code == 404
+    assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize("group_id", ["abc", "²", "-1", "99999999999999999999"])
+def test_a_garbled_class_id_is_a_form_error(
+    client, communications, pupils, website, photo, group_id
+):
+    client.force_login(communications)
+    response = client.post(
+        reverse("communications_group_check"),
+        {
+            "school": pupils[0].school.pk,
+            "groups": [pupils[0].group.pk, group_id],
+            "purpose": website.pk,
+            "media_type": photo.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "groups" in response.context["form"].errors
+    assert not AccessLogEntry.objects.filter(action=AccessLogEntry.Action.GROUP_CHECK).exists()
+
+
+def test_a_group_check_for_a_purpose_of_another_board_is_a_form_error(
+    client, communications, pupils, photo
+):
+    elsewhere = f.PurposeFactory(code="elsewhere")
+    client.force_login(communications)
+
+    response = group_check(client, pupils[0].school, elsewhere, photo, groups=[pupils[0].group])
+
+    assert response.status_code == 200
+    assert "purpose" in response.context["form"].errors
+    assert "Record the publication" not in response.content.decode()
+    assert not AccessLogEntry.objects.filter(action=AccessLogEntry.Action.GROUP_CHECK).exists()
 
 
 def test_the_admin_lists_publications_and_takedown_tasks(

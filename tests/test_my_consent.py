@@ -444,6 +444,52 @@ def test_an_answer_other_than_yes_or_no_answers_400(client, mother, child, websi
     assert decisions().count() == 0
 
 
+def test_an_answer_other_than_yes_or_no_is_named_in_the_error(
+    english, mother, child, website, photo
+):
+    english.force_login(mother.user)
+    response = save(english, child, {cell(website, photo): "maybe"})
+    assert response.status_code == 400
+    assert "Answer yes or no, not “maybe”." in response.content.decode()
+
+
+def test_one_bad_answer_among_good_ones_records_none_of_them(
+    client, mother, child, purposes, photo, film
+):
+    website, yearbook = purposes
+    client.force_login(mother.user)
+    answers = {cell(website, photo): "yes", cell(yearbook, photo): "no", cell(website, film): "ja"}
+    response = save(client, child, answers)
+    assert response.status_code == 400
+    assert decisions().count() == 0
+    assert ConsentReceipt.objects.count() == 0
+
+
+def test_an_answer_field_with_a_malformed_name_answers_400(english, mother, child, website, photo):
+    english.force_login(mother.user)
+    response = save(english, child, {cell(website, photo): "yes", "consent:website:photo:x": "yes"})
+    assert response.status_code == 400
+    assert "The form contains a field this page does not have" in response.content.decode()
+    assert decisions().count() == 0
+
+
+def test_a_purpose_no_longer_asked_about_answers_400(english, mother, child, website, photo):
+    website.active = False
+    website.save()
+    english.force_login(mother.user)
+    response = save(english, child, {cell(website, photo): "yes"})
+    assert response.status_code == 400
+    assert "The purpose “website” does not exist." in response.content.decode()
+    assert decisions().count() == 0
+
+
+def test_fields_that_are_not_answers_are_ignored(client, mother, child, website, photo):
+    client.force_login(mother.user)
+    response = save(client, child, {cell(website, photo): "yes", "unexpected": "x"})
+    assert response.status_code == 302
+    assert decisions(child).count() == 1
+
+
 def test_a_student_of_15_posting_for_themself_answers_403_and_records_nothing(
     english, child, website, photo
 ):
@@ -474,6 +520,30 @@ def test_an_unknown_purpose_to_withdraw_answers_400(client, mother, child, websi
     response = client.post(reverse("consent_withdraw", args=[child.key]), {"purpose": "nope"})
     assert response.status_code == 400
     assert decisions().count() == 1
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_unknown_purpose_to_withdraw_is_named_in_the_error(
+    english, method, mother, child, website, photo
+):
+    record(mother.user, child, website, photo, "granted")
+    english.force_login(mother.user)
+    url = reverse("consent_withdraw", args=[child.key])
+    response = getattr(english, method)(url, {"purpose": "tiktok"})
+    assert response.status_code == 400
+    assert "The purpose “tiktok” does not exist." in response.content.decode()
+    assert decisions().count() == 1
+
+
+def test_a_purpose_of_another_board_cannot_be_withdrawn(client, mother, child, website, photo):
+    record(mother.user, child, website, photo, "granted")
+    elsewhere = f.PurposeFactory(code="elsewhere")
+    client.force_login(mother.user)
+    url = reverse("consent_withdraw", args=[child.key])
+    response = client.post(url, {"purpose": elsewhere.code})
+    assert response.status_code == 400
+    assert decisions().count() == 1
+    assert state(child, website, photo, today()) == State.ALLOWED
 
 
 def test_every_form_needs_its_csrf_token(mother, child, website, photo):

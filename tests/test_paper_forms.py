@@ -269,6 +269,95 @@ def test_a_crash_or_a_stopped_worker_while_recording_keeps_no_scan(
     assert scans(private_media) == []
 
 
+def test_another_familys_guardian_cannot_be_named_on_the_form(
+    client, administrator, child, mother, other_family_guardian, website, photo, private_media
+):
+    client.force_login(administrator)
+    response = post(
+        client,
+        child,
+        method="paper",
+        guardian=other_family_guardian.pk,
+        note="formulier",
+        scan=SimpleUploadedFile("scan.pdf", PDF),
+        **{answer(website, photo): "granted"},
+    )
+    assert response.status_code == 200
+    assert "guardian" in response.context["form"].errors
+    assert ConsentDecision.objects.count() == 0
+    assert scans(private_media) == []
+
+
+@pytest.mark.parametrize("value", ["yes", "GRANTED", "withdrawn ", "1"])
+def test_an_answer_that_is_not_one_of_the_choices_is_a_form_error(
+    client, administrator, child, mother, website, photo, value
+):
+    client.force_login(administrator)
+    response = post(
+        client,
+        child,
+        method="recorded",
+        guardian=mother.pk,
+        note="telefoon",
+        **{answer(website, photo): value},
+    )
+    assert response.status_code == 200
+    assert answer(website, photo) in response.context["form"].errors
+    assert ConsentDecision.objects.count() == 0
+
+
+def test_an_answer_for_a_purpose_of_another_board_is_not_recorded(
+    client, administrator, child, mother, photo
+):
+    elsewhere = f.PurposeFactory(code="elsewhere")
+    client.force_login(administrator)
+    response = post(
+        client,
+        child,
+        method="recorded",
+        guardian=mother.pk,
+        note="telefoon",
+        **{answer(elsewhere, photo): "granted"},
+    )
+    assert response.status_code == 200
+    assert "Choose at least one answer." in response.context["form"].non_field_errors()
+    assert ConsentDecision.objects.count() == 0
+
+
+@pytest.mark.parametrize("method", ["online", "", "PAPER"])
+def test_a_method_other_than_paper_or_recorded_is_a_form_error(
+    client, administrator, child, mother, website, photo, method
+):
+    client.force_login(administrator)
+    response = post(
+        client,
+        child,
+        method=method,
+        guardian=mother.pk,
+        note="telefoon",
+        **{answer(website, photo): "granted"},
+    )
+    assert response.status_code == 200
+    assert "method" in response.context["form"].errors
+    assert ConsentDecision.objects.count() == 0
+
+
+def test_an_administrator_of_another_school_posting_a_form_gets_404(
+    client, other_school_administrator, child, mother, website, photo
+):
+    client.force_login(other_school_administrator)
+    response = post(
+        client,
+        child,
+        method="recorded",
+        guardian=mother.pk,
+        note="telefoon",
+        **{answer(website, photo): "granted"},
+    )
+    assert response.status_code == 404
+    assert ConsentDecision.objects.count() == 0
+
+
 def test_the_scan_is_served_to_administrators_of_the_school_only(
     client,
     administrator,

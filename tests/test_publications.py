@@ -427,6 +427,98 @@ def test_the_record_page_refuses_people_who_were_not_in_the_check(
     assert not Publication.objects.exists()
 
 
+def record_page_data(school, purpose, media_type, candidates, people, **extra):
+    return {
+        "school": school.pk,
+        "purpose": purpose.pk,
+        "media_type": media_type.pk,
+        "candidates": [p.pk for p in candidates],
+        "people": [p.pk for p in people],
+        "title": "Open dag",
+        "published_on": "2026-09-01",
+        "override_reason": "Background only.",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("school_value", ["other school", "abc", "-1"])
+def test_the_record_page_for_a_school_not_ones_own_is_not_found(
+    client, communications, school, other_school, website, photo, child, school_value
+):
+    client.force_login(communications)
+    data = record_page_data(school, website, photo, [child], [child])
+    data["school"] = other_school.pk if school_value == "other school" else school_value
+
+    response = client.post(reverse("communications_publication_create"), data)
+
+    assert response.status_code == 404
+    assert not Publication.objects.exists()
+
+
+def test_the_record_page_refuses_a_person_of_another_school(
+    client, communications, school, other_school, website, photo, child
+):
+    outsider = f.StudentFactory(school=other_school)
+    client.force_login(communications)
+    data = record_page_data(school, website, photo, [child, outsider], [child, outsider])
+
+    response = client.post(reverse("communications_publication_create"), data)
+
+    assert response.status_code == 302
+    assert response.url == reverse("communications_group_check")
+    assert not Publication.objects.exists()
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "²", "99999999999999999999", ""])
+def test_a_garbled_person_id_is_a_form_error_and_the_valid_ticks_stay(
+    client, communications, school, website, photo, child, classmate, bad_id
+):
+    client.force_login(communications)
+    data = record_page_data(school, website, photo, [child, classmate], [child])
+    data["people"] = [child.pk, bad_id]
+
+    response = client.post(reverse("communications_publication_create"), data)
+
+    assert response.status_code == 200
+    assert response.context["publication_form"].errors["people"]
+    html = response.content.decode()
+    assert f'value="{child.pk}" form="publication-form" id="on-{child.pk}" checked>' in html
+    assert f'value="{classmate.pk}" form="publication-form" id="on-{classmate.pk}">' in html
+    assert not Publication.objects.exists()
+
+
+def test_a_purpose_of_another_board_sends_back_to_the_group_check(
+    client, communications, school, photo, child
+):
+    elsewhere = f.PurposeFactory(code="elsewhere")
+    client.force_login(communications)
+    data = record_page_data(school, elsewhere, photo, [child], [child])
+
+    response = client.post(reverse("communications_publication_create"), data)
+
+    assert response.status_code == 302
+    assert response.url == reverse("communications_group_check")
+    assert not Publication.objects.exists()
+
+
+@pytest.mark.parametrize("outcome", ["deleted", "", "REMOVED"])
+def test_closing_a_task_with_an_outcome_not_offered_is_a_form_error(
+    client, communications, school, website, photo, child, mother, outcome
+):
+    record(mother.user, child, website, photo)
+    publish(communications, school, website, photo, [child])
+    record(mother.user, child, website, photo, value="withdrawn")
+    task = TakedownTask.objects.get()
+    client.force_login(communications)
+
+    response = client.post(reverse("communications_takedown", args=[task.pk]), {"outcome": outcome})
+
+    assert response.status_code == 200
+    assert "outcome" in response.context["form"].errors
+    task.refresh_from_db()
+    assert task.is_open
+
+
 def test_closing_a_task_on_its_page_needs_a_reason_to_keep(
     client, communications, school, website, photo, child, mother
 ):

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from consents import rules, stored
@@ -9,21 +10,23 @@ from consents.access_log import Action, access_log
 from consents.dates import school_today
 from consents.models import MediaType, Publication, Purpose, Role, School, Subject, TakedownTask
 from consents.permissions import role_required
-from consents.publication_forms import GroupCheckForm, PublicationForm
-from consents.publications import group_check, group_label, names_resolve, people_in, people_search
+from consents.publication_forms import GroupCheckForm, PublicationForm, SchoolChoiceForm
+from consents.publications import group_check_run, group_label, people_in, people_search
 
 STAFF_ROLES = (Role.Kind.COMMUNICATIONS, Role.Kind.ADMINISTRATOR)
 LOOKUP_LIMIT = 50
 
 
 def school_from(request) -> School:
-    """The school a page works on: chosen (`school`), else the first the user may see."""
-    chosen = request.POST.get("school") or request.GET.get("school")
-    if chosen:
-        # isdigit() alone accepts "²" and "١", which int() refuses.
-        valid = chosen.isascii() and chosen.isdigit() and len(chosen) < 19
-        return get_object_or_404(request.schools, pk=chosen if valid else 0)
-    return request.schools.order_by("name").first()
+    """The school a page works on: chosen (`school`), else the first the user may see.
+
+    A school the user may not see, or a value that names no school, is 404."""
+    form = SchoolChoiceForm(
+        request.POST if request.method == "POST" else request.GET, schools=request.schools
+    )
+    if not form.is_valid():
+        raise Http404
+    return form.chosen()
 
 
 def media_type_from(request, media_types: list[MediaType]) -> MediaType:
@@ -146,21 +149,13 @@ def group_check_page(request):
     form = GroupCheckForm(request.POST or None, school=school, on=today)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        people = {}
-        if data["groups"]:
-            for person in people_in([school]).filter(student__group__in=data["groups"]):
-                people[person.pk] = person
-        named, not_found, ambiguous = names_resolve(school, data["names"])
-        for person in named:
-            people[person.pk] = person
-        check = group_check(
+        check = group_check_run(
             school=school,
+            groups=data["groups"],
+            names=data["names"],
             purpose=data["purpose"],
             media_type=data["media_type"],
-            people=list(people.values()),
             on=today,
-            not_found=not_found,
-            ambiguous=ambiguous,
         )
         publication_form = PublicationForm(
             school=school,

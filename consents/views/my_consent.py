@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from consents import self_service
 from consents.dates import school_today
-from consents.models import ConsentReceipt, Purpose
+from consents.models import ConsentReceipt
 from consents.receipts import receipt_filename, receipt_pdf, receipt_record
 from consents.rules import DecisionNotAllowed
+from consents.self_service_forms import ConsentAnswersForm, WithdrawForm
 from consents.services import InvalidDecision
 
 
@@ -27,6 +28,12 @@ def _evidence(request) -> dict:
 def _problem(request, message, status):
     """A tampered or impossible request: say why, and record nothing."""
     return render(request, "consents/my_consent/problem.html", {"message": message}, status=status)
+
+
+def _form_problem(request, form):
+    """A posted form this page cannot have sent (stale or tampered): 400, and nothing saved."""
+    errors = [message for field_errors in form.errors.values() for message in field_errors]
+    return _problem(request, " ".join(errors), status=400)
 
 
 def _receipt_saved(request, receipt, subject):
@@ -63,10 +70,12 @@ def my_consent(request):
 @require_POST
 def consent_save(request, key):
     subject = self_service.subject_for(request.user, key)
+    form = ConsentAnswersForm(request.POST, subject=subject)
+    if not form.is_valid():
+        return _form_problem(request, form)
     try:
-        answers = self_service.answers_from_post(subject, request.POST)
         receipt = self_service.answers_save(
-            actor=request.user, subject=subject, answers=answers, **_evidence(request)
+            actor=request.user, subject=subject, answers=form.answers(), **_evidence(request)
         )
     except DecisionNotAllowed as refusal:
         return _problem(request, refusal.args[0], status=403)
@@ -81,16 +90,11 @@ def consent_save(request, key):
 def consent_withdraw_confirm(request, key):
     """One confirmation step, then the withdrawal takes effect at once (rule 6)."""
     subject = self_service.subject_for(request.user, key)
-    code = request.POST.get("purpose") or request.GET.get("purpose") or ""
-    purpose = None
-    if code:
-        purpose = Purpose.objects.filter(board_id=subject.board_id, code=code).first()
-        if purpose is None:
-            return _problem(
-                request,
-                _("The purpose “%(code)s” does not exist.") % {"code": code},
-                status=400,
-            )
+    # The confirmation page is asked for with ?purpose=, and posts it back as a hidden field.
+    form = WithdrawForm(request.POST if request.method == "POST" else request.GET, subject=subject)
+    if not form.is_valid():
+        return _form_problem(request, form)
+    purpose = form.cleaned_data["purpose"]
     try:
         if request.method == "POST":
             receipt = self_service.withdraw(

@@ -61,12 +61,7 @@ def publication_create(request):
         people=list(candidates),
         on=school_today(),
     )
-    selected = {
-        int(pk)
-        for pk in request.POST.getlist("people")
-        if pk.isascii() and pk.isdigit() and len(pk) < 19
-    }
-    return check_result(request, check, form, selected=selected)
+    return check_result(request, check, form, selected=form.ticked(candidates))
 
 
 @role_required(*STAFF_ROLES)
