@@ -146,36 +146,12 @@ def describe(decision: ConsentDecision) -> str:
     }
 
 
-def verdict_for(
-    *,
-    date_of_birth: dt.date | None,
-    on: dt.date,
-    decisions: Iterable[ConsentDecision],
-    guardian_ids: set[int],
-    texts: Iterable[ConsentText],
-    board: Board,
-) -> Verdict:
-    """The verdict for one person, purpose and media type on date `on`.
-
-    `decisions` are the latest decision of each voice for that purpose and media type (model
-    instances, or `DecisionFacts`); `guardian_ids` the guardians registered now; `texts` the
-    versions of the purpose's text. Pure: it reads only its arguments (and their already
-    loaded relations).
-    """
-    return _verdict(
-        decider=decider_on(date_of_birth, on),
-        on=on,
-        this_year=school_year_start(on),
-        latest_material=latest_material_version(texts, on),
-        decisions=decisions,
-        guardian_ids=guardian_ids,
-        board=board,
-    )
-
-
 def _verdict(*, decider, on, this_year, latest_material, decisions, guardian_ids, board):
-    """`verdict_for` with what depends only on the person, the date or the purpose worked out
-    by the caller, so that `verdicts` does that once per person and purpose, not per verdict."""
+    """The verdict for one person, purpose and media type on date `on`. Pure: it reads only its
+    arguments. `decisions` are the latest decision of each voice (model instances, or
+    `DecisionFacts`), `guardian_ids` the guardians registered now; what depends only on the
+    person, the date or the purpose comes worked out, so that `verdicts` does that once per
+    person and purpose, not per verdict."""
     known = [d for d in decisions if d.decided_on <= on]
     if not known:
         return UNANSWERED[decider]
@@ -401,7 +377,9 @@ def current_facts(subject_ids, purposes, media_types, texts_by_id):
         )
 
 
-def verdict(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdict:
+def verdict_for(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdict:
+    """May the media of `media_type` of `subject` be used for `purpose` on date `on`? The
+    entry point for one verdict; `verdicts` answers for many people at once, the same way."""
     return verdicts([subject.pk], on=on, purposes=[purpose], media_types=[media_type])[
         (subject.pk, purpose.pk, media_type.pk)
     ]

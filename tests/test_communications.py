@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from consents.dates import school_today
 from consents.models import Board, ConsentText, Group, Publication, Role, SchoolYear
 from consents.publications import names_resolve, publication_record
-from consents.rules import DecisionNotAllowed, verdict
+from consents.rules import DecisionNotAllowed, verdict_for
 from consents.services import InvalidDecision, decision_record
 
 from . import factories as f
@@ -643,7 +643,7 @@ def test_the_pages_show_exactly_the_verdicts_of_the_rules(
                 pass  # the rules refused this event (a guardian after 16, nothing to withdraw)
 
         expected = {
-            (str(s.pk), str(p.pk), code): verdict(s, p, media[code], on=today).state
+            (str(s.pk), str(p.pk), code): verdict_for(s, p, media[code], on=today).state
             for s in students
             for p in purposes
             for code in media

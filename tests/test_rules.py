@@ -7,7 +7,7 @@ import time_machine
 from django.utils import translation
 
 from consents.models import Board, ConsentDecision, Guardianship, Subject
-from consents.rules import Decider, DecisionNotAllowed, State, verdict
+from consents.rules import Decider, DecisionNotAllowed, State, verdict_for
 from consents.services import InvalidDecision, consent_text_publish, consent_withdraw
 
 from . import factories as f
@@ -36,7 +36,7 @@ def test_rule_1_every_registered_guardian_may_decide_for_child_under_16(
     record(mother.user, child, website, photo, "granted")
     record(father.user, child, website, photo, "granted")
     assert ConsentDecision.objects.filter(subject=child).count() == 2
-    v = verdict(child, website, photo, on=dt.date(2026, 10, 1))
+    v = verdict_for(child, website, photo, on=dt.date(2026, 10, 1))
     assert v.state == State.ALLOWED and v.decider == Decider.GUARDIANS
 
 
@@ -181,7 +181,7 @@ def test_rule_2_keep_guardians_consent_until_the_student_decides(
     with time_machine.travel(amsterdam(2028, 9, 10), tick=False):
         record(mother.user, child, website, photo, "granted")
     with time_machine.travel(amsterdam(2029, 3, 13, 23, 59), tick=False):
-        v = verdict(child, website, photo, on=on)
+        v = verdict_for(child, website, photo, on=on)
     assert v.state == State.ALLOWED
     assert v.decider == decider
     assert v.inherited_from_guardians == (decider == Decider.SELF)
@@ -194,7 +194,7 @@ def test_rule_2_student_decision_replaces_the_guardians(child, mother, website, 
         record(mother.user, child, website, photo, "granted")
     with time_machine.travel(amsterdam(2029, 3, 20), tick=False):
         record(child.user, child, website, photo, "refused")
-        v = verdict(child, website, photo, on=dt.date(2029, 3, 20))
+        v = verdict_for(child, website, photo, on=dt.date(2029, 3, 20))
     assert v.state == State.NOT_ALLOWED
     assert [d.capacity for d in v.decisions] == ["self"]
 
@@ -215,7 +215,7 @@ def test_rule_2_lapse_setting_turns_guardians_consent_into_no_answer(
     board.save()
     with time_machine.travel(amsterdam(2028, 9, 10), tick=False):
         record(mother.user, child, website, photo, "granted")
-    v = verdict(child, website, photo, on=on)
+    v = verdict_for(child, website, photo, on=on)
     assert v.state == expected
     if expected == State.NO_ANSWER:
         assert v.lapsed == "sixteen"
@@ -229,7 +229,7 @@ def test_rule_3_one_guardians_yes_is_enough_while_the_other_has_not_answered(
     child, mother, father, website, photo
 ):
     record(mother.user, child, website, photo, "granted")
-    v = verdict(child, website, photo, on=dt.date(2026, 10, 1))
+    v = verdict_for(child, website, photo, on=dt.date(2026, 10, 1))
     assert v.state == State.ALLOWED and not v.disputed
 
 
@@ -241,7 +241,7 @@ def test_rule_3_a_refusal_wins_and_marks_the_purpose_disputed_in_either_order(
     steps = [(mother, "refused"), (father, "granted")]
     for guardian, value in steps if refuser_first else reversed(steps):
         record(guardian.user, child, website, photo, value)
-    v = verdict(child, website, photo, on=dt.date(2026, 10, 1))
+    v = verdict_for(child, website, photo, on=dt.date(2026, 10, 1))
     assert v.state == State.NOT_ALLOWED
     assert v.disputed
     assert {d.guardian for d in v.decisions} == {mother, father}
@@ -255,7 +255,7 @@ def test_rule_3_withdrawal_by_one_guardian_wins_over_the_others_yes(
     record(mother.user, child, website, photo, "granted")
     record(father.user, child, website, photo, "granted")
     consent_withdraw(actor=father.user, subject=child)
-    v = verdict(child, website, photo, on=dt.date(2026, 10, 1))
+    v = verdict_for(child, website, photo, on=dt.date(2026, 10, 1))
     assert v.state == State.NOT_ALLOWED and v.disputed
 
 
@@ -284,7 +284,7 @@ def test_rule_4_consent_is_per_purpose_and_media_type_and_nothing_is_pre_ticked(
     assert state(child, website, photo, today) == State.ALLOWED
     assert state(child, website, film, today) == State.NO_ANSWER
     assert state(child, yearbook, photo, today) == State.NO_ANSWER
-    assert "not consent" in verdict(child, yearbook, photo, on=today).explanation
+    assert "not consent" in verdict_for(child, yearbook, photo, on=today).explanation
 
 
 @time_machine.travel(amsterdam(2026, 10, 1), tick=False)
@@ -360,7 +360,7 @@ def test_rule_7_carry_forward_marks_last_years_answer_not_renewed(
     with time_machine.travel(moment, tick=False):
         from consents.dates import school_today
 
-        v = verdict(child, website, photo, on=school_today())
+        v = verdict_for(child, website, photo, on=school_today())
     assert v.state == State.ALLOWED
     assert v.not_renewed is not_renewed
 
@@ -377,7 +377,7 @@ def test_rule_7_lapse_setting_turns_last_years_answer_into_no_answer(
     board.save()
     with time_machine.travel(amsterdam(2026, 9, 15), tick=False):
         record(mother.user, child, website, photo, "granted")
-    v = verdict(child, website, photo, on=on)
+    v = verdict_for(child, website, photo, on=on)
     assert v.state == expected
     if expected == State.NO_ANSWER:
         assert v.lapsed == "year"
@@ -388,7 +388,7 @@ def test_rule_7_renewing_in_the_new_year_clears_not_renewed(child, mother, websi
         record(mother.user, child, website, photo, "granted")
     with time_machine.travel(amsterdam(2027, 9, 2), tick=False):
         record(mother.user, child, website, photo, "granted")
-        v = verdict(child, website, photo, on=dt.date(2027, 9, 2))
+        v = verdict_for(child, website, photo, on=dt.date(2027, 9, 2))
     assert v.state == State.ALLOWED and not v.not_renewed
 
 
@@ -404,15 +404,15 @@ def test_rule_8_material_change_asks_again_and_the_old_decision_stands(
         consent_text_publish(
             purpose=website, body_nl="Ook video", body_en="Video too", change="material"
         )
-    before = verdict(child, website, photo, on=dt.date(2026, 9, 30))
-    after = verdict(child, website, photo, on=dt.date(2026, 10, 2))
+    before = verdict_for(child, website, photo, on=dt.date(2026, 9, 30))
+    after = verdict_for(child, website, photo, on=dt.date(2026, 10, 2))
     assert before.state == after.state == State.ALLOWED
     assert not before.asked_again
     assert after.asked_again and "asked again" in after.explanation
     with time_machine.travel(amsterdam(2026, 10, 3), tick=False):
         answer = record(mother.user, child, website, photo, "granted")
         assert answer.text.version == 2
-        assert not verdict(child, website, photo, on=dt.date(2026, 10, 3)).asked_again
+        assert not verdict_for(child, website, photo, on=dt.date(2026, 10, 3)).asked_again
 
 
 def test_rule_8_editorial_change_keeps_decisions(child, mother, website, photo):
@@ -422,5 +422,5 @@ def test_rule_8_editorial_change_keeps_decisions(child, mother, website, photo):
         consent_text_publish(
             purpose=website, body_nl="Typfout hersteld", body_en="Typo fixed", change="editorial"
         )
-    v = verdict(child, website, photo, on=dt.date(2026, 10, 2))
+    v = verdict_for(child, website, photo, on=dt.date(2026, 10, 2))
     assert v.state == State.ALLOWED and not v.asked_again
