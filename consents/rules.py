@@ -2,7 +2,8 @@
 
 `verdict_for` answers *may the media of type T of person X be used for purpose P on date D?*;
 `verdicts` answers it for many people in a constant number of queries; `authority_for` answers
-*who may record a decision for X?*. Every other part of the product asks these functions.
+*who may record a decision for X?*; `sixteenth_birthday` says when a student starts to decide
+alone. Every other part of the product asks these functions.
 """
 
 import datetime as dt
@@ -17,7 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consents.dates import day_label, school_date, school_year_start
+from consents.dates import birthday_in, day_label, school_date, school_year_start
 from consents.models import (
     Board,
     ConsentDecision,
@@ -30,7 +31,6 @@ from consents.models import (
     Student,
     Subject,
 )
-from consents.models.people import AGE_OF_CONSENT, age_on
 
 Value = ConsentDecision.Value
 Capacity = ConsentDecision.Capacity
@@ -64,9 +64,25 @@ class Decider(StrEnum):
     SELF = "self"
 
 
+AGE_OF_CONSENT = 16
+
+
+def sixteenth_birthday(date_of_birth: dt.date) -> dt.date:
+    """The day a student starts to decide alone (rules 1 and 2), on the school's calendar.
+
+    The one place that says when someone is 16; `decider_on`, `sixteen_cutoff` and so
+    everything that asks them agree with it. Someone born on 29 February has their birthday
+    on 1 March in a year without 29 February, never on 28 February (`dates.birthday_in`, the
+    reading `dates.age_on` uses for every age). A 16th birthday falls 16 years after a leap
+    year and so on 29 February itself, except across a century that is no leap year (born
+    29 February 2084: 16 on 1 March 2100).
+    """
+    return birthday_in(date_of_birth.year + AGE_OF_CONSENT, date_of_birth)
+
+
 def decider_on(date_of_birth: dt.date | None, on: dt.date) -> Decider:
     """Rule 1: staff (no date of birth needed) and students of 16+ decide for themselves."""
-    if date_of_birth is None or age_on(date_of_birth, on) >= AGE_OF_CONSENT:
+    if date_of_birth is None or on >= sixteenth_birthday(date_of_birth):
         return Decider.SELF
     return Decider.GUARDIANS
 
@@ -389,11 +405,13 @@ def verdict_for(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdic
 
 
 def sixteen_cutoff(on: dt.date) -> dt.date:
-    """The latest date of birth of someone who is 16 on `on` (rule 1, as a query bound)."""
-    try:
-        return on.replace(year=on.year - AGE_OF_CONSENT)
-    except ValueError:  # 29 February of a leap year whose year minus 16 is not one
-        return dt.date(on.year - AGE_OF_CONSENT, 2, 28)
+    """The latest date of birth of someone who is 16 on `on` (rule 1, as a query bound): the
+    inverse of `sixteenth_birthday`, so that `date_of_birth <= sixteen_cutoff(on)` exactly
+    when `sixteenth_birthday(date_of_birth) <= on`."""
+    born = birthday_in(on.year - AGE_OF_CONSENT, on)
+    if sixteenth_birthday(born) > on:  # `on` is a 29 February that `born` year lacks
+        born -= dt.timedelta(days=1)
+    return born
 
 
 def self_deciding(subjects, on: dt.date):
@@ -404,11 +422,12 @@ def self_deciding(subjects, on: dt.date):
     )
 
 
-def turning_sixteen(students, on: dt.date):
-    """`students` (a Student queryset) narrowed to those whose 16th birthday is `on` (rule 2)."""
+def turning_sixteen(students, on: dt.date, *, since: dt.date | None = None):
+    """`students` (a Student queryset) narrowed to those whose 16th birthday is `on` (rule 2),
+    or with `since`, any day after `since` up to and including `on`."""
+    since = on - dt.timedelta(days=1) if since is None else since
     return students.filter(
-        date_of_birth__lte=sixteen_cutoff(on),
-        date_of_birth__gt=sixteen_cutoff(on - dt.timedelta(days=1)),
+        date_of_birth__lte=sixteen_cutoff(on), date_of_birth__gt=sixteen_cutoff(since)
     )
 
 

@@ -221,6 +221,102 @@ def test_rule_2_lapse_setting_turns_guardians_consent_into_no_answer(
         assert v.lapsed == "sixteen"
 
 
+# --- Rules 1 and 2: one sixteenth birthday, asked everywhere ---------------------------------
+
+
+def decides_alone_on_every_surface(client, student, guardian, website, photo) -> dict:
+    """Whether `student` decides alone now, as each part of the product that asks tells it."""
+    from django.urls import reverse
+
+    from consents import stored
+    from consents.dates import school_today
+    from consents.models import CampaignStep, CurrentVerdict
+    from consents.rules import decider_on, self_deciding
+    from consents.tasks import turning_sixteen_notify
+
+    today = school_today()
+    turning_sixteen_notify.apply()  # the daily job: invites on (or a week after) the birthday
+    assert stored.serves(today)
+    client.force_login(guardian.user)
+    page = client.get(reverse("my_consent")).content.decode()
+    return {
+        "rules.decider_on": decider_on(student.date_of_birth, today) == Decider.SELF,
+        "rules.verdict_for": verdict_for(student, website, photo, on=today).decider == Decider.SELF,
+        "rules.self_deciding": self_deciding(Subject.objects.filter(pk=student.pk), today).exists(),
+        "stored verdict": CurrentVerdict.objects.get(
+            subject=student, purpose=website, media_type=photo
+        ).decider
+        == Decider.SELF,
+        "my consent page": reverse("consent_save", args=[student.key]) not in page,
+        "turning-16 job": CampaignStep.objects.filter(campaign__kind="turning_sixteen").exists(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("born", "last_minute_at_15", "sixteenth_birthday"),
+    [
+        # 16 years after a leap year is a leap year: the birthday is 29 February itself.
+        (dt.date(2008, 2, 29), amsterdam(2024, 2, 28, 23, 59), dt.date(2024, 2, 29)),
+        # 2100 is no leap year: 1 March, not 28 February.
+        (dt.date(2084, 2, 29), amsterdam(2100, 2, 28, 23, 59), dt.date(2100, 3, 1)),
+    ],
+    ids=["turns-16-in-a-leap-year", "turns-16-in-2100"],
+)
+def test_rules_1_and_2_a_student_born_on_29_february_turns_16_at_the_same_minute_everywhere(
+    client,
+    school,
+    website,
+    photo,
+    born,
+    last_minute_at_15,
+    sixteenth_birthday,
+    django_capture_on_commit_callbacks,
+):
+    from consents.rules import sixteenth_birthday as birthday_of
+
+    student = f.StudentFactory(school=school, date_of_birth=born)
+    guardian = f.GuardianFactory(students=[student])
+    assert birthday_of(born) == sixteenth_birthday
+    surfaces = {}
+    with django_capture_on_commit_callbacks(execute=False):
+        # 23:59 in Amsterdam is 22:59 UTC, and the next minute still the same UTC date.
+        with time_machine.travel(last_minute_at_15, tick=False):
+            surfaces["15"] = decides_alone_on_every_surface(
+                client, student, guardian, website, photo
+            )
+        with time_machine.travel(amsterdam(*sixteenth_birthday.timetuple()[:3], 0, 0), tick=False):
+            surfaces["16"] = decides_alone_on_every_surface(
+                client, student, guardian, website, photo
+            )
+    assert surfaces["15"] == dict.fromkeys(surfaces["15"], False)
+    assert surfaces["16"] == dict.fromkeys(surfaces["16"], True)
+
+
+def test_rule_1_the_query_bound_is_the_last_date_of_birth_with_its_16th_birthday_by_then():
+    from consents.rules import sixteen_cutoff, sixteenth_birthday
+
+    day = dt.date(2099, 1, 1)
+    while day < dt.date(2117, 1, 1):  # across 2100, no leap year, and 2116, one
+        cutoff = sixteen_cutoff(day)
+        assert sixteenth_birthday(cutoff) <= day < sixteenth_birthday(cutoff + dt.timedelta(1))
+        day += dt.timedelta(days=1)
+
+
+def test_rule_2_the_guardians_page_names_the_day_the_student_took_over(client, school, website):
+    from django.urls import reverse
+    from django.utils.formats import date_format
+
+    student = f.StudentFactory(
+        school=school, first_name="Noor", last_name="Bakker", date_of_birth=dt.date(2084, 2, 29)
+    )
+    guardian = f.GuardianFactory(students=[student])
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(amsterdam(2100, 3, 1, 0, 0), tick=False):
+        client.force_login(guardian.user)
+        page = client.get(reverse("my_consent")).content.decode()
+    assert f"Decided by Noor Bakker since {date_format(dt.date(2100, 3, 1))}." in page
+
+
 # --- Rule 3: two guardians disagree ------------------------------------------------------------
 
 
