@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from consents import stored
 from consents.bulk import BulkWriter
 from consents.chain import GENESIS_HASH, event_hash
-from consents.dates import SCHOOL_TZ, age_on, school_today, school_year_start
+from consents.dates import SCHOOL_TZ, age_on, school_today, school_year_end, school_year_start
 from consents.demo import FIRST_NAMES, GUARDIAN_FIRST, LAST_NAMES, TEXT_EN, TEXT_NL
 from consents.models import (
     Board,
@@ -376,7 +376,7 @@ class BoardGenerator:
         self.year_starts = [current.replace(year=current.year - n) for n in range(self.years)][::-1]
         self.school_years = [
             SchoolYear.objects.create(
-                board=self.board, start_date=start, end_date=dt.date(start.year + 1, 7, 31)
+                board=self.board, start_date=start, end_date=school_year_end(start)
             )
             for start in self.year_starts
         ]

@@ -488,6 +488,58 @@ def test_rule_7_renewing_in_the_new_year_clears_not_renewed(child, mother, websi
     assert v.state == State.ALLOWED and not v.not_renewed
 
 
+def in_the_new_school_year_on_every_surface(client, child, mother, website, photo) -> dict:
+    """Whether it is school year 2027-2028 now, as each part of the product that asks tells it
+    (the child's guardian answered in September 2026)."""
+    from django.urls import reverse
+
+    from consents import stored
+    from consents.dates import school_today, school_year_end, school_year_start
+    from consents.exports import default_period
+    from consents.models import CurrentVerdict, SchoolYear
+
+    today = school_today()
+    new_start, new_end = dt.date(2027, 8, 1), dt.date(2028, 7, 31)
+    year = SchoolYear.objects.for_date(child.board, today)
+    assert stored.serves(today)
+    client.force_login(f.superuser())
+    campaign_form = client.get(reverse("admin:consents_campaign_add")).context["adminform"].form
+    client.force_login(mother.user)
+    page = client.get(reverse("my_consent")).content.decode()
+    surfaces = {
+        "dates": (school_year_start(today), school_year_end(today)) == (new_start, new_end),
+        "SchoolYear.for_date": (year.start_date, year.end_date) == (new_start, new_end),
+        "rules.verdict_for": verdict_for(child, website, photo, on=today).not_renewed,
+        "stored verdict": CurrentVerdict.objects.get(
+            subject=child, purpose=website, media_type=photo
+        ).not_renewed,
+        "my consent page": "please confirm again" in page,
+        "campaign admin": campaign_form.initial["opens_on"] == dt.date(2027, 9, 1),
+        "register export": default_period(today)[0] == new_start,
+    }
+    # Last, as it answers again: the school year a decision recorded now belongs to.
+    decision = record(mother.user, child, website, photo, "granted")
+    surfaces["decision"] = decision.school_year.start_date == new_start
+    return surfaces
+
+
+def test_rule_7_the_school_year_turns_at_midnight_in_amsterdam_on_every_surface(
+    client, child, mother, website, photo
+):
+    with time_machine.travel(amsterdam(2026, 9, 15), tick=False):
+        record(mother.user, child, website, photo, "granted")
+    client.cookies["django_language"] = "en"
+    surfaces = {}
+    # 31 July 23:59 in Amsterdam is 21:59 UTC; 1 August 00:00 is still 31 July in UTC.
+    for moment in (amsterdam(2027, 7, 31, 23, 59), amsterdam(2027, 8, 1, 0, 0)):
+        with time_machine.travel(moment, tick=False):
+            surfaces[moment.day] = in_the_new_school_year_on_every_surface(
+                client, child, mother, website, photo
+            )
+    assert surfaces[31] == dict.fromkeys(surfaces[31], False)
+    assert surfaces[1] == dict.fromkeys(surfaces[1], True)
+
+
 # --- Rule 8: a changed text is a new question --------------------------------------------------
 
 
