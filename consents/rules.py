@@ -3,7 +3,8 @@
 `verdict_for` answers *may the media of type T of person X be used for purpose P on date D?*;
 `verdicts` answers it for many people in a constant number of queries; `authority_for` answers
 *who may record a decision for X?*; `sixteenth_birthday` says when a student starts to decide
-alone. Every other part of the product asks these functions.
+alone, and `who_decided` words who decided. Every other part of the product asks these
+functions.
 """
 
 import datetime as dt
@@ -148,15 +149,35 @@ class Verdict:
         return " ".join(parts)
 
 
+def who_decided_text(*, guardian: str | None, person: str) -> str:
+    """Who decided, in the words of every page, receipt and export that says it (rule 5):
+    "A. Jansen (guardian)", or "Zoë de Vries (themself)" for a student of 16 or older or a
+    staff member, also when an administrator entered their form (the pages that show the
+    history add who entered it). `guardian` is the name of the guardian whose voice the
+    decision is, None for the person's own; `person` the person's name."""
+    if guardian is not None:
+        return _("%(name)s (guardian)") % {"name": guardian}
+    return _("%(name)s (themself)") % {"name": person}
+
+
 def voice_name(decision: ConsentDecision) -> str:
-    """Whose decision it is: the guardian whose voice it is, or the person who recorded it."""
-    return decision.guardian.name if decision.guardian_id else str(decision.decided_by)
+    """Whose decision it is: the guardian whose voice it is, or the person themself. Reads the
+    decision's guardian and subject, loaded with it (`verdicts` attaches the subject)."""
+    return decision.guardian.name if decision.guardian_id else decision.subject.name
+
+
+def who_decided(decision: ConsentDecision) -> str:
+    """`who_decided_text` for a decision, with its guardian and subject loaded."""
+    return who_decided_text(
+        guardian=decision.guardian.name if decision.guardian_id else None,
+        person=decision.subject.name,
+    )
 
 
 def describe(decision: ConsentDecision) -> str:
     return _("%(value)s by %(who)s on %(date)s (text version %(version)s)") % {
         "value": VALUE_LABELS[decision.value],
-        "who": voice_name(decision),
+        "who": who_decided(decision),
         "date": day_label(decision.decided_on),
         "version": decision.text.version,
     }
@@ -273,7 +294,7 @@ def verdicts(
 
     Purposes default to the active purposes of each person's board, media types to all.
     With `detail` the verdicts' decisions are model instances with what an explanation names
-    (guardian, author, text); without, they are `DecisionFacts`, several times cheaper to
+    (guardian, subject, author, text); without, they are `DecisionFacts`, several times cheaper to
     load: for counts, registers and planning, where no explanation is shown. A caller that
     needs the current decisions itself passes what `current_decisions` gave it as `loaded`.
     """
@@ -301,8 +322,12 @@ def verdicts(
     if loaded is None:
         load = current_decisions if detail else current_facts
         loaded = load(subject_ids, purposes, media_types, texts_by_id)
+    by_id = {subject.pk: subject for subject in subjects}
+    subject_field = ConsentDecision._meta.get_field("subject")
     decisions = defaultdict(list)
     for key, decision in loaded:
+        if detail:  # an explanation names the person themself (`who_decided`)
+            subject_field.set_cached_value(decision, by_id[key[0]])
         decisions[key].append(decision)
 
     this_year = school_year_start(on)

@@ -404,7 +404,7 @@ def history_for(user, subject: Subject):
     A guardian of a student who now decides alone sees only what the guardians decided.
     """
     decisions = ConsentDecision.objects.filter(subject=subject).select_related(
-        "purpose", "media_type", "guardian", "decided_by", "text"
+        "subject", "purpose", "media_type", "guardian", "decided_by", "text"
     )
     if subject.user_id != user.pk and subject.kind == Subject.Kind.STUDENT:
         born = Student.objects.values_list("date_of_birth", flat=True).get(pk=subject.pk)

@@ -191,8 +191,8 @@ def test_person_detail_tells_who_decided_when_under_which_text_and_whether_renew
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert f"by guardian {escape(mother.name)}" in html
-    assert f"by guardian {escape(father.name)}" in html
+    assert f"by {escape(mother.name)} (guardian)" in html
+    assert f"by {escape(father.name)} (guardian)" in html
     assert "10 September 2026" in html and "3 September 2027" in html
     assert "text version 1" in html
     assert "Not renewed this school year." in html

@@ -440,6 +440,86 @@ def test_rule_5_a_changed_text_is_a_new_version_never_an_edit(website):
     assert new.version == 2 and new.sha256 != text.sha256
 
 
+def who_decided_on_every_surface(client, subject, *, user, administrator, communications):
+    """The page text of every place that says who decided about `subject` (`user` sees their
+    my-consent pages), and the register export's "decided by" for its website photos."""
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    def page(url) -> str:
+        return client.get(url).content.decode()
+
+    pages = {}
+    client.force_login(user)
+    pages["my consent"] = page(reverse("my_consent"))
+    pages["my history"] = page(reverse("consent_history", args=[subject.key]))
+    client.force_login(communications)
+    pages["person (communications)"] = page(reverse("communications_person", args=[subject.pk]))
+    client.force_login(administrator)
+    pages["person (administrator)"] = page(reverse("person_detail", args=[subject.key]))
+    export = client.post(reverse("register_export"), {"format": "csv", "kind": "register_status"})
+    rows = csv.DictReader(
+        io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig")), delimiter=";"
+    )
+    pages["register export"] = next(
+        row["decided by"]
+        for row in rows
+        if (row["first name"], row["purpose"], row["media type"])
+        == (subject.first_name, "Website", "Photo")
+    )
+    return pages
+
+
+@time_machine.travel(amsterdam(2026, 10, 1), tick=False)
+def test_rule_5_who_decided_is_worded_the_same_on_every_page_and_in_the_export(
+    client, child, mother, father, website, photo, administrator, communications, private_media
+):
+    from django.utils.html import escape
+
+    from consents.rules import who_decided_text
+
+    client.cookies["django_language"] = "en"
+    record(mother.user, child, website, photo, "granted")
+    guardian = who_decided_text(guardian=mother.name, person=child.name)
+    assert guardian == f"{mother.name} (guardian)"
+    older = f.StudentFactory(
+        school=child.school, first_name="Bram", date_of_birth=dt.date(2009, 5, 1)
+    )
+    record(administrator, older, website, photo, "refused", method="paper", note="form")
+    themself = who_decided_text(guardian=None, person=older.name)
+    assert themself == f"{older.name} (themself)"
+    older.user = f.UserFactory()
+    older.save()
+
+    about_child = who_decided_on_every_surface(
+        client, child, user=father.user, administrator=administrator, communications=communications
+    )
+    about_older = who_decided_on_every_surface(
+        client, older, user=older.user, administrator=administrator, communications=communications
+    )
+    del about_older["my consent"]  # their own answer is the ticked "No", not a sentence
+    assert about_child["register export"] == guardian
+    assert about_older["register export"] == themself
+    assert [name for name, page in about_child.items() if escape(guardian) not in page] == []
+    # Wherever the guardian is named as the one who decided, it is in these words (the
+    # administrator's person page also lists the guardians with their addresses).
+    named = escape(mother.name)
+    assert {
+        name: page.count(named) - page.count(escape(guardian)) - page.count(f"{named} &lt;")
+        for name, page in about_child.items()
+    } == dict.fromkeys(about_child, 0)
+    assert [name for name, page in about_older.items() if escape(themself) not in page] == []
+    # A form an administrator entered is the student's own decision; the administrator's
+    # history of the person adds who entered it.
+    assert escape(str(administrator)) not in about_older["person (communications)"]
+    assert (
+        f"{escape(themself)}, entered by {escape(str(administrator))}"
+        in about_older["person (administrator)"]
+    )
+
+
 # --- Rule 7: yearly renewal ------------------------------------------------------------------
 
 
