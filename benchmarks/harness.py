@@ -34,7 +34,7 @@ from consents.dates import school_today
 from consents.generate import BOARD_NAME
 from consents.models import Board as BoardModel
 from consents.models import Group, Guardian, Role, Student
-from consents.models.people import AGE_OF_CONSENT
+from consents.rules import sixteen_cutoff
 
 
 class NoBoard(Exception):
@@ -168,7 +168,7 @@ class Board:
 
     def student(self) -> Student:
         """A student under 16 with two guardians who both answered: the richest verdict."""
-        youngest_born = self.today.replace(year=self.today.year - AGE_OF_CONSENT)
+        youngest_born = sixteen_cutoff(self.today)
         return (
             Student.objects.filter(board=self.board, date_of_birth__gt=youngest_born)
             .filter(guardianships__guardian__decisions__isnull=False)
@@ -178,7 +178,7 @@ class Board:
 
     def guardian_with_children(self, count: int) -> tuple[Guardian, list[Student]]:
         """A guardian with `count` children under 16 (or as many as any guardian has)."""
-        youngest_born = self.today.replace(year=self.today.year - AGE_OF_CONSENT)
+        youngest_born = sixteen_cutoff(self.today)
         guardian = (
             Guardian.objects.filter(guardianships__student__board=self.board)
             .annotate(

@@ -1,7 +1,5 @@
 """Admin for campaigns and the outbox: progress per school, errors, opening by hand."""
 
-import datetime as dt
-
 from django.contrib import admin, messages
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -10,7 +8,7 @@ from django.utils.translation import ngettext
 
 from consents import campaigns
 from consents.access_log import AccessLoggedAdmin
-from consents.dates import school_today
+from consents.dates import school_today, school_year_start
 from consents.models import Campaign, CampaignStep, OutboxMessage, SchoolYear
 
 
@@ -55,9 +53,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         today = school_today()
-        initial.setdefault(
-            "opens_on", dt.date(today.year if today.month >= 8 else today.year - 1, 9, 1)
-        )
+        initial.setdefault("opens_on", school_year_start(today).replace(month=9, day=1))
         initial.setdefault("closes_on", initial["opens_on"].replace(month=11, day=30))
         return initial
 

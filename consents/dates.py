@@ -36,10 +36,21 @@ def age_on(born: dt.date, on: dt.date) -> int:
     return years
 
 
-def school_year_start(on: dt.date, start_month: int = 8, start_day: int = 1) -> dt.date:
-    """The first day of the school year that contains `on` (1 August by default)."""
-    start = dt.date(on.year, start_month, start_day)
-    return start if on >= start else dt.date(on.year - 1, start_month, start_day)
+def school_year_start(on: dt.date) -> dt.date:
+    """The first day of the school year that contains `on`: 1 August (rule 7).
+
+    The one place that says where a school year begins and ends; `on` is a date on the
+    school's calendar (`school_today`, `school_date`), so the year turns at midnight in
+    Amsterdam.
+    """
+    start = dt.date(on.year, 8, 1)
+    return start if on >= start else start.replace(year=on.year - 1)
+
+
+def school_year_end(on: dt.date) -> dt.date:
+    """The last day of the school year that contains `on`: 31 July (rule 7)."""
+    start = school_year_start(on)
+    return start.replace(year=start.year + 1) - dt.timedelta(days=1)
 
 
 def day_label(day: dt.date) -> str:

@@ -27,7 +27,7 @@ from consents.models import (
     Student,
 )
 from consents.publications import group_check, people_in, publication_record
-from consents.rules import Method, Value
+from consents.rules import Decider, Method, Value, decider_on, sixteen_cutoff
 from consents.services import decision_record
 
 User = get_user_model()
@@ -366,7 +366,7 @@ class Demo:
             student_number="200002",
             first_name="Daan",
             last_name="Çelik",
-            date_of_birth=turning.replace(year=turning.year - 16),
+            date_of_birth=sixteen_cutoff(turning),  # 16 on `turning`
         )
         bronte_user = self.user("bronte.jansen@example.org", "Brontë", "Jansen")
         bronte = Student.objects.create(
@@ -548,7 +548,7 @@ class Demo:
                 day = year.start_date + dt.timedelta(days=rnd.randint(31, 60))
                 at = self.moment(day) + dt.timedelta(minutes=rnd.randint(0, 600))
                 actor = voice.user
-                if student.decides_self_on(day):  # from 16 only the student decides
+                if decider_on(student.date_of_birth, day) == Decider.SELF:  # 16 or older
                     actor = student.user or self.student_account(student)
                 for purpose in purposes[:6]:
                     for medium in media:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Q
@@ -36,8 +35,9 @@ from consents.models import (
     Student,
     Subject,
 )
+from consents.models.people import full_name
 from consents.queue import enqueue
-from consents.rules import State
+from consents.rules import State, who_decided_text
 from consents.spreadsheets import spreadsheet
 
 Kind = ExportLog.Kind
@@ -170,9 +170,9 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
                 chunk, on=request.on, purposes=purposes, media_types=media_types, stored=from_store
             )
         )
-        guardians, users = _decider_names(found)
+        who = _who_decided(found, columns)
         for row in found:
-            subject_id, purpose_id, media_id, state, decider, *flags, decided_at, voice, by = row
+            subject_id, purpose_id, media_id, state, decider, *flags, decided_at, voice, _by = row
             disputed, not_renewed, asked_again = flags
             yield [
                 *columns[subject_id],
@@ -184,7 +184,7 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
                 yes[not_renewed],
                 yes[asked_again],
                 _local_time(decided_at) if decided_at else "",
-                (guardians[voice] if voice else users[by]) if decided_at else "",
+                who[subject_id, voice] if decided_at else "",
             ]
 
 
@@ -192,24 +192,24 @@ def _local_time(seconds: int) -> str:
     return dt.datetime.fromtimestamp(seconds, LOCAL_TZ).isoformat()
 
 
-def _decider_names(found: list[tuple]) -> tuple[dict, dict]:
-    """Who decided, for the register's last column: the guardian whose voice it is, or (no
-    guardian) the person who recorded it. Two queries for a chunk of register rows."""
-    voices = {row[-2] for row in found if row[-2]}
-    recorders = {row[-1] for row in found if row[-3] and not row[-2]}
+def _who_decided(found: list[tuple], columns: dict[int, list]) -> dict:
+    """Who decided, for the register's last column: {(person id, guardian id or None):
+    `rules.who_decided_text`}, worded once per person and voice rather than per row, with the
+    guardians' names in one query and the person's from their columns (the last three)."""
+    voices = {(row[0], row[-2]) for row in found if row[-3]}
     guardians = {
         guardian.pk: guardian.name
-        for guardian in Guardian.objects.filter(pk__in=voices).only(
-            "first_name", "prefix", "last_name"
+        for guardian in Guardian.objects.filter(
+            pk__in={voice for _subject, voice in voices if voice}
+        ).only("first_name", "prefix", "last_name")
+    }
+    return {
+        (subject_id, voice): who_decided_text(
+            guardian=guardians[voice] if voice else None,
+            person=full_name(*columns[subject_id][-3:]),
         )
+        for subject_id, voice in voices
     }
-    users = {
-        user.pk: str(user)
-        for user in get_user_model()
-        .objects.filter(pk__in=recorders)
-        .only("first_name", "last_name", "email")
-    }
-    return guardians, users
 
 
 def _person_columns(chunk: list[int]) -> dict[int, list]:

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from consents import stored
 from consents.bulk import BulkWriter
 from consents.chain import GENESIS_HASH, event_hash
-from consents.dates import SCHOOL_TZ, age_on, school_today, school_year_start
+from consents.dates import SCHOOL_TZ, age_on, school_today, school_year_end, school_year_start
 from consents.demo import FIRST_NAMES, GUARDIAN_FIRST, LAST_NAMES, TEXT_EN, TEXT_NL
 from consents.models import (
     Board,
@@ -52,7 +52,7 @@ from consents.models import (
     Student,
     Subject,
 )
-from consents.models.people import AGE_OF_CONSENT
+from consents.rules import Decider, decider_on
 
 User = get_user_model()
 Value = ConsentDecision.Value
@@ -376,7 +376,7 @@ class BoardGenerator:
         self.year_starts = [current.replace(year=current.year - n) for n in range(self.years)][::-1]
         self.school_years = [
             SchoolYear.objects.create(
-                board=self.board, start_date=start, end_date=dt.date(start.year + 1, 7, 31)
+                board=self.board, start_date=start, end_date=school_year_end(start)
             )
             for start in self.year_starts
         ]
@@ -483,7 +483,7 @@ class BoardGenerator:
                 born = self.today - dt.timedelta(days=age * 365 + rnd.randint(age // 4, 364))
                 child_first = rnd.choice(self.first_names)
                 uid = ukey = None
-                if age_on(born, self.today) >= AGE_OF_CONSENT:
+                if decider_on(born, self.today) == Decider.SELF:
                     uid, ukey = user(f"leerling{subject_id}@generated.example", child_first, last)
                 # The first school year of the window in which the student is at school.
                 first_year = next(
@@ -660,7 +660,7 @@ class BoardGenerator:
             later = ms + rnd.randint(7, 150) * 86_400_000 + rnd.randint(0, 36_000_000)
             person = self.subject_at(subject)
             if later >= self.now_ms or (
-                voice and age_on(person.date_of_birth, self.date_of(later)) >= AGE_OF_CONSENT
+                voice and decider_on(person.date_of_birth, self.date_of(later)) == Decider.SELF
             ):
                 return  # not yet, or the guardians no longer decide
             online = (
@@ -703,7 +703,7 @@ class BoardGenerator:
             ms = self.campaign_moment(rnd, year)
             paper = rnd.random()
             admin_kind = ADMIN_PAPER if paper < 0.04 else ADMIN_RECORDED if paper < 0.06 else None
-            if age_on(person.date_of_birth, self.date_of(ms)) >= AGE_OF_CONSENT:
+            if decider_on(person.date_of_birth, self.date_of(ms)) == Decider.SELF:
                 if person.user_id is None:
                     continue
                 disposition = person.disposition if rnd.random() < 0.7 else rnd.randrange(4)
@@ -719,7 +719,7 @@ class BoardGenerator:
                 if number and rnd.random() < 0.15:
                     disposition = rnd.randrange(4)  # rule 3: the guardians may disagree
                 moment = ms + number * rnd.randint(3600_000, 7 * 86_400_000)
-                if age_on(person.date_of_birth, self.date_of(moment)) >= AGE_OF_CONSENT:
+                if decider_on(person.date_of_birth, self.date_of(moment)) == Decider.SELF:
                     continue  # turned 16 in the meantime: the guardians no longer decide
                 self.answer(
                     events, rnd, subject=index, voice=guardian + 1,

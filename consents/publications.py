@@ -407,7 +407,7 @@ def verdict_if_published(subject, purpose, media_type, *, on: dt.date) -> rules.
     on_publication = PublicationPerson.objects.filter(
         subject=subject, publication__purpose=purpose, publication__media_type=media_type
     ).exists()
-    return rules.verdict(subject, purpose, media_type, on=on) if on_publication else None
+    return rules.verdict_for(subject, purpose, media_type, on=on) if on_publication else None
 
 
 def takedowns_open(
@@ -419,7 +419,7 @@ def takedowns_open(
     if before is None or not before.allowed:
         return []
     subject, purpose, media_type = decision.subject, decision.purpose, decision.media_type
-    if rules.verdict(subject, purpose, media_type, on=on).allowed:
+    if rules.verdict_for(subject, purpose, media_type, on=on).allowed:
         return []
     already_open = TakedownTask.objects.open().filter(subject=subject).values("publication_id")
     publications = list(

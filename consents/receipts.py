@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from consents.emails import send_email
 from consents.models import ConsentDecision, ConsentReceipt, Subject
+from consents.rules import voice_name
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +65,10 @@ def receipt_record(receipt: ConsentReceipt) -> dict:
     board = subject.board
     decisions = list(
         receipt.decisions.select_related(
-            "purpose", "media_type", "text", "guardian", "decided_by"
+            "subject", "purpose", "media_type", "text", "guardian", "decided_by"
         ).order_by("seq")
     )
     first = decisions[0]
-    decider = first.guardian.name if first.guardian_id else subject.name
     my_consent = _absolute(reverse("my_consent"))
     return {
         "version": RECORD_VERSION,
@@ -88,7 +88,7 @@ def receipt_record(receipt: ConsentReceipt) -> dict:
             "kind": subject.kind,
         },
         "decided_by": {
-            "name": decider,
+            "name": voice_name(first),
             "email": receipt.issued_to.email,
             "capacity": first.capacity,
             "capacity_label": str(first.get_capacity_display()),

@@ -2,7 +2,9 @@
 
 `verdict_for` answers *may the media of type T of person X be used for purpose P on date D?*;
 `verdicts` answers it for many people in a constant number of queries; `authority_for` answers
-*who may record a decision for X?*. Every other part of the product asks these functions.
+*who may record a decision for X?*; `sixteenth_birthday` says when a student starts to decide
+alone, and `who_decided` words who decided. Every other part of the product asks these
+functions.
 """
 
 import datetime as dt
@@ -17,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consents.dates import day_label, school_date, school_year_start
+from consents.dates import birthday_in, day_label, school_date, school_year_start
 from consents.models import (
     Board,
     ConsentDecision,
@@ -30,7 +32,6 @@ from consents.models import (
     Student,
     Subject,
 )
-from consents.models.people import AGE_OF_CONSENT, age_on
 
 Value = ConsentDecision.Value
 Capacity = ConsentDecision.Capacity
@@ -64,9 +65,25 @@ class Decider(StrEnum):
     SELF = "self"
 
 
+AGE_OF_CONSENT = 16
+
+
+def sixteenth_birthday(date_of_birth: dt.date) -> dt.date:
+    """The day a student starts to decide alone (rules 1 and 2), on the school's calendar.
+
+    The one place that says when someone is 16; `decider_on`, `sixteen_cutoff` and so
+    everything that asks them agree with it. Someone born on 29 February has their birthday
+    on 1 March in a year without 29 February, never on 28 February (`dates.birthday_in`, the
+    reading `dates.age_on` uses for every age). A 16th birthday falls 16 years after a leap
+    year and so on 29 February itself, except across a century that is no leap year (born
+    29 February 2084: 16 on 1 March 2100).
+    """
+    return birthday_in(date_of_birth.year + AGE_OF_CONSENT, date_of_birth)
+
+
 def decider_on(date_of_birth: dt.date | None, on: dt.date) -> Decider:
     """Rule 1: staff (no date of birth needed) and students of 16+ decide for themselves."""
-    if date_of_birth is None or age_on(date_of_birth, on) >= AGE_OF_CONSENT:
+    if date_of_birth is None or on >= sixteenth_birthday(date_of_birth):
         return Decider.SELF
     return Decider.GUARDIANS
 
@@ -132,50 +149,46 @@ class Verdict:
         return " ".join(parts)
 
 
+def who_decided_text(*, guardian: str | None, person: str) -> str:
+    """Who decided, in the words of every page, receipt and export that says it (rule 5):
+    "A. Jansen (guardian)", or "Zoë de Vries (themself)" for a student of 16 or older or a
+    staff member, also when an administrator entered their form (the pages that show the
+    history add who entered it). `guardian` is the name of the guardian whose voice the
+    decision is, None for the person's own; `person` the person's name."""
+    if guardian is not None:
+        return _("%(name)s (guardian)") % {"name": guardian}
+    return _("%(name)s (themself)") % {"name": person}
+
+
 def voice_name(decision: ConsentDecision) -> str:
-    """Whose decision it is: the guardian whose voice it is, or the person who recorded it."""
-    return decision.guardian.name if decision.guardian_id else str(decision.decided_by)
+    """Whose decision it is: the guardian whose voice it is, or the person themself. Reads the
+    decision's guardian and subject, loaded with it (`verdicts` attaches the subject)."""
+    return decision.guardian.name if decision.guardian_id else decision.subject.name
+
+
+def who_decided(decision: ConsentDecision) -> str:
+    """`who_decided_text` for a decision, with its guardian and subject loaded."""
+    return who_decided_text(
+        guardian=decision.guardian.name if decision.guardian_id else None,
+        person=decision.subject.name,
+    )
 
 
 def describe(decision: ConsentDecision) -> str:
     return _("%(value)s by %(who)s on %(date)s (text version %(version)s)") % {
         "value": VALUE_LABELS[decision.value],
-        "who": voice_name(decision),
+        "who": who_decided(decision),
         "date": day_label(decision.decided_on),
         "version": decision.text.version,
     }
 
 
-def verdict_for(
-    *,
-    date_of_birth: dt.date | None,
-    on: dt.date,
-    decisions: Iterable[ConsentDecision],
-    guardian_ids: set[int],
-    texts: Iterable[ConsentText],
-    board: Board,
-) -> Verdict:
-    """The verdict for one person, purpose and media type on date `on`.
-
-    `decisions` are the latest decision of each voice for that purpose and media type (model
-    instances, or `DecisionFacts`); `guardian_ids` the guardians registered now; `texts` the
-    versions of the purpose's text. Pure: it reads only its arguments (and their already
-    loaded relations).
-    """
-    return _verdict(
-        decider=decider_on(date_of_birth, on),
-        on=on,
-        this_year=school_year_start(on),
-        latest_material=latest_material_version(texts, on),
-        decisions=decisions,
-        guardian_ids=guardian_ids,
-        board=board,
-    )
-
-
 def _verdict(*, decider, on, this_year, latest_material, decisions, guardian_ids, board):
-    """`verdict_for` with what depends only on the person, the date or the purpose worked out
-    by the caller, so that `verdicts` does that once per person and purpose, not per verdict."""
+    """The verdict for one person, purpose and media type on date `on`. Pure: it reads only its
+    arguments. `decisions` are the latest decision of each voice (model instances, or
+    `DecisionFacts`), `guardian_ids` the guardians registered now; what depends only on the
+    person, the date or the purpose comes worked out, so that `verdicts` does that once per
+    person and purpose, not per verdict."""
     known = [d for d in decisions if d.decided_on <= on]
     if not known:
         return UNANSWERED[decider]
@@ -281,7 +294,7 @@ def verdicts(
 
     Purposes default to the active purposes of each person's board, media types to all.
     With `detail` the verdicts' decisions are model instances with what an explanation names
-    (guardian, author, text); without, they are `DecisionFacts`, several times cheaper to
+    (guardian, subject, author, text); without, they are `DecisionFacts`, several times cheaper to
     load: for counts, registers and planning, where no explanation is shown. A caller that
     needs the current decisions itself passes what `current_decisions` gave it as `loaded`.
     """
@@ -309,8 +322,12 @@ def verdicts(
     if loaded is None:
         load = current_decisions if detail else current_facts
         loaded = load(subject_ids, purposes, media_types, texts_by_id)
+    by_id = {subject.pk: subject for subject in subjects}
+    subject_field = ConsentDecision._meta.get_field("subject")
     decisions = defaultdict(list)
     for key, decision in loaded:
+        if detail:  # an explanation names the person themself (`who_decided`)
+            subject_field.set_cached_value(decision, by_id[key[0]])
         decisions[key].append(decision)
 
     this_year = school_year_start(on)
@@ -401,7 +418,9 @@ def current_facts(subject_ids, purposes, media_types, texts_by_id):
         )
 
 
-def verdict(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdict:
+def verdict_for(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdict:
+    """May the media of `media_type` of `subject` be used for `purpose` on date `on`? The
+    entry point for one verdict; `verdicts` answers for many people at once, the same way."""
     return verdicts([subject.pk], on=on, purposes=[purpose], media_types=[media_type])[
         (subject.pk, purpose.pk, media_type.pk)
     ]
@@ -411,11 +430,13 @@ def verdict(subject: Subject, purpose, media_type, *, on: dt.date) -> Verdict:
 
 
 def sixteen_cutoff(on: dt.date) -> dt.date:
-    """The latest date of birth of someone who is 16 on `on` (rule 1, as a query bound)."""
-    try:
-        return on.replace(year=on.year - AGE_OF_CONSENT)
-    except ValueError:  # 29 February of a leap year whose year minus 16 is not one
-        return dt.date(on.year - AGE_OF_CONSENT, 2, 28)
+    """The latest date of birth of someone who is 16 on `on` (rule 1, as a query bound): the
+    inverse of `sixteenth_birthday`, so that `date_of_birth <= sixteen_cutoff(on)` exactly
+    when `sixteenth_birthday(date_of_birth) <= on`."""
+    born = birthday_in(on.year - AGE_OF_CONSENT, on)
+    if sixteenth_birthday(born) > on:  # `on` is a 29 February that `born` year lacks
+        born -= dt.timedelta(days=1)
+    return born
 
 
 def self_deciding(subjects, on: dt.date):
@@ -426,11 +447,12 @@ def self_deciding(subjects, on: dt.date):
     )
 
 
-def turning_sixteen(students, on: dt.date):
-    """`students` (a Student queryset) narrowed to those whose 16th birthday is `on` (rule 2)."""
+def turning_sixteen(students, on: dt.date, *, since: dt.date | None = None):
+    """`students` (a Student queryset) narrowed to those whose 16th birthday is `on` (rule 2),
+    or with `since`, any day after `since` up to and including `on`."""
+    since = on - dt.timedelta(days=1) if since is None else since
     return students.filter(
-        date_of_birth__lte=sixteen_cutoff(on),
-        date_of_birth__gt=sixteen_cutoff(on - dt.timedelta(days=1)),
+        date_of_birth__lte=sixteen_cutoff(on), date_of_birth__gt=sixteen_cutoff(since)
     )
 
 

@@ -209,14 +209,14 @@ def _read_only_card(user, subject: Subject, *, data: CardData, refusal) -> Card:
         card.rows = _rows(subject, voice=None, data=data)
         card.show_statuses = True
         return card
-    student = Student.objects.get(pk=subject.pk)
+    born = Student.objects.values_list("date_of_birth", flat=True).get(pk=subject.pk)
     return Card(
         subject=subject,
         editable=False,
         reason=_("Decided by %(name)s since %(date)s.")
         % {
             "name": subject.name,
-            "date": date_format(student.sixteenth_birthday),
+            "date": date_format(rules.sixteenth_birthday(born)),
         },
     )
 
@@ -371,10 +371,10 @@ def history_for(user, subject: Subject):
     A guardian of a student who now decides alone sees only what the guardians decided.
     """
     decisions = ConsentDecision.objects.filter(subject=subject).select_related(
-        "purpose", "media_type", "guardian", "decided_by", "text"
+        "subject", "purpose", "media_type", "guardian", "decided_by", "text"
     )
     if subject.user_id != user.pk and subject.kind == Subject.Kind.STUDENT:
-        student = Student.objects.get(pk=subject.pk)
-        if student.decides_self_on(school_date(timezone.now())):
+        born = Student.objects.values_list("date_of_birth", flat=True).get(pk=subject.pk)
+        if rules.decider_on(born, school_date(timezone.now())) == rules.Decider.SELF:
             decisions = decisions.filter(guardian__isnull=False)
     return decisions.order_by("-seq")

@@ -38,7 +38,7 @@ from consents.models import (
     VerdictDirty,
     VerdictRefresh,
 )
-from consents.rules import State, Verdict, VerdictKey, sixteen_cutoff, verdicts
+from consents.rules import State, Verdict, VerdictKey, turning_sixteen, verdicts
 
 CHUNK = 2000
 # The advisory lock that lets one refresh run at a time on PostgreSQL (SQLite writes one at a
@@ -133,9 +133,7 @@ def _needs_rebuild(as_of: dt.date | None, on: dt.date) -> bool:
 def _changed_by_date(as_of: dt.date, on: dt.date) -> set[int]:
     """The people whose verdicts changed only because the days after `as_of` came: students
     who turned 16 (rule 1), and decisions dated after `as_of` that were recorded earlier."""
-    turned = Student.objects.filter(
-        date_of_birth__lte=sixteen_cutoff(on), date_of_birth__gt=sixteen_cutoff(as_of)
-    ).values_list("id", flat=True)
+    turned = turning_sixteen(Student.objects, on, since=as_of).values_list("id", flat=True)
     dated = ConsentStatus.objects.filter(
         decision__decided_at__gte=_day_start(as_of + dt.timedelta(days=1)),
         decision__decided_at__lt=_day_start(on + dt.timedelta(days=1)),

@@ -2,7 +2,7 @@ import datetime as dt
 import time
 from zoneinfo import ZoneInfo
 
-from consents.rules import verdict
+from consents.rules import verdict_for
 from consents.services import decision_record
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -19,7 +19,7 @@ def record(actor, subject, purpose, media_type, value="granted", **kwargs):
 
 
 def state(subject, purpose, media_type, on):
-    return verdict(subject, purpose, media_type, on=on).state
+    return verdict_for(subject, purpose, media_type, on=on).state
 
 
 def wait_until(condition, timeout=90.0, interval=0.05):

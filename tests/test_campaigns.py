@@ -29,7 +29,14 @@ from consents.models import (
     OutboxMessage,
     SchoolYear,
 )
-from consents.rules import Decider, decider_on, self_deciding, turning_sixteen, voices_to_ask
+from consents.rules import (
+    Decider,
+    decider_on,
+    self_deciding,
+    sixteenth_birthday,
+    turning_sixteen,
+    voices_to_ask,
+)
 from consents.services import consent_text_publish
 
 from . import factories as f
@@ -137,7 +144,7 @@ def test_the_query_forms_of_rule_1_agree_with_decider_on(born, on):
     decides_self = self_deciding(Subject.objects.filter(pk=student.pk), on).exists()
     assert decides_self == (decider_on(born, on) == Decider.SELF)
     birthday = turning_sixteen(Student.objects.filter(pk=student.pk), on).exists()
-    assert birthday == (student.sixteenth_birthday == on)
+    assert birthday == (sixteenth_birthday(born) == on)
 
 
 # --- The campaign's schedule -----------------------------------------------------------------

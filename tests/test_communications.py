@@ -17,7 +17,7 @@ from consents.dates import school_today
 from consents.models import Board, ConsentText, Group, Publication, Role, SchoolYear
 from consents.models.access import AccessLogEntry
 from consents.publications import names_resolve, publication_record
-from consents.rules import DecisionNotAllowed, verdict
+from consents.rules import DecisionNotAllowed, verdict_for
 from consents.services import InvalidDecision, decision_record
 
 from . import factories as f
@@ -192,8 +192,8 @@ def test_person_detail_tells_who_decided_when_under_which_text_and_whether_renew
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert f"by guardian {escape(mother.name)}" in html
-    assert f"by guardian {escape(father.name)}" in html
+    assert f"by {escape(mother.name)} (guardian)" in html
+    assert f"by {escape(father.name)} (guardian)" in html
     assert "10 September 2026" in html and "3 September 2027" in html
     assert "text version 1" in html
     assert "Not renewed this school year." in html
@@ -696,7 +696,7 @@ def test_the_pages_show_exactly_the_verdicts_of_the_rules(
                 pass  # the rules refused this event (a guardian after 16, nothing to withdraw)
 
         expected = {
-            (str(s.pk), str(p.pk), code): verdict(s, p, media[code], on=today).state
+            (str(s.pk), str(p.pk), code): verdict_for(s, p, media[code], on=today).state
             for s in students
             for p in purposes
             for code in media

@@ -232,10 +232,10 @@ def test_each_guardian_sees_what_the_other_decided_and_the_resulting_status(
     html = english.get(reverse("my_consent")).content.decode()
     assert "Status: not allowed." in html
     assert "The guardians disagree." in html
-    assert f"{escape(father.name)} (the other guardian): refused" in html
+    assert f"{escape(father.name)} (guardian): refused" in html
     english.force_login(father.user)
     html = english.get(reverse("my_consent")).content.decode()
-    assert f"{escape(mother.name)} (the other guardian): granted" in html
+    assert f"{escape(mother.name)} (guardian): granted" in html
     assert "The guardians disagree." in html
 
 

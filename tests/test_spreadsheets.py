@@ -292,7 +292,8 @@ def test_imported_names_reach_every_register_download_as_text(client, imported, 
     if kind == Kind.REGISTER_STATUS:
         names.append(HOSTILE["klas"])
     for name in names:
-        assert "'" + name in values
+        # "Who decided" reads "name (guardian)": the cell starts with the name.
+        assert any(value.startswith("'" + name) for value in values if isinstance(value, str))
 
 
 def test_a_background_register_export_is_as_inert(

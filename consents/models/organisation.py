@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from consents.dates import school_year_start
+from consents.dates import school_year_end, school_year_start
 
 
 class Board(models.Model):
@@ -63,11 +63,10 @@ class School(models.Model):
 class SchoolYearQuerySet(models.QuerySet):
     def for_date(self, board: Board, on: dt.date) -> "SchoolYear":
         """The school year of `board` that contains `on`, created on first use (1 Aug – 31 Jul)."""
-        start = school_year_start(on)
         year, _created = self.get_or_create(
             board=board,
-            start_date=start,
-            defaults={"end_date": dt.date(start.year + 1, 7, 31)},
+            start_date=school_year_start(on),
+            defaults={"end_date": school_year_end(on)},
         )
         return year
 

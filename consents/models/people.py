@@ -1,13 +1,8 @@
-import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-from consents.dates import age_on, birthday_in
-
-AGE_OF_CONSENT = 16
 
 
 def full_name(first_name: str, prefix: str, last_name: str) -> str:
@@ -90,17 +85,6 @@ class Student(Subject):
     def save(self, *args, **kwargs):
         self.kind = Subject.Kind.STUDENT
         super().save(*args, **kwargs)
-
-    def age_on(self, on: dt.date) -> int:
-        return age_on(self.date_of_birth, on)
-
-    def decides_self_on(self, on: dt.date) -> bool:
-        """Rule 1: from the 16th birthday (school calendar) the student decides alone."""
-        return self.age_on(on) >= AGE_OF_CONSENT
-
-    @property
-    def sixteenth_birthday(self) -> dt.date:
-        return birthday_in(self.date_of_birth.year + AGE_OF_CONSENT, self.date_of_birth)
 
 
 class StaffMember(Subject):

@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from consents.dates import day_label
-from consents.rules import VALUE_LABELS, voice_name
+from consents.rules import VALUE_LABELS, who_decided
 
 register = template.Library()
 
@@ -35,10 +35,9 @@ CHECKED = " checked"  # nothing to escape in it
 
 
 @register.simple_tag
-def answer_cell(cell, card_number: int, voice) -> str:
+def answer_cell(cell, card_number: int) -> str:
     """One purpose × media type of an editable card: yes/no, and the status where it says
-    more than the user's own answer (`Cell.show_status`). `voice` is the card's guardian, or
-    None when the person decides themself."""
+    more than the user's own answer (`Cell.show_status`)."""
     suffix = f"{card_number}-{cell.purpose.pk}-{cell.media_type.pk}"
     status_id = f"status-{suffix}"
     marks = []
@@ -53,7 +52,7 @@ def answer_cell(cell, card_number: int, voice) -> str:
             STATUS,
             id=status_id,
             others=format_html_join(
-                "", '<p class="mb-0">{}</p>', ((_other(d, voice),) for d in cell.others)
+                "", '<p class="mb-0">{}</p>', ((_other(d),) for d in cell.others)
             ),
             state=verdict.state.value,
             status=_("Status: %(state)s.") % {"state": verdict.state.label},
@@ -74,16 +73,10 @@ def answer_cell(cell, card_number: int, voice) -> str:
     )
 
 
-def _other(decision, voice) -> str:
+def _other(decision) -> str:
     """Another voice's answer that counts for the status: the other guardian, or the person."""
-    values = {
+    return _("%(who)s: %(answer)s on %(date)s.") % {
+        "who": who_decided(decision),
         "answer": VALUE_LABELS[decision.value],
         "date": day_label(decision.decided_on),
     }
-    if decision.guardian_id and voice:
-        message = _("%(who)s (the other guardian): %(answer)s on %(date)s.")
-    elif decision.guardian_id:
-        message = _("%(who)s (guardian): %(answer)s on %(date)s.")
-    else:
-        message = _("%(who)s: %(answer)s on %(date)s.")
-    return message % {"who": voice_name(decision), **values}

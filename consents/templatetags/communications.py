@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from consents.models import ConsentDecision, Role, Subject
-from consents.rules import VALUE_LABELS, State
+from consents.rules import VALUE_LABELS, State, who_decided
 from consents.templatetags.portal_roles import holds_role
 
 register = template.Library()
@@ -182,12 +182,9 @@ def verdict_detail(purpose, media, verdict, last: bool) -> str:
 
 
 def _decision_line(decision) -> str:
-    """One decision as a line of the list: "Granted by guardian A. Jansen, 10 September 2026
+    """One decision as a line of the list: "Granted by A. Jansen (guardian), 10 September 2026
     09:12, text version 1, guardian, online (school year 2026-2027)"."""
-    if decision.guardian_id:
-        who = _("by guardian %(name)s") % {"name": decision.guardian.name}
-    else:
-        who = _("by %(name)s") % {"name": decision.decided_by}
+    who = _("by %(name)s") % {"name": who_decided(decision)}
     year = _("school year %(year)s") % {"year": decision.school_year}
     return ", ".join(
         [

@@ -13,7 +13,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from consents.models import ConsentDecision
-from consents.rules import VALUE_LABELS
+from consents.rules import VALUE_LABELS, who_decided
 
 register = template.Library()
 
@@ -24,6 +24,12 @@ ROW = (
 SCAN = ' · <a href="{}">{}</a>'
 
 
+@register.filter(name="who_decided")
+def who_decided_filter(decision: ConsentDecision) -> str:
+    """`rules.who_decided` for a template that lists decisions (guardian and subject loaded)."""
+    return who_decided(decision)
+
+
 @register.simple_tag
 def history_rows(decisions) -> str:
     rows = format_html_join("", ROW, (_row(decision) for decision in decisions))
@@ -32,10 +38,7 @@ def history_rows(decisions) -> str:
 
 def _row(decision: ConsentDecision) -> dict:
     evidence = getattr(decision, "evidence", None)  # every decision has one; shown if not
-    if decision.guardian_id:
-        who = f"{decision.guardian.name} ({_('guardian')})"
-    else:
-        who = str(decision.decided_by)
+    who = who_decided(decision)
     if decision.capacity == ConsentDecision.Capacity.ADMINISTRATOR:
         who += ", " + _("entered by %(admin)s") % {"admin": decision.decided_by}
     return {

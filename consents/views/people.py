@@ -53,7 +53,7 @@ def person_detail(request, key):
     ]
     decisions = (
         ConsentDecision.objects.filter(subject=subject)
-        .select_related("purpose", "media_type", "guardian", "decided_by", "evidence")
+        .select_related("subject", "purpose", "media_type", "guardian", "decided_by", "evidence")
         .order_by("-seq")
     )
     guardians = (
