@@ -138,14 +138,20 @@ def buckets_merge(populations: dict[str, int]) -> dict[str, str]:
     """Year groups (and staff) of fewer than 5 people are reported together with others.
 
     Small groups go together first; if together they are still fewer than 5, they join the
-    smallest larger group. The merged group is named after all its parts. Returns
-    {bucket: reported bucket}.
+    smallest larger group, of equally small ones the first in the report's order. The
+    merged group is named after all its parts. Returns {bucket: reported bucket}.
+
+    Which groups merge depends on the sizes and names alone, never on the order of
+    `populations` (a fresh count's, or the stored one's: PostgreSQL's jsonb keeps keys in
+    its own order): two merges of the same counts would let a reader subtract one from the
+    other.
     """
     small = sorted((b for b, n in populations.items() if 0 < n < THRESHOLD), key=_bucket_order)
     if not small:
         return {b: b for b in populations}
     large = sorted(
-        (b for b, n in populations.items() if n >= THRESHOLD), key=lambda b: populations[b]
+        (b for b, n in populations.items() if n >= THRESHOLD),
+        key=lambda b: (populations[b], _bucket_order(b)),
     )
     group = list(small)
     if sum(populations[b] for b in group) < THRESHOLD and large:
