@@ -8,13 +8,9 @@ recover a hidden count.
 """
 
 import datetime as dt
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -289,25 +285,9 @@ class BoardCounts:
             per_person=[m.code for m in self.per_person],
             partition=[m.code for m in self.per_purpose if m.part_of_population],
         )
-        # Deciding what to hide takes seconds on a large board: keep it while the counts last.
-        # The cells follow from the schools' counts, the purposes and the media types: hashing
-        # those (12,000 counts for 60 schools) is as exact as hashing the 75,000 cells, and
-        # 50 ms cheaper.
-        content = json.dumps(
-            [
-                [[s.school_id, s.counts] for s in snapshots],
-                [[p.pk, p.code] for p in self.purposes],
-                [m.code for m in self.media_types],
-                [m.code for m in MEASURES],
-                THRESHOLD,
-            ],
-            sort_keys=True,
-        ).encode()
-        key = "report-suppression:" + hashlib.sha256(content).hexdigest()
-        self.hidden = cache.get(key)
-        if self.hidden is None:
-            self.hidden = suppress(self.values, self.relations)
-            cache.set(key, self.hidden, settings.REPORT_CACHE_SECONDS + 24 * 3600)
+        # Decided afresh from these cells alone, each time: never kept, so that no other
+        # report's counts can answer for these.
+        self.hidden = suppress(self.values, self.relations)
 
     def shown(self, cell) -> Shown:
         return Shown(self.values.get(cell, 0), self.hidden.get(cell))
