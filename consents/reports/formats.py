@@ -14,7 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from .tables import Heading, Report, Section
+from .tables import Report, Section
 
 COLOURS = {"granted": "#1b7a3d", "refused": "#b42318", "no_answer": "#b7791f"}
 HIDDEN_COLOUR = "#8a8f98"
@@ -61,7 +61,7 @@ def report_csv(report: Report) -> str:
     return "\ufeff" + buffer.getvalue()  # a BOM, so that Excel reads the diacritics
 
 
-def about(report: Heading) -> list[tuple[str, str]]:
+def about(report: Report) -> list[tuple[str, str]]:
     """What a report is: board, scope, year and when it was counted."""
     return [
         (_("report"), _("Consent for photos, film and sound: aggregate report for the (G)MR")),

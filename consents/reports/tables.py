@@ -157,23 +157,12 @@ def buckets_merge(populations: dict[str, int]) -> dict[str, str]:
 
 
 @dataclass
-class Heading:
-    """What a report is: its board, the schools shown, the year, and when it was counted
-    (`formats.about`). The report page has it without the tables when it keeps those."""
-
+class Report:
     board: Board
     schools: list[School]  # the schools shown
     school_year: SchoolYear
     on: dt.date
     counted_at: dt.datetime | None
-
-    @property
-    def scope(self) -> str:
-        return ", ".join(s.name for s in self.schools)
-
-
-@dataclass
-class Report(Heading):
     whole_board: bool
     by_year_group: bool
     purposes: list[Purpose]
@@ -181,6 +170,10 @@ class Report(Heading):
     measures: list[Measure]  # per purpose and media type
     person_measures: list[Measure]
     sections: list[Section]
+
+    @property
+    def scope(self) -> str:
+        return ", ".join(s.name for s in self.schools)
 
     @property
     def definitions(self):
