@@ -8,7 +8,6 @@ register export and the (G)MR report, through the same functions the application
 import itertools
 import tempfile
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 
@@ -166,7 +165,6 @@ def council_report(board, size):
 
     def run():
         ReportSnapshot.objects.filter(school__in=schools).delete()
-        cache.clear()
         return report_build(
             board=board.board, school_year=school_year, schools=schools, today=board.today
         )

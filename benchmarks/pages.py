@@ -7,14 +7,15 @@ data and the generated chain stays as generated.
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from consents.models import MediaType, Purpose, ReportSnapshot
+from consents.models import MediaType, Purpose
 
 from .baselines import BARE_VIEW
 from .harness import benchmark
 
 PAGE_BUDGET_MS = 50
+# The (G)MR report page is opened a few times a year; it builds the whole board's tables.
+REPORT_PAGE_BUDGET_MS = 300
 
 
 @benchmark("page: lookup 'jan' (communications)", baseline=BARE_VIEW, budget_ms=PAGE_BUDGET_MS)
@@ -110,10 +111,15 @@ def people_list_first_page(board):
     return lambda: board.get(client, url)
 
 
-@benchmark("page: (G)MR report, whole board, counted", baseline=BARE_VIEW, budget_ms=PAGE_BUDGET_MS)
+@benchmark(
+    "page: (G)MR report, whole board",
+    baseline=BARE_VIEW,
+    budget_ms=REPORT_PAGE_BUDGET_MS,
+)
 def council_report_page(board):
-    """The report page as the council sees it once the night's counts exist (snapshots), and
-    someone has opened it since (the tables are kept while the counts stand)."""
+    """The report page as the council opens it once the schools are counted (the worker
+    counts them every ten minutes): the whole board's tables built from the stored counts,
+    small counts suppressed, and rendered, on every request (nothing derived is kept)."""
     client = board.client(board.council)
     url = reverse("council_report")
     board.get(client, url)  # counts every school once (minutes at full scale), not timed
@@ -121,25 +127,13 @@ def council_report_page(board):
 
 
 @benchmark(
-    "page: (G)MR report, first view after counting",
+    "page: (G)MR report, whole board, per year group",
     baseline=BARE_VIEW,
-    budget_ms=PAGE_BUDGET_MS,
+    budget_ms=REPORT_PAGE_BUDGET_MS,
 )
-def council_report_page_first_view(board):
-    """The first view after the schools were counted again with the same result, when nobody
-    rendered the tables since: they are built afresh (what to hide is still known: it
-    depends on the counts only). The worker renders the whole board's report after it
-    counts, so this is what the first reader of another scope (one school, per year group)
-    waits for. Includes marking the 60 snapshots as counted now (one UPDATE)."""
+def council_report_page_by_year_group(board):
+    """The same with a table per year group (and staff) of each school."""
     client = board.client(board.council)
-    url = reverse("council_report")
+    url = reverse("council_report") + "?by_year_group=on"
     board.get(client, url)  # counts every school once, not timed
-
-    def run():
-        with transaction.atomic():
-            ReportSnapshot.objects.filter(school__board=board.board).update(
-                computed_at=timezone.now()
-            )
-        board.get(client, url)
-
-    return run
+    return lambda: board.get(client, url)

@@ -103,21 +103,16 @@ def verdicts_refresh() -> int:
 @shared_task
 def report_snapshots_refresh() -> int:
     """Count every school's running year again, before its counts expire (settings:
-    CELERY_BEAT_SCHEDULE), so that (G)MR reports open without counting; then render each
-    board's whole report in each language, so that its first reader need not wait either."""
+    CELERY_BEAT_SCHEDULE), so that (G)MR reports open without counting."""
     from consents.dates import school_today
     from consents.models import Board, SchoolYear
-    from consents.reports.page import board_tables_prepare
     from consents.reports.snapshots import running_year_recount
 
     today = school_today()
     counted = 0
     for board in Board.objects.prefetch_related("schools"):
         school_year = SchoolYear.objects.for_date(board, today)
-        schools = list(board.schools.all())
-        for school in schools:
+        for school in board.schools.all():
             running_year_recount(school, school_year, today)
             counted += 1
-        if schools:
-            board_tables_prepare(board=board, school_year=school_year, today=today)
     return counted

@@ -22,7 +22,7 @@ def _repeatable_fake_data(request):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: rolled-back rows reuse their ids, so what one
-    test kept under an id (rate limits, the report's tables) must not meet the next test."""
+    test kept under an id (rate limits) must not meet the next test."""
     from django.core.cache import cache
 
     cache.clear()

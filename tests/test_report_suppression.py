@@ -18,7 +18,7 @@ from consents.reports.suppression import (
     Relation,
     suppress,
 )
-from consents.reports.tables import ALL, POPULATION, board_tables
+from consents.reports.tables import ALL, POPULATION, board_tables, buckets_merge
 
 # --- An independent reader: exhaustive search -------------------------------------------------
 
@@ -170,10 +170,13 @@ def test_totals_of_year_groups_do_not_reveal_a_hidden_year_group():
 
 
 @st.composite
-def boards(draw):
-    schools = draw(st.integers(1, 2))
-    buckets = {s: [str(b) for b in range(1, draw(st.integers(1, 2)) + 1)] for s in range(schools)}
-    pairs = [("p", "photo"), ("q", "photo")][: draw(st.integers(1, 2))]
+def boards(draw, most_schools=2, most_buckets=2, most_pairs=2):
+    schools = draw(st.integers(1, most_schools))
+    buckets = {
+        s: [str(b) for b in range(1, draw(st.integers(1, most_buckets)) + 1)]
+        for s in range(schools)
+    }
+    pairs = [("p", "photo"), ("q", "photo"), ("p", "film")][: draw(st.integers(1, most_pairs))]
     seed = draw(st.integers(0, 10**6))
     rnd = random.Random(seed)
     raw = {}
@@ -203,6 +206,38 @@ def boards(draw):
 def test_no_hidden_count_can_be_worked_out_on_random_boards(board):
     values, relations = board
     assert_protected(values, relations)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(boards(most_schools=3, most_buckets=4, most_pairs=3), st.randoms(use_true_random=False))
+def test_what_is_hidden_depends_on_the_cells_and_not_on_the_order_they_come_in(board, rnd):
+    # Two different hidings of the same counts would let a reader combine them. (Not
+    # checked exhaustively: these boards are too large for the search above.)
+    values, relations = board
+    cells = list(values.items())
+    rnd.shuffle(cells)
+    shuffled = list(relations)
+    rnd.shuffle(shuffled)
+    assert suppress(dict(cells), shuffled) == suppress(values, relations)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["1", "2", "3", "4", "10", "staff", "unknown"]),
+        st.sampled_from([0, 1, 2, 3, 4, 5, 6, 7, 9]),
+        min_size=1,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_small_year_groups_merge_the_same_whatever_the_order_of_the_counts(populations, rnd):
+    reordered = list(populations.items())
+    rnd.shuffle(reordered)
+    assert buckets_merge(dict(reordered)) == buckets_merge(populations)
+
+
+def test_a_small_group_joins_the_first_of_two_equally_small_year_groups():
+    for populations in ({"1": 7, "2": 7, "staff": 1}, {"staff": 1, "2": 7, "1": 7}):
+        assert buckets_merge(populations) == {"1": "1+staff", "2": "2", "staff": "1+staff"}
 
 
 def renamed(board, prefix):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from consents.spreadsheets import spreadsheet
 
-from .tables import Heading, Report, Section
+from .tables import Report, Section
 
 COLOURS = {"granted": "#1b7a3d", "refused": "#b42318", "no_answer": "#b7791f"}
 HIDDEN_COLOUR = "#8a8f98"
@@ -53,7 +53,7 @@ def rows(report: Report):
             ]
 
 
-def about(report: Heading) -> list[tuple[str, str]]:
+def about(report: Report) -> list[tuple[str, str]]:
     """What a report is: board, scope, year and when it was counted."""
     return [
         (_("report"), _("Consent for photos, film and sound: aggregate report for the (G)MR")),
@@ -94,16 +94,19 @@ def _report_file(report: Report, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def section_chart(report: Report, section: Section) -> SafeString:
-    """Stacked bars per purpose and media type: granted, refused, no answer, hidden."""
+def section_chart(report: Report, section: Section, number: int) -> SafeString:
+    """Stacked bars per purpose and media type: granted, refused, no answer, hidden.
+
+    `number` (the section's place in the report) names the chart's title, so that every
+    process renders the same report to the same bytes."""
     bar_width, label_width, row_height = 360, 230, 22
     height = row_height * len(section.lines) + 30
     width = label_width + bar_width + 10
     title = escape(_("Answers per purpose and media type: %(title)s") % {"title": section.title})
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" aria-labelledby="chart-{id(section)}">',
-        f'<title id="chart-{id(section)}">{title}</title>',
+        f'viewBox="0 0 {width} {height}" width="100%" aria-labelledby="chart-{number}">',
+        f'<title id="chart-{number}">{title}</title>',
     ]
     population = section.population
     for index, line in enumerate(section.lines):
@@ -151,7 +154,10 @@ def section_chart(report: Report, section: Section) -> SafeString:
 
 
 def charts(report: Report) -> list[tuple[Section, SafeString]]:
-    return [(section, section_chart(report, section)) for section in report.sections]
+    return [
+        (section, section_chart(report, section, number))
+        for number, section in enumerate(report.sections, start=1)
+    ]
 
 
 def report_pdf(report: Report) -> bytes:

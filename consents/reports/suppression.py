@@ -282,6 +282,12 @@ class Suppressor:
             order = self.orders[cell] = (is_total, shared, value == 0, value, repr(cell))
         return order
 
+    def _relation_order(self, index: int) -> tuple:
+        """Where a relation comes among others, from its own cells, not from its place in
+        the list given: what is hidden must not depend on the order the cells come in."""
+        relation = self.relations[index]
+        return repr(relation.total), sorted(map(repr, relation.parts))
+
     def protect(self, cell) -> None:
         """Hide one more cell next to an exposed one: a non-zero part of one of its own
         relations, preferring cells in few relations (hiding a population, which every
@@ -306,7 +312,7 @@ class Suppressor:
     def run(self) -> dict[Hashable, str]:
         while True:
             while self.lone:
-                for index in sorted(self.lone):
+                for index in sorted(self.lone, key=self._relation_order):
                     if self.hidden_terms[index] == 1:  # still alone: earlier picks may change that
                         shown = [c for c, _s in self.terms[index] if c not in self.hidden]
                         self.hide(min(shown, key=self._order), SECONDARY)

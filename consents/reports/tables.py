@@ -8,13 +8,9 @@ recover a hidden count.
 """
 
 import datetime as dt
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -138,14 +134,20 @@ def buckets_merge(populations: dict[str, int]) -> dict[str, str]:
     """Year groups (and staff) of fewer than 5 people are reported together with others.
 
     Small groups go together first; if together they are still fewer than 5, they join the
-    smallest larger group. The merged group is named after all its parts. Returns
-    {bucket: reported bucket}.
+    smallest larger group, of equally small ones the first in the report's order. The
+    merged group is named after all its parts. Returns {bucket: reported bucket}.
+
+    Which groups merge depends on the sizes and names alone, never on the order of
+    `populations` (a fresh count's, or the stored one's: PostgreSQL's jsonb keeps keys in
+    its own order): two merges of the same counts would let a reader subtract one from the
+    other.
     """
     small = sorted((b for b, n in populations.items() if 0 < n < THRESHOLD), key=_bucket_order)
     if not small:
         return {b: b for b in populations}
     large = sorted(
-        (b for b, n in populations.items() if n >= THRESHOLD), key=lambda b: populations[b]
+        (b for b, n in populations.items() if n >= THRESHOLD),
+        key=lambda b: (populations[b], _bucket_order(b)),
     )
     group = list(small)
     if sum(populations[b] for b in group) < THRESHOLD and large:
@@ -155,23 +157,12 @@ def buckets_merge(populations: dict[str, int]) -> dict[str, str]:
 
 
 @dataclass
-class Heading:
-    """What a report is: its board, the schools shown, the year, and when it was counted
-    (`formats.about`). The report page has it without the tables when it keeps those."""
-
+class Report:
     board: Board
     schools: list[School]  # the schools shown
     school_year: SchoolYear
     on: dt.date
     counted_at: dt.datetime | None
-
-    @property
-    def scope(self) -> str:
-        return ", ".join(s.name for s in self.schools)
-
-
-@dataclass
-class Report(Heading):
     whole_board: bool
     by_year_group: bool
     purposes: list[Purpose]
@@ -179,6 +170,10 @@ class Report(Heading):
     measures: list[Measure]  # per purpose and media type
     person_measures: list[Measure]
     sections: list[Section]
+
+    @property
+    def scope(self) -> str:
+        return ", ".join(s.name for s in self.schools)
 
     @property
     def definitions(self):
@@ -283,25 +278,9 @@ class BoardCounts:
             per_person=[m.code for m in self.per_person],
             partition=[m.code for m in self.per_purpose if m.part_of_population],
         )
-        # Deciding what to hide takes seconds on a large board: keep it while the counts last.
-        # The cells follow from the schools' counts, the purposes and the media types: hashing
-        # those (12,000 counts for 60 schools) is as exact as hashing the 75,000 cells, and
-        # 50 ms cheaper.
-        content = json.dumps(
-            [
-                [[s.school_id, s.counts] for s in snapshots],
-                [[p.pk, p.code] for p in self.purposes],
-                [m.code for m in self.media_types],
-                [m.code for m in MEASURES],
-                THRESHOLD,
-            ],
-            sort_keys=True,
-        ).encode()
-        key = "report-suppression:" + hashlib.sha256(content).hexdigest()
-        self.hidden = cache.get(key)
-        if self.hidden is None:
-            self.hidden = suppress(self.values, self.relations)
-            cache.set(key, self.hidden, settings.REPORT_CACHE_SECONDS + 24 * 3600)
+        # Decided afresh from these cells alone, each time: never kept, so that no other
+        # report's counts can answer for these.
+        self.hidden = suppress(self.values, self.relations)
 
     def shown(self, cell) -> Shown:
         return Shown(self.values.get(cell, 0), self.hidden.get(cell))

@@ -10,8 +10,7 @@ from consents.dates import school_today
 from consents.models import Role, SchoolYear
 from consents.permissions import role_required
 from consents.reports import report_build
-from consents.reports.formats import about, report_csv, report_pdf, report_xlsx
-from consents.reports.page import report_tables
+from consents.reports.formats import about, charts, report_csv, report_pdf, report_xlsx
 from consents.spreadsheets import CONTENT_TYPES
 
 DOWNLOADS = {
@@ -87,12 +86,13 @@ def _chosen(request) -> tuple[ReportForm, dict | None]:
 @role_required(Role.Kind.COUNCIL, Role.Kind.ADMINISTRATOR)
 def council_report(request):
     form, chosen = _chosen(request)
-    context = {"form": form, "tables": None}
+    context = {"form": form, "report": None}
     if chosen is not None:
-        tables, heading = report_tables(**chosen)
+        report = report_build(**chosen)
         context.update(
-            tables=tables,
-            about=about(heading),
+            report=report,
+            charts=charts(report),
+            about=about(report),
             query=request.GET.urlencode(),
             downloads=[(fmt, label) for fmt, (_type, label) in DOWNLOADS.items()],
         )
