@@ -1,4 +1,6 @@
+import contextlib
 import datetime as dt
+import logging
 import os
 from pathlib import Path
 
@@ -298,7 +300,21 @@ def celery_worker(settings):
     settings.OUTBOX_RETRY_SECONDS = 0.05
     settings.OUTBOX_RETRY_MAX_SECONDS = 0.2
     app.control.purge()
-    return lambda: start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30)
+
+    @contextlib.contextmanager
+    def worker():
+        # Celery sets the root logger to the worker's level (ERROR) and keeps it so: later
+        # tests would no longer see warnings.
+        root = logging.getLogger()
+        level, handlers = root.level, root.handlers[:]
+        try:
+            with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+                yield
+        finally:
+            root.setLevel(level)
+            root.handlers[:] = handlers
+
+    return worker
 
 
 # --- Administrators' imports, paper forms, reports and exports (issue 6) --------------------
