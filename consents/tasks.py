@@ -9,7 +9,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from consents import campaigns, publications
+from consents import campaigns, outbox, publications
 from consents.models import Campaign
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ def turning_sixteen_notify() -> int:
 def outbox_send(self, message_id: int) -> str:
     """Send one outbox message; the row's state makes a repeated delivery send nothing."""
     try:
-        return campaigns.outbox_deliver(message_id)
-    except campaigns.RetryLater as later:
+        return outbox.outbox_deliver(message_id)
+    except outbox.RetryLater as later:
         raise self.retry(countdown=later.delay) from None
 
 
@@ -60,7 +60,7 @@ def outbox_send(self, message_id: int) -> str:
 def outbox_sweep() -> int:
     """Every minute: publish outbox rows that were committed but never picked up, and
     notify takedown tasks whose notification the broker never got."""
-    return campaigns.outbox_sweep() + publications.takedown_notify_pending()
+    return outbox.outbox_sweep() + publications.takedown_notify_pending()
 
 
 @shared_task(bind=True, max_retries=2, default_retry_delay=60)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from consents import campaigns
+from consents import campaigns, outbox
 from consents.models import ExportJob, OutboxMessage, TakedownTask
 from consents.publications import publication_record
 from consents.tasks import outbox_sweep
@@ -106,7 +106,7 @@ def test_campaign_mail_the_broker_did_not_take_is_published_by_the_sweep(
     published = []
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
         Task.apply_async = lambda self, args=(), *rest, **kw: published.append(args[0])
-        assert campaigns.outbox_sweep() == 3
+        assert outbox.outbox_sweep() == 3
     assert sorted(published) == sorted(messages.values_list("pk", flat=True))
     assert messages.filter(enqueued_at__isnull=False).count() == 3
 
