@@ -56,12 +56,14 @@ class Outgoing:
 def composer(template: str) -> Callable[..., Outgoing | None]:
     """The function that composes an outbox row of `template` as things are now, or returns
     None when it is no longer needed (the row ends as skipped)."""
-    from consents import campaigns  # it enqueues through this module
+    from consents import campaigns, publications, receipts  # they enqueue through this module
 
     return {
         Template.ASK: campaigns.message_compose,
         Template.SIXTEEN_STUDENT: campaigns.message_compose,
         Template.SIXTEEN_GUARDIAN: campaigns.message_compose,
+        Template.RECEIPT: receipts.receipt_message_compose,
+        Template.TAKEDOWN: publications.takedown_message_compose,
     }[template]
 
 
