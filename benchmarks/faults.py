@@ -381,7 +381,7 @@ def scenario_postgres(pg: Postgres, processes: Processes, port: int) -> dict:
 
 def scenario_redis(redis: Redis, processes: Processes, port: int, sink) -> dict:
     """Redis stopped for a minute while a campaign to 2,000 families runs and 20 save."""
-    from consents import campaigns
+    from consents import campaigns, outbox
     from consents.models import OutboxMessage
 
     board, guardians = parents(int(os.environ.get("FAULT_FAMILIES", 2000)), "redisfault")
@@ -404,7 +404,7 @@ def scenario_redis(redis: Redis, processes: Processes, port: int, sink) -> dict:
     # The sweep runs every minute from beat in production; here this process runs it.
     deadline = returned["at"] + 600
     while messages.exclude(state__in=final).exists() and time.monotonic() < deadline:
-        campaigns.outbox_sweep()
+        outbox.outbox_sweep()
         time.sleep(10)
     drained = time.monotonic() - returned["at"]
     counts = Counter(m["To"] for m in sink.messages if m["X-Consent-Email"] != "consent_receipt")
@@ -428,7 +428,7 @@ def scenario_worker_kill(processes: Processes, sink) -> dict:
     """A reminder run to 50,000 families; the worker is SIGKILLed five times along the way."""
     from django.conf import settings
 
-    from consents import campaigns
+    from consents import campaigns, outbox
     from consents.models import OutboxMessage
 
     families = int(os.environ.get("FAULT_REMINDERS", 50_000))
@@ -456,7 +456,7 @@ def scenario_worker_kill(processes: Processes, sink) -> dict:
     final = ("sent", "skipped", "failed")
     deadline = time.monotonic() + 3600
     while messages.exclude(state__in=final).exists() and time.monotonic() < deadline:
-        campaigns.outbox_sweep()
+        outbox.outbox_sweep()
         time.sleep(10)
     seconds = time.monotonic() - started
     counts = Counter(m["To"] for m in sink.messages if m["X-Consent-Email"] != "consent_receipt")

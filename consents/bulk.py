@@ -1,4 +1,5 @@
-"""Appending many rows to a table fast: COPY on PostgreSQL, batched executemany elsewhere."""
+"""Many rows: appending them fast (COPY on PostgreSQL, batched executemany elsewhere), and
+walking a large queryset in chunks of ids."""
 
 from collections.abc import Iterable
 
@@ -45,3 +46,14 @@ class BulkWriter:
                     batch = []
             cursor.executemany(sql, batch)
             return count + len(batch)
+
+
+def keyset_chunks(queryset, size: int):
+    """The ids of `queryset` in ascending chunks of `size`: bounded memory on any table size."""
+    last = 0
+    while True:
+        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]

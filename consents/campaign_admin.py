@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from consents import campaigns
+from consents import campaigns, outbox
 from consents.access_log import AccessLoggedAdmin
 from consents.dates import school_today, school_year_start
 from consents.models import Campaign, CampaignStep, OutboxMessage, SchoolYear
@@ -107,7 +107,7 @@ class OutboxMessageAdmin(AccessLoggedAdmin):
         return list(obj.subjects.values_list("pk", flat=True)), []
 
     list_display = (
-        "recipient",
+        "to",
         "campaign",
         "step_name",
         "template",
@@ -145,13 +145,19 @@ class OutboxMessageAdmin(AccessLoggedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("to"), ordering="recipient__email")
+    def to(self, message):
+        if message.recipient is None:  # a takedown notice: whoever is staff when it is sent
+            return _("the school's communications staff")
+        return message.recipient.email
+
     @admin.display(description=_("campaign"), ordering="step__campaign")
     def campaign(self, message):
-        return message.step.campaign
+        return message.step.campaign if message.step else "–"
 
     @admin.display(description=_("step"), ordering="step__name")
     def step_name(self, message):
-        return message.step.name
+        return message.step.name if message.step else "–"
 
     @admin.display(description=_("last error"))
     def short_error(self, message):
@@ -168,7 +174,7 @@ class OutboxMessageAdmin(AccessLoggedAdmin):
             OutboxMessage.objects.filter(pk__in=ids).update(
                 state=OutboxMessage.State.QUEUED, attempts=0, enqueued_at=None
             )
-            transaction.on_commit(lambda: campaigns.outbox_publish(ids))  # broker-safe
+            transaction.on_commit(lambda: outbox.outbox_publish(ids))  # broker-safe
         self.message_user(
             request,
             ngettext(

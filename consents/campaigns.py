@@ -5,16 +5,11 @@
 - `step_plan` writes one OutboxMessage per recipient, chunk by chunk with bounded memory, each
   recipient with everyone they answer for (one email per guardian for siblings), and publishes
   the rows to Celery after the step's transaction commits.
-- The task `outbox_send` calls `outbox_deliver`, which claims the row with a compare-and-set
-  (a duplicate delivery sends nothing), asks the rules again whether the recipient still has to
-  answer (someone who answered meanwhile gets nothing), and sends, or schedules a retry with
-  exponential backoff, or marks the row failed with the error.
-- `outbox_sweep` (every few minutes) publishes rows committed but never picked up and takes
-  back rows whose worker died while sending.
+- The outbox (`consents.outbox`) sends each row; `message_compose` asks the rules again
+  whether the recipient still has to answer, so someone who answered meanwhile gets nothing.
 """
 
 import datetime as dt
-import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -23,14 +18,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consents import rules
+from consents import outbox, rules
+from consents.bulk import keyset_chunks
 from consents.dates import school_today
-from consents.emails import send_email
 from consents.models import (
     Board,
     Campaign,
@@ -44,27 +39,16 @@ from consents.models import (
     Student,
     Subject,
 )
-from consents.queue import enqueue, enqueue_on_commit
+from consents.queue import enqueue_on_commit
 
 State = OutboxMessage.State
 Template = OutboxMessage.Template
-# Temporary trouble reaching the mail server: connection refused or reset, timeouts, 4xx.
-SEND_ERRORS = (smtplib.SMTPException, OSError)
 TEXT_CHANGE_DAYS = 60
 SIXTEEN_CATCH_UP_DAYS = 7
-PUBLISH_CHUNK = 1000
 
 
 class CampaignError(ValidationError):
     """The campaign cannot do what was asked; the message says why."""
-
-
-class RetryLater(Exception):
-    """Sending failed for now; the outbox row has been set to retry after `delay` seconds."""
-
-    def __init__(self, delay: float):
-        super().__init__(delay)
-        self.delay = delay
 
 
 def current(queryset, board: Board, on: dt.date):
@@ -72,17 +56,6 @@ def current(queryset, board: Board, on: dt.date):
     return queryset.filter(board=board, erased_at__isnull=True).filter(
         Q(date_left__isnull=True) | Q(date_left__gt=on)
     )
-
-
-def keyset_chunks(queryset, size: int):
-    """The ids of `queryset` in ascending chunks of `size`: bounded memory on any table size."""
-    last = 0
-    while True:
-        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
 
 
 # --- Opening and advancing campaigns -------------------------------------------------------
@@ -340,98 +313,13 @@ def sixteen_campaign(board: Board, day: dt.date) -> Campaign:
     return campaign
 
 
-# --- The outbox ------------------------------------------------------------------------------
-
-
-def outbox_publish(message_ids: list[int]) -> None:
-    """Hand outbox rows to the broker (one task each) and note when."""
-    from consents.tasks import outbox_send
-
-    published = [message_id for message_id in message_ids if enqueue(outbox_send, message_id)]
-    # What the broker did not take keeps enqueued_at empty: the sweep publishes it again.
-    OutboxMessage.objects.filter(pk__in=published).update(enqueued_at=timezone.now())
+# --- Its emails in the outbox -------------------------------------------------------------------
 
 
 def outbox_publish_step(step: CampaignStep) -> None:
     unpublished = step.messages.filter(state=State.QUEUED, enqueued_at__isnull=True)
-    for ids in keyset_chunks(unpublished, PUBLISH_CHUNK):
-        outbox_publish(ids)
-
-
-def retry_delay(attempts: int) -> float:
-    """Exponential backoff after `attempts` failed attempts, capped below the broker's
-    visibility timeout (settings check) so that Redis never hands the retry out twice."""
-    return min(
-        settings.OUTBOX_RETRY_SECONDS * 2 ** (attempts - 1), settings.OUTBOX_RETRY_MAX_SECONDS
-    )
-
-
-def outbox_claim(message_id: int) -> OutboxMessage | None:
-    """Compare-and-set queued (or due for retry) → sending; None when another delivery of the
-    same task, or an earlier one, has it already."""
-    now = timezone.now()
-    claimed = (
-        OutboxMessage.objects.filter(pk=message_id)
-        .filter(
-            Q(state=State.QUEUED)
-            | Q(state=State.RETRY, next_attempt_at__isnull=True)
-            | Q(state=State.RETRY, next_attempt_at__lte=now)
-        )
-        .update(state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return None
-    return OutboxMessage.objects.select_related(
-        "recipient", "step__campaign__board", "step__campaign__school_year", "step__campaign__text"
-    ).get(pk=message_id)
-
-
-def outbox_deliver(message_id: int, *, today: dt.date | None = None) -> str:
-    """Send one outbox message, at most once; returns the row's new state ("" if not claimed).
-
-    Raises RetryLater after a temporary failure (the row is in state retry by then).
-    """
-    message = outbox_claim(message_id)
-    if message is None:
-        return ""
-    try:
-        email = message_compose(message, today=today or school_today())
-        if email is None:
-            return message_finish(message, State.SKIPPED)
-        send_email(*email)
-    except SEND_ERRORS as error:
-        return message_failed(message, error)
-    except Exception as error:
-        message_finish(message, State.FAILED, last_error=describe_error(error))
-        raise
-    return message_finish(message, State.SENT, sent_at=timezone.now())
-
-
-def message_finish(message: OutboxMessage, state: str, **fields) -> str:
-    OutboxMessage.objects.filter(pk=message.pk).update(state=state, **fields)
-    return state
-
-
-def describe_error(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"[:2000]
-
-
-def message_failed(message: OutboxMessage, error: Exception) -> str:
-    permanent = isinstance(error, smtplib.SMTPRecipientsRefused) or (
-        isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
-    )
-    if permanent or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        return message_finish(message, State.FAILED, last_error=describe_error(error))
-    delay = retry_delay(message.attempts)
-    now = timezone.now()
-    message_finish(
-        message,
-        State.RETRY,
-        last_error=describe_error(error),
-        next_attempt_at=now + dt.timedelta(seconds=delay),
-        enqueued_at=now,
-    )
-    raise RetryLater(delay)
+    for ids in keyset_chunks(unpublished, outbox.PUBLISH_CHUNK):
+        outbox.outbox_publish(ids)
 
 
 def login_url() -> str:
@@ -440,9 +328,9 @@ def login_url() -> str:
     return f"{settings.SITE_URL}{reverse('account_request_login_code')}?{query}"
 
 
-def message_compose(message: OutboxMessage, *, today: dt.date) -> tuple | None:
-    """(template, recipients, context) of an outbox message as things are now; None when the
-    recipient no longer has anything to answer."""
+def message_compose(message: OutboxMessage, *, today: dt.date) -> outbox.Outgoing | None:
+    """A campaign's outbox message as things are now; None when the recipient no longer has
+    anything to answer."""
     campaign = message.step.campaign
     recipient = message.recipient
     people = list(message.subjects.order_by("first_name", "last_name", "pk"))
@@ -474,48 +362,7 @@ def message_compose(message: OutboxMessage, *, today: dt.date) -> tuple | None:
         "guardians_answer_stays": campaign.board.at_sixteen == Board.AtSixteen.KEEP,
         "login_url": login_url(),
     }
-    return message.template, [recipient.email], context
-
-
-def outbox_sweep(*, now: dt.datetime | None = None) -> int:
-    """Publish again what was committed but never picked up; returns how many rows.
-
-    - a worker died while sending (the row is `sending` past the lease): back to retry;
-    - rows never handed to the broker (a crash between commit and publish), once their step
-      is planned;
-    - rows handed over long ago and still waiting, or whose retry is long overdue (the broker
-      lost them).
-    A row published twice is harmless: the claim lets only one delivery send.
-    """
-    now = now or timezone.now()
-    ago = lambda seconds: now - dt.timedelta(seconds=seconds)  # noqa: E731
-    OutboxMessage.objects.filter(
-        state=State.SENDING, claimed_at__lt=ago(settings.OUTBOX_SENDING_LEASE_SECONDS)
-    ).update(
-        state=State.RETRY,
-        next_attempt_at=None,
-        enqueued_at=None,
-        last_error=_("The worker stopped while sending; sending again."),
-    )
-    stale = OutboxMessage.objects.filter(
-        Q(
-            state=State.QUEUED,
-            enqueued_at__isnull=True,
-            created_at__lt=ago(settings.OUTBOX_SWEEP_AFTER_SECONDS),
-            step__planned_at__isnull=False,
-        )
-        | Q(state=State.RETRY, enqueued_at__isnull=True, next_attempt_at__isnull=True)
-        | Q(state=State.QUEUED, enqueued_at__lt=ago(settings.OUTBOX_REDELIVER_AFTER_SECONDS))
-        | Q(
-            state=State.RETRY,
-            next_attempt_at__lt=ago(settings.OUTBOX_REDELIVER_AFTER_SECONDS),
-        )
-    )
-    count = 0
-    for ids in keyset_chunks(stale, PUBLISH_CHUNK):
-        outbox_publish(ids)
-        count += len(ids)
-    return count
+    return outbox.Outgoing([recipient.email], context)
 
 
 # --- Progress for the admin ------------------------------------------------------------------

@@ -5,12 +5,10 @@ and stores what the rules answered.
 """
 
 import datetime as dt
-import logging
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
-from smtplib import SMTPException
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +23,7 @@ from consents.models import (
     ConsentDecision,
     Group,
     MediaType,
+    OutboxMessage,
     Publication,
     PublicationPerson,
     Purpose,
@@ -36,9 +35,7 @@ from consents.models import (
     TakedownTask,
 )
 from consents.models.people import full_name
-from consents.queue import enqueue_on_commit
-
-logger = logging.getLogger(__name__)
+from consents.outbox import Outgoing, outbox_enqueue
 
 # --- Whom staff may see -----------------------------------------------------------------------
 
@@ -414,8 +411,8 @@ def takedowns_open(
     *, decision: ConsentDecision, before: rules.Verdict | None, on: dt.date
 ) -> list[TakedownTask]:
     """Open a takedown task per publication of the person when `decision` turned them from
-    allowed to not allowed; email the school's communications staff once the transaction
-    commits. Runs inside `decision_record`'s transaction."""
+    allowed to not allowed; the school's communications staff are emailed through the outbox
+    once the transaction commits. Runs inside `decision_record`'s transaction."""
     if before is None or not before.allowed:
         return []
     subject, purpose, media_type = decision.subject, decision.purpose, decision.media_type
@@ -432,11 +429,42 @@ def takedowns_open(
         TakedownTask(publication=publication, subject=subject, decision=decision, opened_at=now)
         for publication in publications
     )
-    from consents.tasks import takedown_tasks_notify  # tasks import this module
-
-    for school_id in {publication.school_id for publication in publications}:
-        enqueue_on_commit(takedown_tasks_notify, school_id)
+    by_school = defaultdict(list)
+    for task in tasks:
+        by_school[task.publication.school_id].append(task)
+    for school_id, school_tasks in by_school.items():
+        takedown_message_write(school_id, school_tasks)
     return tasks
+
+
+def takedown_message_write(school_id: int, tasks: list[TakedownTask]) -> OutboxMessage:
+    """Put `tasks` in the school's takedown email that is still queued, or queue a new one.
+
+    Several decisions in one go (a parent withdrawing photo and film) make one email. The row
+    is locked, so a worker cannot claim it before this transaction commits and miss the tasks
+    added here; once it has been claimed, it is no longer queued and a new one is written.
+    """
+    queued = (
+        OutboxMessage.objects.select_for_update()
+        .filter(
+            template=OutboxMessage.Template.TAKEDOWN,
+            state=OutboxMessage.State.QUEUED,
+            context__school=school_id,
+        )
+        .order_by("pk")
+        .first()
+    )
+    subjects = {task.subject_id for task in tasks}
+    if queued is None:
+        return outbox_enqueue(
+            template=OutboxMessage.Template.TAKEDOWN,
+            context={"school": school_id, "tasks": [task.pk for task in tasks]},
+            subjects=subjects,
+        )
+    queued.context["tasks"] += [task.pk for task in tasks]
+    queued.save(update_fields=["context"])
+    queued.subjects.add(*subjects)
+    return queued
 
 
 def takedown_recipients(school: School) -> list[str]:
@@ -455,51 +483,29 @@ def takedown_recipients(school: School) -> list[str]:
     return []
 
 
-@transaction.atomic
-def takedown_notify(*, school_id: int) -> int:
-    """Email the school's communications staff every open task they were not told about yet.
-
-    Several decisions in one go (a parent withdrawing photo and film) make one email. Returns
-    the number of tasks in it. Raises on mail errors, leaving the tasks to be sent again.
-    """
-    from consents.emails import send_email
-
+def takedown_message_compose(message: OutboxMessage, *, today=None) -> Outgoing | None:
+    """The takedown email of an outbox message, to the school's communications staff of the
+    moment, listing its tasks that are still open; None when none is (staff closed them
+    before the email went out) or nobody can be told."""
     tasks = list(
         TakedownTask.objects.open()
-        .filter(publication__school_id=school_id, notified_at__isnull=True)
-        .select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=message.context["tasks"])
         .select_related("publication__school", "publication__purpose", "subject")
         .order_by("pk")
     )
     if not tasks:
-        return 0
+        return None
     school = tasks[0].publication.school
     recipients = takedown_recipients(school)
-    if recipients:
-        send_email("takedown_tasks", recipients, {"school": school, "tasks": tasks})
-    TakedownTask.objects.filter(pk__in=[task.pk for task in tasks]).update(
-        notified_at=timezone.now()
-    )
-    return len(tasks)
+    if not recipients:
+        return None
 
+    def notified():
+        TakedownTask.objects.filter(pk__in=[task.pk for task in tasks]).update(
+            notified_at=timezone.now()
+        )
 
-def takedown_notify_pending(*, older_than_seconds: int = 300) -> int:
-    """Notify the schools of open takedown tasks nobody was told about after a few minutes
-    (the notification was never queued: the broker was down). Returns how many tasks."""
-    since = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    schools = (
-        TakedownTask.objects.open()
-        .filter(notified_at__isnull=True, opened_at__lt=since)
-        .values_list("publication__school_id", flat=True)
-        .distinct()
-    )
-    notified = 0
-    for school_id in set(schools):
-        try:
-            notified += takedown_notify(school_id=school_id)
-        except (SMTPException, OSError):
-            logger.exception("Takedown notification for school %s failed; retried later", school_id)
-    return notified
+    return Outgoing(recipients, {"school": school, "tasks": tasks}, sent=notified)
 
 
 @transaction.atomic

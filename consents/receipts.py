@@ -6,53 +6,53 @@ Initiative Consent Receipt v1.1: receipt id and time, controller and its contact
 with the version and hash of the text shown, the collection method, and how to withdraw.
 """
 
-import logging
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consents.emails import send_email
-from consents.models import ConsentDecision, ConsentReceipt, Subject
+from consents.models import ConsentDecision, ConsentReceipt, OutboxMessage, Subject
+from consents.outbox import Outgoing, outbox_enqueue
 from consents.rules import voice_name
-
-logger = logging.getLogger(__name__)
 
 RECORD_VERSION = "consent-portal-receipt/1 (ISO/IEC TS 27560:2023, Kantara CR v1.1)"
 LEGAL_BASIS = gettext_lazy("consent: GDPR art. 6(1)(a), 7 and 8; UAVG art. 5")
 
 
 def receipt_issue(*, actor, subject: Subject, decisions: list[ConsentDecision]) -> ConsentReceipt:
-    """Issue a receipt for decisions just recorded; it is emailed once they are committed."""
+    """Issue a receipt for decisions just recorded, and put its email in the outbox: the
+    request that saved the decisions never waits for the mail server."""
     receipt = ConsentReceipt.objects.create(subject=subject, issued_to=actor)
     receipt.decisions.set(decisions)
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(lambda: receipt_email_send(receipt.pk, language=language))
+    outbox_enqueue(
+        template=OutboxMessage.Template.RECEIPT,
+        recipient=actor,
+        subjects=[subject],
+        context={
+            "receipt": str(receipt.pk),
+            "language": translation.get_language() or settings.LANGUAGE_CODE,
+        },
+    )
     return receipt
 
 
-def receipt_email_send(receipt_id, *, language: str) -> bool:
-    """Email the receipt to the person who decided. A failure is logged, not raised:
-    the decisions stand, and the receipt can be downloaded from the history page."""
-    receipt = ConsentReceipt.objects.select_related("subject", "issued_to").get(pk=receipt_id)
-    with translation.override(language):
+def receipt_message_compose(message: OutboxMessage, *, today=None) -> Outgoing | None:
+    """The receipt email of an outbox message, built from the stored receipt when it is sent;
+    None when there is nobody to send it to any more (the account was closed or erased)."""
+    receipt = (
+        ConsentReceipt.objects.select_related("subject__board", "issued_to")
+        .filter(pk=message.context["receipt"])
+        .first()
+    )
+    if receipt is None or not receipt.issued_to.is_active:
+        return None
+    with translation.override(message.context.get("language") or settings.LANGUAGE_CODE):
         record = receipt_record(receipt)
-    try:
-        send_email(
-            "consent_receipt",
-            [receipt.issued_to.email],
-            {"record": record, "receipt": receipt},
-            language=language,
-        )
-    except Exception:
-        logger.exception("Could not email consent receipt %s", receipt_id)
-        return False
-    return True
+    return Outgoing([receipt.issued_to.email], {"record": record, "receipt": receipt})
 
 
 def _absolute(path: str) -> str:

@@ -5,25 +5,13 @@ editable in the admin); every one of them is idempotent, so a late or repeated r
 """
 
 import logging
-from smtplib import SMTPException
 
 from celery import shared_task
 
-from consents import campaigns, publications
+from consents import campaigns, outbox
 from consents.models import Campaign
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
-def takedown_tasks_notify(school_id: int) -> int:
-    """Email a school's communications staff about its new takedown tasks."""
-    return publications.takedown_notify(school_id=school_id)
 
 
 @shared_task
@@ -51,16 +39,15 @@ def turning_sixteen_notify() -> int:
 def outbox_send(self, message_id: int) -> str:
     """Send one outbox message; the row's state makes a repeated delivery send nothing."""
     try:
-        return campaigns.outbox_deliver(message_id)
-    except campaigns.RetryLater as later:
+        return outbox.outbox_deliver(message_id)
+    except outbox.RetryLater as later:
         raise self.retry(countdown=later.delay) from None
 
 
 @shared_task
 def outbox_sweep() -> int:
-    """Every minute: publish outbox rows that were committed but never picked up, and
-    notify takedown tasks whose notification the broker never got."""
-    return campaigns.outbox_sweep() + publications.takedown_notify_pending()
+    """Every minute: publish outbox rows that were committed but never picked up."""
+    return outbox.outbox_sweep()
 
 
 @shared_task(bind=True, max_retries=2, default_retry_delay=60)

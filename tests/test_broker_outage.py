@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from consents import campaigns
+from consents import campaigns, outbox
 from consents.models import ExportJob, OutboxMessage, TakedownTask
 from consents.publications import publication_record
 from consents.tasks import outbox_sweep
@@ -52,6 +52,7 @@ def test_a_withdrawal_while_the_broker_is_down_succeeds_and_staff_are_told_after
     child,
     mother,
     broker_down,
+    monkeypatch,
     celery_eager,
     django_capture_on_commit_callbacks,
 ):
@@ -73,17 +74,26 @@ def test_a_withdrawal_while_the_broker_is_down_succeeds_and_staff_are_told_after
         )
 
     assert response.status_code == 302, "the parent saw an error"
-    assert broker_down == ["consents.tasks.takedown_tasks_notify"]
+    # The takedown notice and the parent's receipt wait in the outbox, never handed over.
+    assert broker_down == ["consents.tasks.outbox_send", "consents.tasks.outbox_send"]
+    assert set(OutboxMessage.objects.values_list("template", "state", "enqueued_at")) == {
+        ("takedown_tasks", "queued", None),
+        ("consent_receipt", "queued", None),
+    }
     task = TakedownTask.objects.get()
-    assert task.notified_at is None and not to_staff()
+    assert task.notified_at is None and not mail.outbox
 
-    # The broker is back; the sweep (every 5 minutes) notifies what was never queued.
+    # The broker is back; the sweep (every minute) publishes what it never got.
+    monkeypatch.undo()
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
         outbox_sweep()
         outbox_sweep()  # and only once
     task.refresh_from_db()
     assert task.notified_at is not None
     assert len(to_staff()) == 1 and "Sportdag" in to_staff()[0].body
+    assert [message.to for message in mail.outbox if message not in to_staff()] == [
+        [mother.user.email]
+    ]
 
 
 def test_campaign_mail_the_broker_did_not_take_is_published_by_the_sweep(
@@ -106,7 +116,7 @@ def test_campaign_mail_the_broker_did_not_take_is_published_by_the_sweep(
     published = []
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
         Task.apply_async = lambda self, args=(), *rest, **kw: published.append(args[0])
-        assert campaigns.outbox_sweep() == 3
+        assert outbox.outbox_sweep() == 3
     assert sorted(published) == sorted(messages.values_list("pk", flat=True))
     assert messages.filter(enqueued_at__isnull=False).count() == 3
 

@@ -42,7 +42,16 @@ def radio_id(purpose, media_type, answer, card=1):
 
 @pytest.mark.parametrize("screen", VIEWPORTS)
 def test_a_parent_logs_in_with_a_code_grants_withdraws_and_downloads_a_receipt(
-    chain_transactional_db, page, live_server, screen, board, child, mother, purposes, photo
+    chain_transactional_db,
+    page,
+    live_server,
+    screen,
+    board,
+    child,
+    mother,
+    purposes,
+    photo,
+    celery_eager,
 ):
     website, yearbook = purposes
     page.set_viewport_size(VIEWPORTS[screen])

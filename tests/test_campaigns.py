@@ -19,7 +19,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consents import campaigns
+from consents import campaigns, outbox
 from consents.models import (
     Campaign,
     CampaignStep,
@@ -59,8 +59,8 @@ def send_all(today):
     """Deliver every queued row as the worker would (retries are left in state retry)."""
     for pk in OutboxMessage.objects.filter(state=State.QUEUED).values_list("pk", flat=True):
         try:
-            campaigns.outbox_deliver(pk, today=today)
-        except campaigns.RetryLater:
+            outbox.outbox_deliver(pk, today=today)
+        except outbox.RetryLater:
             pass
 
 
@@ -294,8 +294,8 @@ def test_a_second_delivery_of_the_same_message_sends_nothing(
 ):
     plan(SEPT_1, django_capture_on_commit_callbacks)
     message = OutboxMessage.objects.first()
-    assert campaigns.outbox_deliver(message.pk, today=SEPT_1) == State.SENT
-    assert campaigns.outbox_deliver(message.pk, today=SEPT_1) == ""
+    assert outbox.outbox_deliver(message.pk, today=SEPT_1) == State.SENT
+    assert outbox.outbox_deliver(message.pk, today=SEPT_1) == ""
     assert len(mail.outbox) == 1
 
 
@@ -322,16 +322,16 @@ def test_smtp_errors_retry_with_growing_delays_then_fail_with_the_error_kept(
     message = OutboxMessage.objects.filter(recipient=family.mother.user).get()
     delays = []
     for _attempt in range(3):
-        with pytest.raises(campaigns.RetryLater) as retry:
-            campaigns.outbox_deliver(message.pk, today=SEPT_1)
+        with pytest.raises(outbox.RetryLater) as retry:
+            outbox.outbox_deliver(message.pk, today=SEPT_1)
         delays.append(retry.value.delay)
         message.refresh_from_db()
         assert message.state == State.RETRY
         # Not before its time, even if the task is delivered early or twice.
-        assert campaigns.outbox_deliver(message.pk, today=SEPT_1) == ""
+        assert outbox.outbox_deliver(message.pk, today=SEPT_1) == ""
         OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
     assert delays == [60, 120, 240]
-    assert campaigns.outbox_deliver(message.pk, today=SEPT_1) == State.FAILED
+    assert outbox.outbox_deliver(message.pk, today=SEPT_1) == State.FAILED
     message.refresh_from_db()
     assert message.attempts == 4
     assert message.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
@@ -345,7 +345,7 @@ def test_a_refused_address_fails_at_once(
     try:
         plan(SEPT_1, django_capture_on_commit_callbacks)
         message = OutboxMessage.objects.first()
-        assert campaigns.outbox_deliver(message.pk, today=SEPT_1) == State.FAILED
+        assert outbox.outbox_deliver(message.pk, today=SEPT_1) == State.FAILED
     finally:
         RefusingBackend.code = None
     assert "no such user" in OutboxMessage.objects.get(pk=message.pk).last_error
@@ -355,14 +355,14 @@ def test_the_sweeper_publishes_rows_committed_but_never_published(
     family, renewal, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     published = []
-    monkeypatch.setattr(campaigns, "outbox_publish", published.extend)
+    monkeypatch.setattr(outbox, "outbox_publish", published.extend)
     plan(SEPT_1, django_capture_on_commit_callbacks)  # the on-commit publish never runs
     rows = set(OutboxMessage.objects.values_list("pk", flat=True))
     created = OutboxMessage.objects.first().created_at
     # Too young: perhaps still being published.
-    assert campaigns.outbox_sweep(now=created + dt.timedelta(seconds=1)) == 0
+    assert outbox.outbox_sweep(now=created + dt.timedelta(seconds=1)) == 0
     later = created + dt.timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS + 1)
-    assert campaigns.outbox_sweep(now=later) == 2
+    assert outbox.outbox_sweep(now=later) == 2
     assert set(published) == rows
 
 
@@ -371,13 +371,13 @@ def test_the_sweeper_takes_back_a_row_whose_worker_died_while_sending(
 ):
     plan(SEPT_1, django_capture_on_commit_callbacks)
     message = OutboxMessage.objects.first()
-    campaigns.outbox_claim(message.pk)  # ... and the worker is killed
+    outbox.outbox_claim(message.pk)  # ... and the worker is killed
     published = []
-    monkeypatch.setattr(campaigns, "outbox_publish", published.extend)
+    monkeypatch.setattr(outbox, "outbox_publish", published.extend)
     later = timezone.now() + dt.timedelta(seconds=settings.OUTBOX_SENDING_LEASE_SECONDS + 1)
-    campaigns.outbox_sweep(now=later)
+    outbox.outbox_sweep(now=later)
     assert message.pk in published
-    assert campaigns.outbox_deliver(message.pk, today=SEPT_1) == State.SENT
+    assert outbox.outbox_deliver(message.pk, today=SEPT_1) == State.SENT
 
 
 # --- A material text change (rule 8) -------------------------------------------------------------

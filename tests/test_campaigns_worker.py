@@ -20,7 +20,7 @@ from django.core import mail
 from django.db import connection
 
 from consent_portal.celery import app
-from consents import campaigns
+from consents import campaigns, outbox
 from consents.dates import school_today
 from consents.models import Campaign, MediaType, OutboxMessage, SchoolYear
 from consents.tasks import campaigns_advance, outbox_send, outbox_sweep
@@ -303,7 +303,7 @@ def test_killing_the_worker_mid_batch_still_emails_everyone_exactly_once(
         assert received < len(emails)
 
         settings.OUTBOX_SENDING_LEASE_SECONDS = 0
-        campaigns.outbox_sweep()  # takes back the two rows whose worker died
+        outbox.outbox_sweep()  # takes back the two rows whose worker died
         second = worker_process(sink, celery_broker_folder, log)
         try:
             wait_until(all_done, timeout=60)

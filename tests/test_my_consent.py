@@ -569,7 +569,7 @@ def test_pages_need_a_login(client, child):
 
 
 def test_a_save_emails_a_receipt_after_commit(
-    client, mother, child, purposes, photo, django_capture_on_commit_callbacks
+    client, mother, child, purposes, photo, celery_eager, django_capture_on_commit_callbacks
 ):
     website, yearbook = purposes
     client.force_login(mother.user)
@@ -587,7 +587,7 @@ def test_a_save_emails_a_receipt_after_commit(
 
 
 def test_the_receipts_subject_is_plain_text_and_only_its_html_is_escaped(
-    client, mother, school, website, photo, django_capture_on_commit_callbacks
+    client, mother, school, website, photo, celery_eager, django_capture_on_commit_callbacks
 ):
     child = f.StudentFactory(
         school=school,

@@ -1,9 +1,10 @@
 from .access import AccessLogEntry
 from .administration import ExportJob, ExportLog, ImportRun, ReportSnapshot
-from .campaigns import Campaign, CampaignStep, OutboxMessage
+from .campaigns import Campaign, CampaignStep
 from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
+from .outbox import OutboxMessage
 from .people import Guardian, Guardianship, StaffMember, Student, Subject
 from .publications import Publication, PublicationPerson, TakedownTask
 from .receipts import ConsentReceipt

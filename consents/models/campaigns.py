@@ -1,7 +1,8 @@
-"""Campaigns that ask people to answer (rules 2, 7 and 8), and the outbox that emails them.
+"""Campaigns that ask people to answer (rules 2, 7 and 8).
 
 A campaign runs in steps (the invitation, then reminders); each step writes one outbox row per
-recipient, and a Celery task sends each row exactly once. See consents/campaigns.py.
+recipient (consents/models/outbox.py), and a Celery task sends each row exactly once. See
+consents/campaigns.py.
 """
 
 import datetime as dt
@@ -203,55 +204,3 @@ class CampaignStep(models.Model):
     @property
     def is_reminder(self) -> bool:
         return self.name.startswith("reminder-")
-
-
-class OutboxMessage(models.Model):
-    """One email to one person for one campaign step, sent at most once by a Celery task.
-
-    Written in the same transaction as the step's planning and published after commit; the
-    sweeper publishes rows that were committed but never picked up. A task claims the row
-    with a compare-and-set on `state` before sending, so a duplicate delivery sends nothing.
-    """
-
-    class State(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        SENDING = "sending", _("sending")
-        SENT = "sent", _("sent")
-        RETRY = "retry", _("waiting to retry")
-        FAILED = "failed", _("failed")
-        SKIPPED = "skipped", _("not sent: answered in the meantime")
-
-    class Template(models.TextChoices):
-        ASK = "campaign_ask", _("please answer")
-        SIXTEEN_STUDENT = "sixteen_student", _("you turned 16: you decide now")
-        SIXTEEN_GUARDIAN = "sixteen_guardian", _("your child turned 16: they decide now")
-
-    step = models.ForeignKey(CampaignStep, models.PROTECT, related_name="messages")
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="campaign_messages"
-    )
-    template = models.CharField(_("email"), max_length=20, choices=Template)
-    subjects = models.ManyToManyField(
-        "consents.Subject", related_name="campaign_messages", verbose_name=_("about")
-    )
-    state = models.CharField(
-        _("state"), max_length=10, choices=State, default=State.QUEUED, db_index=True
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    enqueued_at = models.DateTimeField(_("handed to the broker at"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("outbox message")
-        verbose_name_plural = _("outbox")
-        ordering = ["-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["step", "recipient"], name="outbox_once_per_step"),
-        ]
-
-    def __str__(self):
-        return f"{self.step}: {self.recipient}"
