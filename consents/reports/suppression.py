@@ -62,6 +62,11 @@ class Suppressor:
             for cell, _sign in terms:
                 self.relations_of[cell].append(index)
         self.orders: dict[Hashable, tuple] = {}
+        self.keys: dict[Hashable, str] = {}
+        self.steps: dict[tuple, int] = {}  # (value, primary, k) -> `_steps`
+        # Of each hidden cell: (value, primary) and its (relation, coefficient) pairs.
+        self.kinds: dict[Hashable, tuple[int, bool]] = {}
+        self.signs: dict[Hashable, list[tuple[int, int]]] = {}
         self.hidden: dict[Hashable, str] = {}
         self.hidden_terms = [0] * len(self.relations)  # hidden cells per relation
         # Relations with exactly one hidden cell: that cell is simply the difference.
@@ -85,6 +90,14 @@ class Suppressor:
     def hide(self, cell, status: str) -> None:
         """Hide a shown cell; keeps the counts per relation and the components up to date."""
         self.hidden[cell] = status
+        self.kinds[cell] = (self.values[cell], status == PRIMARY)
+        self._key(cell)
+        self.signs[cell] = [
+            (index, sign)
+            for index in self.relations_of[cell]
+            for other, sign in self.terms[index]
+            if other == cell
+        ]
         self.parent[cell] = cell
         self.members[cell] = [cell]
         self.nearby[cell] = nearby = []
@@ -133,62 +146,18 @@ class Suppressor:
         cells in them): {a cell of the component: its cells}."""
         return self.members
 
-    def null_space(self, cells: set) -> tuple[set, list[dict]]:
-        """What a reader can compute exactly, and how the hidden cells can vary together.
+    def null_space(self, cells: list) -> "NullSpace":
+        """What a reader can compute exactly, and how the hidden cells can vary together:
+        the null space of the relations restricted to the hidden `cells` (in `_key` order),
+        by the positions of the cells in that list."""
+        rows: dict[int, dict[int, int]] = defaultdict(dict)
+        for column, cell in enumerate(cells):
+            for index, sign in self.signs[cell]:
+                row = rows[index]
+                row[column] = row.get(column, 0) + sign
+        return NullSpace(rows.values(), len(cells))
 
-        Row-reduces the relations restricted to the hidden `cells` (modulo a large prime).
-        Returns the cells whose unit vector lies in the row space (they are determined),
-        and a basis of the null space: each vector is a way to change hidden cells without
-        changing any sum the reader sees. Entries that are not small integers (possible in
-        tables that are not totally unimodular) make a vector useless below, which errs on
-        the side of hiding more.
-        """
-        columns = {cell: n for n, cell in enumerate(sorted(cells, key=repr))}
-        rows = []
-        for index in sorted({i for cell in cells for i in self.relations_of[cell]}):
-            row: dict[int, int] = {}
-            for cell, sign in self.terms[index]:
-                if cell in columns:
-                    row[columns[cell]] = (row.get(columns[cell], 0) + sign) % PRIME
-            rows.append(row)
-        pivots = _row_reduce(rows)
-        by_column = {n: cell for cell, n in columns.items()}
-        determined = {by_column[c] for c, row in pivots.items() if len(row) == 1}
-        basis = {free: {by_column[free]: 1} for free in sorted(by_column.keys() - pivots.keys())}
-        for pivot, row in pivots.items():
-            for column, value in row.items():
-                if column != pivot:
-                    basis[column][by_column[pivot]] = _signed(-value % PRIME)
-        return determined, list(basis.values())
-
-    def allowed(self, cell, value: int) -> bool:
-        """Whether `value` agrees with what the reader sees of `cell`."""
-        if self.hidden.get(cell) == PRIMARY:
-            return 0 < value < THRESHOLD
-        return value == 0 or value >= THRESHOLD
-
-    def alternative(self, vector: dict) -> dict | None:
-        """The true counts moved along `vector` by a small step, if every cell stays allowed."""
-        values = self.values
-        # The "<5" cells bound the step first: 1 <= value + step * k <= 4.
-        low, high = min(STEPS), max(STEPS)
-        for c, k in vector.items():
-            if self.hidden.get(c) == PRIMARY:
-                least, most = 1 - values[c], THRESHOLD - 1 - values[c]
-                if k < 0:
-                    least, most = -most, -least
-                    k = -k
-                low, high = max(low, -(-least // k)), min(high, most // k)
-                if low > high:
-                    return None
-        for step in STEPS:
-            if low <= step <= high and all(
-                self.allowed(c, values[c] + step * k) for c, k in vector.items()
-            ):
-                return {c: values[c] + step * k for c, k in vector.items()}
-        return None
-
-    def exposed(self, cells: set) -> list:
+    def exposed(self, cells: Iterable) -> list:
         """Primary cells among `cells` (one component of hidden cells) that a reader may pin
         to one value.
 
@@ -199,42 +168,56 @@ class Suppressor:
         errs on the side of hiding more. The search stays within the component: a vector
         of another component leaves this one's cells as they were, so adding one to a move
         cannot turn a move that fails into one that works.
+
+        Whether a move works does not depend on the cell it is tried for, so each move is
+        tried once per call (this call's cells only; nothing is kept between calls).
         """
-        primaries = sorted((c for c in cells if self.hidden.get(c) == PRIMARY), key=repr)
-        if not primaries:
+        cells = sorted(cells, key=self.keys.__getitem__)
+        kinds = list(map(self.kinds.__getitem__, cells))
+        primary = [p for _value, p in kinds]
+        if not any(primary):
             return []
-        determined, basis = self.null_space(cells)
-        containing = defaultdict(list)  # cell -> the basis vectors that move it, in order
-        for vector in basis:
-            for cell in vector:
-                containing[cell].append(vector)
-        protected: set = set()
+        space = self.null_space(cells)
+        first = space.first_free(PAIRS * 2)
+        works: dict = {}  # a move (a basis vector, or two and a sign) -> a witness?
+        combined: dict = {}  # two basis vectors and a sign -> their combination
+        protected: set[int] = set()
         exposed = []
-        for cell in primaries:
-            if cell in determined:
+        for n in [n for n, p in enumerate(primary) if p]:
+            cell = cells[n]
+            if space.determined(n):
                 exposed.append(cell)
                 continue
-            if cell in protected:
+            if n in protected:
                 continue
-            candidates = containing[cell]
-            partners = [*candidates[: PAIRS * 2], *basis[: PAIRS * 2]]
+            candidates = space.moving(n)
+            partners = [*candidates[: PAIRS * 2], *first][: PAIRS * 2]
             moves = itertools.chain(
                 candidates,
                 (
-                    _combine(a, b, sign)
+                    (a, b, sign)
                     for i, a in enumerate(candidates[:PAIRS])
-                    for b in partners[i + 1 : PAIRS * 2]
+                    for b in partners[i + 1 :]
                     for sign in (1, -1)
                 ),
             )
-            for vector in moves:
-                if not vector.get(cell):
+            for move in moves:
+                if isinstance(move, int):
+                    vector = space.vector(move)
+                else:
+                    vector = combined.get(move)
+                    if vector is None:
+                        a, b, sign = move
+                        vector = combined[move] = _combine(space.vector(a), space.vector(b), sign)
+                if not vector.get(n):
                     continue
-                moved = self.alternative(vector)
-                if moved is not None:
-                    protected.update(c for c, v in moved.items() if v != self.values[c])
+                found = works.get(move)
+                if found is None:
+                    found = works[move] = _witness(vector, kinds, self.steps)
+                if found:
+                    protected.update(vector)
                     break
-            if cell not in protected:
+            if n not in protected:
                 exposed.append(cell)
         return exposed
 
@@ -246,7 +229,7 @@ class Suppressor:
             key = (root, len(cells))
             found = self.exposed_in.get(key)
             if found is None:
-                found = self.exposed(set(cells))
+                found = self.exposed(cells)
             known[key] = found
             exposed.extend(found)
         self.exposed_in = known
@@ -279,14 +262,21 @@ class Suppressor:
             is_total = bool(relations) and all(self.relations[i].total == cell for i in relations)
             # Cells shared by many relations (populations) last: hiding one spreads.
             shared = len(relations) > 4
-            order = self.orders[cell] = (is_total, shared, value == 0, value, repr(cell))
+            order = self.orders[cell] = (is_total, shared, value == 0, value, self._key(cell))
         return order
+
+    def _key(self, cell) -> str:
+        """A cell's place among others that does not depend on the order cells come in."""
+        key = self.keys.get(cell)
+        if key is None:
+            key = self.keys[cell] = repr(cell)
+        return key
 
     def _relation_order(self, index: int) -> tuple:
         """Where a relation comes among others, from its own cells, not from its place in
         the list given: what is hidden must not depend on the order the cells come in."""
         relation = self.relations[index]
-        return repr(relation.total), sorted(map(repr, relation.parts))
+        return self._key(relation.total), sorted(map(self._key, relation.parts))
 
     def protect(self, cell) -> None:
         """Hide one more cell next to an exposed one: a non-zero part of one of its own
@@ -300,7 +290,9 @@ class Suppressor:
             if other not in self.hidden and self.values[other]
         ]
         if own:
-            choice = min(own, key=lambda c: (len(self.relations_of[c]), -self.values[c], repr(c)))
+            choice = min(
+                own, key=lambda c: (len(self.relations_of[c]), -self.values[c], self._key(c))
+            )
             self.hide(choice, SECONDARY)
             return
         choice = self.candidate(cell)
@@ -319,7 +311,7 @@ class Suppressor:
             exposed = [c for c in self.exposed_anywhere() if c not in self.unprotectable]
             if not exposed:
                 return self.withhold()
-            for cell in sorted(exposed, key=repr):
+            for cell in sorted(exposed, key=self._key):
                 self.protect(cell)
 
     def withhold(self) -> dict[Hashable, str]:
@@ -339,13 +331,52 @@ class Suppressor:
         return hidden
 
 
+class NullSpace:
+    """The null space of relations (rows: {column: coefficient}) on `width` hidden cells.
+
+    Row-reduced modulo a large prime. A column whose unit vector lies in the row space is
+    *determined*: a reader can compute it. The basis has a vector for each free column f,
+    {f: 1, pivot: -entry of the pivot's row at f}: a way to change hidden cells without
+    changing any sum the reader sees, in the order of f. Vectors are made only as they are
+    asked for. Entries that are not small integers (possible in tables that are not totally
+    unimodular) make a vector useless to `_witness`, which errs on the side of hiding more.
+    """
+
+    def __init__(self, rows: Iterable[dict[int, int]], width: int):
+        self.width = width
+        self.pivots, self.holding = _row_reduce(rows)
+        self.vectors: dict[int, dict[int, int]] = {}
+
+    def determined(self, column: int) -> bool:
+        row = self.pivots.get(column)
+        return row is not None and len(row) == 1
+
+    def first_free(self, count: int) -> list[int]:
+        """The first `count` basis vectors."""
+        free = (c for c in range(self.width) if c not in self.pivots)
+        return list(itertools.islice(free, count))
+
+    def moving(self, column: int) -> list[int]:
+        """The basis vectors that move `column`, in order."""
+        row = self.pivots.get(column)
+        if row is None:
+            return [column]
+        return sorted(c for c in row if c != column)
+
+    def vector(self, free: int) -> dict[int, int]:
+        vector = self.vectors.get(free)
+        if vector is None:
+            vector = self.vectors[free] = {free: 1}
+            for pivot in self.holding[free]:
+                vector[pivot] = -self.pivots[pivot][free]
+        return vector
+
+
 PRIME = 2**61 - 1
+HALF = PRIME // 2
 PAIRS = 4  # how many combinations of two null-space vectors to try per cell
-STEPS = (1, -1, 2, -2, 3, -3, 4, -4)  # how far along a null-space vector to look, in order
-
-
-def _signed(value: int) -> int:
-    return value - PRIME if value > PRIME // 2 else value
+STEPS = (1, -1, 2, -2, 3, -3, 4, -4)  # how far along a null-space vector to look
+ANY_STEP = sum(1 << (4 + s) for s in STEPS)
 
 
 def _combine(a: dict, b: dict, sign: int) -> dict:
@@ -355,27 +386,68 @@ def _combine(a: dict, b: dict, sign: int) -> dict:
     return {c: k for c, k in combined.items() if k}
 
 
-def _row_reduce(rows: Iterable[dict[int, int]]) -> dict[int, dict[int, int]]:
+def _witness(vector: dict[int, int], cells: list[tuple[int, bool]], steps: dict) -> bool:
+    """Whether the true counts moved along `vector` ({position: k}) by one of STEPS keep every
+    cell allowed: a "<5" cell within 1-4, a "×" cell 0 or at least 5. `cells` gives each
+    position's (value, primary); `steps` holds `_steps` as it is worked out."""
+    possible = ANY_STEP
+    for n, k in vector.items():
+        key = (*cells[n], k)
+        allowed = steps.get(key)
+        if allowed is None:
+            allowed = steps[key] = _steps(*key)
+        possible &= allowed
+        if not possible:
+            return False
+    return True
+
+
+def _steps(value: int, primary: bool, k: int) -> int:
+    """The steps (bit 4 + step for each of STEPS) by which a cell of `value` may move `k`
+    times: to 1-4 for a "<5" cell, to 0 or at least THRESHOLD for another."""
+    if primary:
+        return sum(1 << (4 + s) for s in STEPS if 0 < value + s * k < THRESHOLD)
+    return sum(1 << (4 + s) for s in STEPS if value + s * k == 0 or value + s * k >= THRESHOLD)
+
+
+def _row_reduce(rows: Iterable[dict[int, int]]) -> tuple[dict, dict]:
     """The reduced row echelon form of sparse `rows` ({column: value}) modulo PRIME, as
-    {pivot column: row}; unique for the row space and the order of the columns."""
+    {pivot column: row}, unique for the row space and the order of the columns; and for
+    each column, the pivots whose rows have it.
+
+    Values are kept as the residue nearest zero (from -HALF to HALF), so that the usual
+    entries, 1 and -1, stay small integers and need no division.
+    """
     pivots: dict[int, dict[int, int]] = {}
     holding: dict[int, set[int]] = defaultdict(set)  # column -> pivots whose rows have it
     # The result does not depend on the order of the rows; short ones first fill in less.
     for row in sorted(rows, key=len):
-        row = {c: v for c, v in row.items() if v}
+        row = {c: _nearest(v) for c, v in row.items() if v % PRIME}
         for column in [c for c in row if c in pivots]:
             _eliminate(row, pivots[column], column)
         if not row:
             continue
         pivot = min(row)
-        inverse = pow(row[pivot], PRIME - 2, PRIME)
-        row = {c: v * inverse % PRIME for c, v in row.items()}
+        lead = row[pivot]
+        if lead == -1:
+            row = {c: -v for c, v in row.items()}
+        elif lead != 1:
+            inverse = pow(lead % PRIME, PRIME - 2, PRIME)
+            row = {c: _nearest(v * inverse) for c, v in row.items()}
         for other in list(holding[pivot]):
             _eliminate(pivots[other], row, pivot, other, holding)
         pivots[pivot] = row
         for column in row:
             holding[column].add(pivot)
-    return pivots
+    return pivots, holding
+
+
+def _nearest(value: int) -> int:
+    """`value` modulo PRIME, as the residue from -HALF to HALF."""
+    if -HALF <= value <= HALF:
+        return value
+    value %= PRIME
+    return value - PRIME if value > HALF else value
 
 
 def _eliminate(
@@ -392,7 +464,9 @@ def _eliminate(
     if not factor:
         return
     for c, v in pivot_row.items():
-        value = (row.get(c, 0) - factor * v) % PRIME
+        value = row.get(c, 0) - factor * v
+        if not -HALF <= value <= HALF:
+            value = _nearest(value)
         if value:
             if holding is not None and c not in row:
                 holding[c].add(key)
