@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from consents.access_log import AccessLoggedAdmin
+from consents.privacy.access_log import AccessLoggedAdmin
 
 from .models import User
 

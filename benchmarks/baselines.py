@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
 
-from consents.access_log import Action, access_log
+from consents.communications.publications import people_in
 from consents.models import (
     ConsentDecision,
     ConsentStatus,
@@ -23,8 +23,8 @@ from consents.models import (
     Student,
     Subject,
 )
-from consents.permissions import role_required
-from consents.publications import people_in
+from consents.privacy.access_log import Action, access_log
+from consents.roles import role_required
 
 from .harness import benchmark
 

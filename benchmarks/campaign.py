@@ -111,7 +111,7 @@ def renewal(board):
 def bench_planner(families: int) -> dict:
     """Plan the invitation twice: once timed, once again (after removing the first plan)
     under tracemalloc, which slows Python down but measures the peak of Python memory."""
-    from consents import campaigns
+    from consents.campaigns import services as campaigns
     from consents.models import CampaignStep, OutboxMessage
 
     started = time.perf_counter()
@@ -164,7 +164,7 @@ def worker_process(sink_port: int, log):
 
 def bench_send(families: int) -> dict:
     from consent_portal.celery import app
-    from consents import campaigns
+    from consents.campaigns import services as campaigns
     from consents.models import OutboxMessage
     from tests.smtp_sink import SmtpSink
 

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import Count
 
 from consents import rules
-from consents.exports import ExportRequest, export_write
+from consents.communications.publications import people_search
+from consents.decisions.services import decision_record
 from consents.models import (
     ExportLog,
     MediaType,
@@ -22,9 +23,8 @@ from consents.models import (
     SchoolYear,
     Student,
 )
-from consents.publications import people_search
 from consents.reports import report_build
-from consents.services import decision_record
+from consents.reports.exports import ExportRequest, export_write
 
 from .baselines import BARE_VIEW, COPY_EXPORT, SQL_AGGREGATE
 from .harness import benchmark

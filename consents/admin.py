@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .access_log import AccessLoggedAdmin
+from .decisions.services import consent_text_publish
 from .models import (
     AccessLogEntry,
     Board,
@@ -25,7 +25,7 @@ from .models import (
     Subject,
     TakedownTask,
 )
-from .services import consent_text_publish
+from .privacy.access_log import AccessLoggedAdmin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -258,7 +258,7 @@ class TakedownTaskAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_select_related = ("publication", "subject", "closed_by")
 
 
-from . import campaign_admin  # noqa: E402, F401  (campaigns and the outbox)
+from .campaigns import admin as campaign_admin  # noqa: E402, F401  (campaigns and the outbox)
 
 # --- Who looked at whose data (issue 8): read-only, for the board's administrators ---------
 

@@ -9,7 +9,8 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from consents import campaigns, publications
+from consents.campaigns import services as campaigns
+from consents.communications import publications
 from consents.models import Campaign
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,8 @@ def outbox_sweep() -> int:
 @shared_task(bind=True, max_retries=2, default_retry_delay=60)
 def export_job_run(self, job_id: int) -> None:
     """Produce a large register export (issue 6); the page polls its progress."""
-    from consents.exports import export_job_produce
     from consents.models import ExportJob
+    from consents.reports.exports import export_job_produce
 
     job = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).first()
     if job is None:  # already produced (a redelivery) or gone
@@ -85,7 +86,7 @@ def export_job_run(self, job_id: int) -> None:
 @shared_task
 def retention_run() -> dict:
     """Daily: erase people who left longer ago than their board's retention period."""
-    from consents.retention import retention_apply
+    from consents.privacy.retention import retention_apply
 
     return retention_apply()
 

@@ -10,8 +10,8 @@ from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
-from consents.access_log import Action, access_log
 from consents.models import AccessLogEntry, Role
+from consents.privacy.access_log import Action, access_log
 
 from . import factories as f
 from .permissions_matrix import ADMIN_WITHOUT_PERSONAL_DATA, WITHOUT_PERSONAL_DATA

@@ -20,7 +20,7 @@ from django.core import mail
 from django.db import connection
 
 from consent_portal.celery import app
-from consents import campaigns
+from consents.campaigns import services as campaigns
 from consents.dates import school_today
 from consents.models import Campaign, MediaType, OutboxMessage, SchoolYear
 from consents.tasks import campaigns_advance, outbox_send, outbox_sweep

@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from consents.exports import Kind
 from consents.models import ExportJob, ImportRun, Student
-from consents.spreadsheets import CONTENT_TYPES, safe_cell, spreadsheet
+from consents.reports.exports import Kind
+from consents.reports.spreadsheets import CONTENT_TYPES, safe_cell, spreadsheet
 
 from .helpers import amsterdam, record
 

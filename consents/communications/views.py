@@ -6,12 +6,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from consents import rules, stored
-from consents.access_log import Action, access_log
+from consents.communications.forms import GroupCheckForm, PublicationForm, SchoolChoiceForm
+from consents.communications.publications import (
+    group_check_run,
+    group_label,
+    people_in,
+    people_search,
+)
 from consents.dates import school_today
 from consents.models import MediaType, Publication, Purpose, Role, School, Subject, TakedownTask
-from consents.permissions import role_required
-from consents.publication_forms import GroupCheckForm, PublicationForm, SchoolChoiceForm
-from consents.publications import group_check_run, group_label, people_in, people_search
+from consents.privacy.access_log import Action, access_log
+from consents.roles import role_required
 
 STAFF_ROLES = (Role.Kind.COMMUNICATIONS, Role.Kind.ADMINISTRATOR)
 LOOKUP_LIMIT = 50

@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy
 
 from consents.dates import school_today
 from consents.models import Role, SchoolYear
-from consents.permissions import role_required
 from consents.reports import report_build
 from consents.reports.formats import about, charts, report_csv, report_pdf, report_xlsx
-from consents.spreadsheets import CONTENT_TYPES
+from consents.reports.spreadsheets import CONTENT_TYPES
+from consents.roles import role_required
 
 DOWNLOADS = {
     "csv": (CONTENT_TYPES["csv"], gettext_lazy("CSV")),

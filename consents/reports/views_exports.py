@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consents.dates import school_today
-from consents.exports import (
+from consents.models import ExportJob, ExportLog, Role
+from consents.reports.exports import (
     ExportRequest,
     Kind,
     default_period,
@@ -20,9 +21,8 @@ from consents.exports import (
     filename,
     row_count,
 )
-from consents.models import ExportJob, ExportLog, Role
-from consents.permissions import role_required
-from consents.spreadsheets import CONTENT_TYPES
+from consents.reports.spreadsheets import CONTENT_TYPES
+from consents.roles import role_required
 
 
 class RegisterForm(forms.Form):

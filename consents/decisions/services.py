@@ -5,9 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consents import publications
-from consents.chain import GENESIS_HASH, event_hash
+from consents.communications import publications
 from consents.dates import school_date
+from consents.decisions.chain import GENESIS_HASH, event_hash
 from consents.models import (
     ChainHead,
     ConsentDecision,
@@ -188,7 +188,7 @@ def consent_text_publish(
 
     A material change opens a campaign that asks everyone affected again.
     """
-    from consents.campaigns import text_change_campaign_create
+    from consents.campaigns.services import text_change_campaign_create
 
     if change not in ConsentText.Change.values:
         raise InvalidDecision(_("Unknown kind of change."))

@@ -3,11 +3,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 
-from consents.access_log import access_log as staff_access_log
+from consents.communications.views_people import subject_or_404
 from consents.models import Role
 from consents.models.access import AccessLogEntry
-from consents.permissions import role_required
-from consents.subject_access import (
+from consents.privacy.access_log import access_log as staff_access_log
+from consents.privacy.subject_access import (
     access_log,
     as_json,
     as_pdf,
@@ -15,8 +15,7 @@ from consents.subject_access import (
     title_for,
     user_access_data,
 )
-
-from .people import subject_or_404
+from consents.roles import role_required
 
 CONTENT_TYPES = {"json": "application/json", "pdf": "application/pdf"}
 

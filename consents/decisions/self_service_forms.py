@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consents.decisions.self_service import FIELD_PREFIX, NO, YES, field_name
 from consents.models import MediaType, Purpose, Subject
-from consents.self_service import FIELD_PREFIX, NO, YES, field_name
 
 
 class AnswerField(forms.ChoiceField):

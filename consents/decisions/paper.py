@@ -16,8 +16,8 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from consents.decisions.services import decision_record
 from consents.models import ConsentDecision, Guardian, MediaType, Purpose, Subject
-from consents.services import decision_record
 
 # Magic bytes of the accepted scan formats -> (extension, content type).
 SCAN_SIGNATURES = (

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consents.decisions.paper import scan_kind
 from consents.models import ConsentDecision, Subject
-from consents.paper import scan_kind
 from consents.rules import Decider, decider_on
 
 Method = ConsentDecision.Method

@@ -5,17 +5,16 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from consents.access_log import access_log as staff_access_log
+from consents.communications.views_people import subject_or_404
 from consents.dates import school_today
+from consents.decisions.paper import paper_decisions_record
+from consents.decisions.paper_forms import PaperForm
+from consents.decisions.services import InvalidDecision
 from consents.models import MediaType, Purpose, Role
 from consents.models.access import AccessLogEntry
-from consents.paper import paper_decisions_record
-from consents.paper_forms import PaperForm
-from consents.permissions import role_required
+from consents.privacy.access_log import access_log as staff_access_log
+from consents.roles import role_required
 from consents.rules import DecisionNotAllowed
-from consents.services import InvalidDecision
-
-from .people import subject_or_404
 
 
 @role_required(Role.Kind.ADMINISTRATOR)

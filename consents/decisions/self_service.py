@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from consents import rules
 from consents.dates import school_date
+from consents.decisions.receipts import receipt_issue
+from consents.decisions.services import consent_withdraw, decision_record
 from consents.models import (
     ConsentDecision,
     ConsentReceipt,
@@ -29,8 +31,6 @@ from consents.models import (
     Student,
     Subject,
 )
-from consents.receipts import receipt_issue
-from consents.services import consent_withdraw, decision_record
 
 Value = ConsentDecision.Value
 YES, NO = "yes", "no"

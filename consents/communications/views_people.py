@@ -4,13 +4,13 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
-from consents.access_log import access_log as staff_access_log
+from consents.communications.publications import among, found_by, people_by_pk, people_in
 from consents.dates import school_today
+from consents.decisions.paper import CONTENT_TYPES
 from consents.models import ConsentDecision, DecisionEvidence, Role, Subject
 from consents.models.access import AccessLogEntry
-from consents.paper import CONTENT_TYPES
-from consents.permissions import role_required
-from consents.publications import among, found_by, people_by_pk, people_in
+from consents.privacy.access_log import access_log as staff_access_log
+from consents.roles import role_required
 from consents.rules import verdicts
 
 

@@ -6,10 +6,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from consents import campaigns
-from consents.access_log import AccessLoggedAdmin
+from consents.campaigns import services as campaigns
 from consents.dates import school_today, school_year_start
 from consents.models import Campaign, CampaignStep, OutboxMessage, SchoolYear
+from consents.privacy.access_log import AccessLoggedAdmin
 
 
 class CampaignStepInline(admin.TabularInline):

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from consents.communications.publications import current_groups, people_in
 from consents.models import MediaType, Publication, Purpose, School, TakedownTask
-from consents.publications import current_groups, people_in
 
 MAX_PASTED_LINES = 500
 BIGGEST_ID = 2**63 - 1  # of a BigAutoField

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from consents.imports import records_import
 from consents.models import ImportRun, Role
-from consents.permissions import role_required
+from consents.roles import role_required
 
 SHOWN_ROWS = 1000
 EXAMPLES_DIR = settings.BASE_DIR / "docs" / "import"

@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from consents import self_service
 from consents.dates import school_today
+from consents.decisions import self_service
+from consents.decisions.receipts import receipt_filename, receipt_pdf, receipt_record
+from consents.decisions.self_service_forms import ConsentAnswersForm, WithdrawForm
+from consents.decisions.services import InvalidDecision
 from consents.models import ConsentReceipt
-from consents.receipts import receipt_filename, receipt_pdf, receipt_record
 from consents.rules import DecisionNotAllowed
-from consents.self_service_forms import ConsentAnswersForm, WithdrawForm
-from consents.services import InvalidDecision
 
 
 def _evidence(request) -> dict:

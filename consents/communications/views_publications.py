@@ -9,19 +9,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consents import rules
-from consents.access_log import Action, access_log
-from consents.dates import school_today
-from consents.models import Publication, Role, TakedownTask
-from consents.permissions import role_required
-from consents.publication_forms import PublicationForm, TakedownCloseForm
-from consents.publications import (
+from consents.communications.forms import PublicationForm, TakedownCloseForm
+from consents.communications.publications import (
     group_check,
     publication_record,
     publication_review,
     takedown_close,
 )
+from consents.dates import school_today
+from consents.models import Publication, Role, TakedownTask
+from consents.privacy.access_log import Action, access_log
+from consents.roles import role_required
 
-from .communications import STAFF_ROLES, check_result, school_from
+from .views import STAFF_ROLES, check_result, school_from
 
 
 @role_required(*STAFF_ROLES)

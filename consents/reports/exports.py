@@ -37,8 +37,8 @@ from consents.models import (
 )
 from consents.models.people import full_name
 from consents.queue import enqueue
+from consents.reports.spreadsheets import spreadsheet
 from consents.rules import State, who_decided_text
-from consents.spreadsheets import spreadsheet
 
 Kind = ExportLog.Kind
 CHUNK = 1000
