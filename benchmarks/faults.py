@@ -49,7 +49,7 @@ SECRET = "faults-only-" + "x" * 40  # nosec B105 (a throw-away key for this run'
 
 
 def free_port() -> int:
-    from tests.smtp_sink import free_port as port
+    from benchmarks.smtp_sink import free_port as port
 
     return port()
 
@@ -150,7 +150,7 @@ class Processes:
         )  # fmt: skip
 
     def worker(self):
-        from tests.processes import WORKER_COMMAND
+        from benchmarks.processes import WORKER_COMMAND
 
         self.start("worker", WORKER_COMMAND)
 
@@ -488,7 +488,7 @@ def _text(page: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from tests.smtp_sink import SmtpSink
+    from benchmarks.smtp_sink import SmtpSink
 
     chosen = argv or ["postgres", "redis", "worker-kill"]
     shutil.rmtree(VAR, ignore_errors=True)

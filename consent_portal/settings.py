@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "accounts",
     "consents",
+    "benchmarks",  # `manage.py generate_board`: the generated board the benchmarks run on
 ]
 
 MIDDLEWARE = [

@@ -9,10 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from benchmarks.generate import board_generate, pack, unpack
 from consents.dates import age_on, school_date
 from consents.decisions.chain import chain_verify
 from consents.decisions.services import consent_status_rebuild
-from consents.generate import board_generate, pack, unpack
 from consents.models import (
     ChainHead,
     ConsentDecision,

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from consents.generate import board_generate
+from benchmarks.generate import board_generate
 
 
 class Command(BaseCommand):
