@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
 
-from consents.communications.publications import people_in
+from consents.communications.directory import people_in
 from consents.models import (
     ConsentDecision,
     ConsentStatus,

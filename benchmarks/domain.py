@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from consents import rules
-from consents.communications.publications import people_search
+from consents.communications.directory import people_search
 from consents.decisions.services import decision_record
 from consents.models import (
     ExportLog,

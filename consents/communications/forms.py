@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from consents.communications.publications import current_groups, people_in
+from consents.communications.directory import current_groups, people_in
 from consents.models import MediaType, Publication, Purpose, School, TakedownTask
 
 MAX_PASTED_LINES = 500

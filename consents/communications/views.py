@@ -6,13 +6,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from consents import rules, stored
+from consents.communications.directory import group_label, people_in, people_search
 from consents.communications.forms import GroupCheckForm, PublicationForm, SchoolChoiceForm
-from consents.communications.publications import (
-    group_check_run,
-    group_label,
-    people_in,
-    people_search,
-)
+from consents.communications.publications import group_check_run
 from consents.dates import school_today
 from consents.models import MediaType, Publication, Purpose, Role, School, Subject, TakedownTask
 from consents.privacy.access_log import Action, access_log

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
-from consents.communications.publications import among, found_by, people_by_pk, people_in
+from consents.communications.directory import among, found_by, people_by_pk, people_in
 from consents.dates import school_today
 from consents.decisions.paper import CONTENT_TYPES
 from consents.models import ConsentDecision, DecisionEvidence, Role, Subject
