@@ -1,7 +1,7 @@
 from allauth.mfa.models import Authenticator
 
 from consents.models import Role
-from consents.rules import roles_of
+from consents.roles import roles_of
 
 # Roles that see other people's data: they need a second factor (ASVS V6.3).
 ROLES_NEEDING_MFA = (Role.Kind.ADMINISTRATOR, Role.Kind.COMMUNICATIONS)

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consents import rules
 from consents.communications.forms import PublicationForm, TakedownCloseForm
 from consents.communications.publications import (
     group_check,
@@ -19,7 +18,7 @@ from consents.communications.publications import (
 from consents.dates import school_today
 from consents.models import Publication, Role, TakedownTask
 from consents.privacy.access_log import Action, access_log
-from consents.roles import role_required
+from consents.roles import has_role, role_required
 
 from .views import STAFF_ROLES, check_result, school_from
 
@@ -108,7 +107,7 @@ def publication_detail(request, pk):
         subjects=[e.subject for e in entries] + [t.subject for t in tasks],
         detail=f"publication {publication.pk}",
     )
-    may_review = publication.awaits_review and rules.has_role(
+    may_review = publication.awaits_review and has_role(
         request.user,
         Role.Kind.ADMINISTRATOR,
         board_id=publication.school.board_id,
