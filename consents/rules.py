@@ -27,6 +27,8 @@ from consents.models import (
     ConsentText,
     Guardian,
     Guardianship,
+    MediaType,
+    Purpose,
     Role,
     StaffMember,
     Student,
@@ -299,8 +301,6 @@ def verdicts(
     load: for counts, registers and planning, where no explanation is shown. A caller that
     needs the current decisions itself passes what `current_decisions` gave it as `loaded`.
     """
-    from consents.models import MediaType, Purpose
-
     subject_ids = list(subject_ids)
     subjects = list(Subject.objects.filter(id__in=subject_ids).select_related("student", "board"))
     board_ids = {s.board_id for s in subjects}

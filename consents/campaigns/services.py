@@ -91,8 +91,6 @@ def keyset_chunks(queryset, size: int):
 @transaction.atomic
 def campaign_open(*, campaign: Campaign, by=None, today: dt.date | None = None) -> Campaign:
     """Open `campaign` by hand today; the invitation is planned by a task after commit."""
-    from consents.tasks import campaign_advance_task
-
     today = today or school_today()
     campaign = (
         Campaign.objects.select_for_update().select_related("school_year").get(pk=campaign.pk)
@@ -114,7 +112,7 @@ def campaign_open(*, campaign: Campaign, by=None, today: dt.date | None = None) 
     campaign.opened_by = by
     campaign.opens_on = min(campaign.opens_on, today)
     campaign.save(update_fields=["opened_on", "opened_by", "opens_on"])
-    enqueue_on_commit(campaign_advance_task, campaign.pk)
+    enqueue_on_commit("consents.tasks.campaign_advance_task", campaign.pk)
     return campaign
 
 
@@ -153,8 +151,6 @@ def campaigns_advance(*, today: dt.date | None = None) -> list[CampaignStep]:
 def text_change_campaign_create(*, text, today: dt.date | None = None) -> Campaign:
     """Rule 8: a material change asks everyone affected again, through the same outbox and
     reminders; the campaign opens at once (a task plans it after commit)."""
-    from consents.tasks import campaign_advance_task
-
     today = today or school_today()
     board = text.purpose.board
     school_year = SchoolYear.objects.for_date(board, today)
@@ -166,7 +162,7 @@ def text_change_campaign_create(*, text, today: dt.date | None = None) -> Campai
         opens_on=today,
         closes_on=min(today + dt.timedelta(days=TEXT_CHANGE_DAYS), school_year.end_date),
     )
-    enqueue_on_commit(campaign_advance_task, campaign.pk)
+    enqueue_on_commit("consents.tasks.campaign_advance_task", campaign.pk)
     return campaign
 
 
@@ -345,9 +341,11 @@ def sixteen_campaign(board: Board, day: dt.date) -> Campaign:
 
 def outbox_publish(message_ids: list[int]) -> None:
     """Hand outbox rows to the broker (one task each) and note when."""
-    from consents.tasks import outbox_send
-
-    published = [message_id for message_id in message_ids if enqueue(outbox_send, message_id)]
+    published = [
+        message_id
+        for message_id in message_ids
+        if enqueue("consents.tasks.outbox_send", message_id)
+    ]
     # What the broker did not take keeps enqueued_at empty: the sweep publishes it again.
     OutboxMessage.objects.filter(pk__in=published).update(enqueued_at=timezone.now())
 

@@ -337,10 +337,8 @@ def takedowns_open(
         TakedownTask(publication=publication, subject=subject, decision=decision, opened_at=now)
         for publication in publications
     )
-    from consents.tasks import takedown_tasks_notify  # tasks import this module
-
     for school_id in {publication.school_id for publication in publications}:
-        enqueue_on_commit(takedown_tasks_notify, school_id)
+        enqueue_on_commit("consents.tasks.takedown_tasks_notify", school_id)
     return tasks
 
 

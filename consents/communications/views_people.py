@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from consents.communications.directory import among, found_by, people_by_pk, people_in
 from consents.dates import school_today
 from consents.decisions.paper import CONTENT_TYPES
-from consents.models import ConsentDecision, DecisionEvidence, Role, Subject
+from consents.models import ConsentDecision, DecisionEvidence, MediaType, Purpose, Role, Subject
 from consents.models.access import AccessLogEntry
 from consents.privacy.access_log import access_log as staff_access_log
 from consents.roles import role_required
@@ -45,8 +45,6 @@ def person_detail(request, key):
     purposes = {}
     for (_s, purpose_id, media_type_id), verdict in current.items():
         purposes.setdefault(purpose_id, []).append((media_type_id, verdict))
-    from consents.models import MediaType, Purpose
-
     rows = [
         (purpose, [v for _m, v in sorted(purposes[purpose.id], key=lambda item: item[0])])
         for purpose in Purpose.objects.filter(id__in=purposes)

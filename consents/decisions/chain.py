@@ -9,6 +9,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from consents.models import ChainHead, ConsentDecision
+
 GENESIS_HASH = "0" * 64
 
 # The fields that the hash covers, as `values()` lookups on ConsentDecision.
@@ -56,8 +58,6 @@ class ChainReport:
 
 def chain_verify(chunk_size: int = 5000) -> ChainReport:
     """Check every link of the log; report the first event whose hash or link is wrong."""
-    from consents.models import ChainHead, ConsentDecision
-
     previous_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0

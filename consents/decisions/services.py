@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consents.campaigns.services import text_change_campaign_create
 from consents.communications import publications
 from consents.dates import school_date
 from consents.decisions.chain import GENESIS_HASH, event_hash
@@ -188,8 +189,6 @@ def consent_text_publish(
 
     A material change opens a campaign that asks everyone affected again.
     """
-    from consents.campaigns.services import text_change_campaign_create
-
     if change not in ConsentText.Change.values:
         raise InvalidDecision(_("Unknown kind of change."))
     if not body_nl.strip() or not body_en.strip():

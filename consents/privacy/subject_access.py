@@ -20,6 +20,8 @@ from consents.models import (
     ConsentDecision,
     ExportLog,
     Guardian,
+    MediaType,
+    Purpose,
     StaffMember,
     Student,
     Subject,
@@ -132,8 +134,6 @@ def subject_access_data(subject: Subject) -> dict:
 
 
 def _names(subject):
-    from consents.models import MediaType, Purpose
-
     return (
         {p.id: p.name for p in Purpose.objects.filter(board_id=subject.board_id)},
         {m.id: m.name for m in MediaType.objects.all()},

@@ -324,9 +324,8 @@ def export_job_start(*, user, request: ExportRequest, fmt: str, rows_total: int)
 
 
 def _export_job_publish(job: ExportJob) -> None:
-    from consents.tasks import export_job_run
-
-    if not enqueue(export_job_run, job.id):  # the page says so, instead of waiting forever
+    # If the broker cannot take it, the page says so instead of waiting forever.
+    if not enqueue("consents.tasks.export_job_run", job.id):
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.FAILED,
             error=_("The background service is unavailable; start the export again later."),
