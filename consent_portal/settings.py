@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "consent_portal.middleware.PrivacyHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.AbsoluteSessionLimitMiddleware",
-    "accounts.middleware.MfaRequiredMiddleware",
+    "consents.middleware.MfaRequiredMiddleware",
     "accounts.middleware.KnownDeviceMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

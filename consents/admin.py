@@ -22,10 +22,9 @@ from .models import (
     SchoolYear,
     StaffMember,
     Student,
-    Subject,
     TakedownTask,
 )
-from .privacy.access_log import AccessLoggedAdmin
+from .privacy.access_log import AccessLoggedAdmin, people_of_user
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,15 +64,6 @@ class GroupAdmin(admin.ModelAdmin):
     list_display = ("name", "school", "school_year")
     list_filter = ("school", "school_year")
     search_fields = ("name",)
-
-
-def people_of_user(user) -> tuple[list, list]:
-    """The person records of an account: the person it decides for, and/or the guardian."""
-    if user is None:
-        return [], []
-    subjects = [s.pk for s in Subject.objects.filter(user=user)]
-    guardians = [g.pk for g in Guardian.objects.filter(user=user)]
-    return subjects, guardians
 
 
 @admin.register(Role)
@@ -259,6 +249,7 @@ class TakedownTaskAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
 
 
 from .campaigns import admin as campaign_admin  # noqa: E402, F401  (campaigns and the outbox)
+from .privacy import account_admin  # noqa: E402, F401  (users, addresses, authenticators)
 
 # --- Who looked at whose data (issue 8): read-only, for the board's administrators ---------
 

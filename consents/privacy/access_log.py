@@ -70,6 +70,15 @@ def access_log(
     return entry
 
 
+def people_of_user(user) -> tuple[list, list]:
+    """The person records of an account: the person it decides for, and/or the guardian."""
+    if user is None:
+        return [], []
+    subjects = [s.pk for s in Subject.objects.filter(user=user)]
+    guardians = [g.pk for g in Guardian.objects.filter(user=user)]
+    return subjects, guardians
+
+
 class AccessLoggedAdmin(admin.ModelAdmin):
     """An admin for a model that shows people: its list, object, history and delete pages
     are logged. `people_of(obj)` says whom an object shows: (subjects, guardians)."""

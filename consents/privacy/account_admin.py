@@ -1,3 +1,6 @@
+"""The admins of accounts (users, their addresses, their authenticators), logged like
+the portal's own: they show who people are."""
+
 from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
 from allauth.account.models import EmailAddress
 from allauth.mfa.admin import AuthenticatorAdmin as BaseAuthenticatorAdmin
@@ -6,9 +9,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from consents.privacy.access_log import AccessLoggedAdmin
-
-from .models import User
+from accounts.models import User
+from consents.privacy.access_log import AccessLoggedAdmin, people_of_user
 
 
 @admin.register(User)
@@ -26,8 +28,6 @@ class UserAdmin(AccessLoggedAdmin, BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
     def people_of(self, obj):
-        from consents.admin import people_of_user
-
         return people_of_user(obj)
 
 
@@ -39,14 +39,10 @@ admin.site.unregister(Authenticator)
 @admin.register(EmailAddress)
 class EmailAddressAdmin(AccessLoggedAdmin, BaseEmailAddressAdmin):
     def people_of(self, obj):
-        from consents.admin import people_of_user
-
         return people_of_user(obj.user)
 
 
 @admin.register(Authenticator)
 class AuthenticatorAdmin(AccessLoggedAdmin, BaseAuthenticatorAdmin):
     def people_of(self, obj):
-        from consents.admin import people_of_user
-
         return people_of_user(obj.user)
