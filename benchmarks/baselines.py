@@ -23,7 +23,7 @@ from consents.models import (
     Student,
     Subject,
 )
-from consents.privacy.access_log import Action, access_log
+from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import role_required
 
 from .harness import benchmark
@@ -58,7 +58,7 @@ def staff_floor_view(request, pk):
     is the floor of every page's ratio.
     """
     subject = get_object_or_404(people_in(request.schools), pk=pk)
-    access_log(request, Action.PERSON, subjects=[subject])
+    staff_access_record(request, Action.PERSON, subjects=[subject])
     return render(request, "base.html")
 
 

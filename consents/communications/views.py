@@ -11,7 +11,7 @@ from consents.communications.forms import GroupCheckForm, PublicationForm, Schoo
 from consents.communications.publications import group_check_run
 from consents.dates import school_today
 from consents.models import MediaType, Publication, Purpose, Role, School, Subject, TakedownTask
-from consents.privacy.access_log import Action, access_log
+from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import role_required
 
 STAFF_ROLES = (Role.Kind.COMMUNICATIONS, Role.Kind.ADMINISTRATOR)
@@ -46,7 +46,7 @@ def home(request):
         .order_by("opened_at", "pk")
     )
     tasks = list(tasks)
-    access_log(request, Action.TAKEDOWN, subjects=[task.subject for task in tasks])
+    staff_access_record(request, Action.TAKEDOWN, subjects=[task.subject for task in tasks])
     to_review = (
         Publication.objects.for_schools(request.schools)
         .filter(flagged=True, reviewed_at__isnull=True)
@@ -83,7 +83,7 @@ def lookup(request):
     people = people_search(request.schools, query, limit=LOOKUP_LIMIT + 1)
     more = len(people) > LOOKUP_LIMIT
     people = people[:LOOKUP_LIMIT]
-    access_log(request, Action.LOOKUP, subjects=people, detail=f"{len(people)} found")
+    staff_access_record(request, Action.LOOKUP, subjects=people, detail=f"{len(people)} found")
     # States only, from the stored verdicts; the person's page explains them.
     found = stored.states_today([p.pk for p in people], purposes=purposes, media_types=[media_type])
     rows = [
@@ -113,7 +113,7 @@ def lookup(request):
 def person_detail(request, pk):
     """Every verdict for one person, with the reason: who decided, when, which text version."""
     person = get_object_or_404(people_in(request.schools).select_related("student__school"), pk=pk)
-    access_log(request, Action.PERSON, subjects=[person])
+    staff_access_record(request, Action.PERSON, subjects=[person])
     media_types = list(MediaType.objects.all())
     purposes = list(Purpose.objects.filter(board_id=person.board_id, active=True))
     today = school_today()
@@ -184,7 +184,7 @@ def check_result(request, check, publication_form, *, selected):
     """The result page; `selected` are the people ticked for the publication (None: default)."""
     if selected is None:
         selected = {row.person.pk for row in check.allowed}
-    access_log(
+    staff_access_record(
         request,
         Action.GROUP_CHECK,
         subjects=[row.person for row in check.rows],

@@ -9,7 +9,7 @@ from consents.dates import school_today
 from consents.decisions.paper import CONTENT_TYPES
 from consents.models import ConsentDecision, DecisionEvidence, MediaType, Purpose, Role, Subject
 from consents.models.access import AccessLogEntry
-from consents.privacy.access_log import access_log as staff_access_log
+from consents.privacy.access_log import staff_access_record
 from consents.roles import role_required
 from consents.rules import verdicts
 
@@ -33,7 +33,7 @@ def people_list(request):
         found = found.values_list("pk", flat=True)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     page.object_list = people_by_pk(list(page.object_list))
-    staff_access_log(request, Action.LOOKUP, subjects=page.object_list, detail="people list")
+    staff_access_record(request, Action.LOOKUP, subjects=page.object_list, detail="people list")
     return render(request, "consents/people/list.html", {"page": page, "query": query})
 
 
@@ -59,7 +59,7 @@ def person_detail(request, key):
         if subject.kind == Subject.Kind.STUDENT
         else []
     )
-    staff_access_log(request, Action.PERSON, subjects=[subject], guardians=guardians)
+    staff_access_record(request, Action.PERSON, subjects=[subject], guardians=guardians)
     return render(
         request,
         "consents/people/detail.html",

@@ -17,7 +17,7 @@ from consents.communications.publications import (
 )
 from consents.dates import school_today
 from consents.models import Publication, Role, TakedownTask
-from consents.privacy.access_log import Action, access_log
+from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import has_role, role_required
 
 from .views import STAFF_ROLES, check_result, school_from
@@ -101,7 +101,7 @@ def publication_detail(request, pk):
         list(entries),
         list(publication.takedown_tasks.select_related("subject", "closed_by")),
     )
-    access_log(
+    staff_access_record(
         request,
         Action.PUBLICATION,
         subjects=[e.subject for e in entries] + [t.subject for t in tasks],
@@ -147,7 +147,7 @@ def takedown_close_view(request, pk):
         ),
         pk=pk,
     )
-    access_log(request, Action.TAKEDOWN, subjects=[task.subject], detail=f"task {task.pk}")
+    staff_access_record(request, Action.TAKEDOWN, subjects=[task.subject], detail=f"task {task.pk}")
     form = TakedownCloseForm(request.POST or None)
     if request.method == "POST" and task.is_open and form.is_valid():
         try:

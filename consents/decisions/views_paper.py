@@ -12,7 +12,7 @@ from consents.decisions.paper_forms import PaperForm
 from consents.decisions.services import InvalidDecision
 from consents.models import MediaType, Purpose, Role
 from consents.models.access import AccessLogEntry
-from consents.privacy.access_log import access_log as staff_access_log
+from consents.privacy.access_log import staff_access_record
 from consents.roles import role_required
 from consents.rules import DecisionNotAllowed
 
@@ -51,5 +51,7 @@ def paper_record(request, key):
                 % {"count": len(decisions), "name": subject.name},
             )
             return redirect("person_detail", key=subject.key)
-    staff_access_log(request, AccessLogEntry.Action.PERSON, subjects=[subject], detail="paper form")
+    staff_access_record(
+        request, AccessLogEntry.Action.PERSON, subjects=[subject], detail="paper form"
+    )
     return render(request, "consents/paper/form.html", {"subject": subject, "form": form})

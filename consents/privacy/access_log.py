@@ -1,7 +1,7 @@
 """Who looked at whose personal data: one entry per page or export shown to staff.
 
-Views call access_log() with the people they show (students and staff members as Subjects,
-parents as Guardians); admin pages get it from AccessLoggedAdmin (consents/admin.py).
+Views call staff_access_record() with the people they show (students and staff members as Subjects,
+parents as Guardians); admin pages get it from AccessLoggedAdmin (below).
 Exports of issue 6 call it with Action.EXPORT and the people in the file.
 """
 
@@ -29,7 +29,7 @@ def _ids(items: Iterable, model) -> list[int]:
     return list(dict.fromkeys(item.pk if isinstance(item, model) else int(item) for item in items))
 
 
-def access_log(
+def staff_access_record(
     request,
     action: str,
     *,
@@ -98,7 +98,7 @@ class AccessLoggedAdmin(admin.ModelAdmin):
         detail = f"{self.model._meta.label_lower} {page}: {shown}" + (
             " ..." if len(objects) > 20 else ""
         )
-        access_log(
+        staff_access_record(
             request,
             Action.ADMIN,
             subjects=subjects,

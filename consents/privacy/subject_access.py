@@ -287,7 +287,7 @@ def as_pdf(data: dict, *, title: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def access_log(*, user, subject: Subject | None, format: str, rows: int, scope: str):
+def export_record(*, user, subject: Subject | None, format: str, rows: int, scope: str):
     return ExportLog.objects.create(
         user=user,
         kind=ExportLog.Kind.SUBJECT_ACCESS,

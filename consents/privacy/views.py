@@ -6,11 +6,11 @@ from django.http import Http404, HttpResponse
 from consents.communications.views_people import subject_or_404
 from consents.models import Role
 from consents.models.access import AccessLogEntry
-from consents.privacy.access_log import access_log as staff_access_log
+from consents.privacy.access_log import staff_access_record
 from consents.privacy.subject_access import (
-    access_log,
     as_json,
     as_pdf,
+    export_record,
     subject_access_data,
     title_for,
     user_access_data,
@@ -35,14 +35,14 @@ def subject_access_admin(request, key, fmt):
     if fmt not in CONTENT_TYPES:
         raise Http404
     data = subject_access_data(subject)
-    access_log(
+    export_record(
         user=request.user,
         subject=subject,
         format=fmt,
         rows=len(data["decisions"]),
         scope=f"{subject.get_kind_display()} {subject.key}",
     )
-    staff_access_log(
+    staff_access_record(
         request, AccessLogEntry.Action.EXPORT, subjects=[subject], detail=f"subject access {fmt}"
     )
     return _download(data, fmt, title=title_for(subject), filename=f"inzage-{subject.key}")
@@ -55,7 +55,7 @@ def my_data(request, fmt):
         raise Http404
     data = user_access_data(request.user)
     own = data.get("own_record")
-    access_log(
+    export_record(
         user=request.user,
         subject=None,
         format=fmt,
