@@ -7,9 +7,9 @@ campaigns, second guardians who disagree, paper forms, withdrawals, people who n
 
 Rows go in with COPY on PostgreSQL (executemany elsewhere), in chunks, so memory stays
 bounded. The decision log is nevertheless a valid hash chain: events are generated one school
-year at a time, sorted by time, numbered and hashed with `consents.chain.event_hash` exactly as
-`services.decision_record` does. The status table is then derived from the log with one query,
-equal to what `services.consent_status_rebuild` builds.
+year at a time, sorted by time, numbered and hashed with `consents.decisions.chain.event_hash`
+exactly as `services.decision_record` does. The status table is then derived from the log with
+one query, equal to what `services.consent_status_rebuild` builds.
 
 Same seed, size and reference date: the same data, byte for byte.
 """

@@ -1,5 +1,5 @@
 """No CSV or XLSX file of the portal carries a formula into a spreadsheet program
-(consents/spreadsheets.py): the writer itself, then every download end to end."""
+(consents/reports/spreadsheets.py): the writer itself, then every download end to end."""
 
 import csv
 import datetime as dt
@@ -23,7 +23,7 @@ from .helpers import amsterdam, record
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 # What a spreadsheet program reads as the start of a formula, also in full width (the brief
-# of the test, stated apart from consents/spreadsheets.py so that it checks the module).
+# of the test, stated apart from consents/reports/spreadsheets.py so that it checks the module).
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 PAYLOADS = [

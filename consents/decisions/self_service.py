@@ -1,8 +1,8 @@
 """The "my consent" page: what a parent, student or staff member sees and changes themself.
 
 Who may decide and what the resulting status is come from consents.rules; decisions are
-recorded through consents.services. This module only arranges them per person (a card) and
-turns a card's answers (read by consents/self_service_forms.py) into the decisions that changed.
+recorded through services.py. This module only arranges them per person (a card) and turns a
+card's answers (read by self_service_forms.py) into the decisions that changed.
 """
 
 import datetime as dt

@@ -1,7 +1,7 @@
 """The register for the privacy officer: current status, or every event in a period.
 
 Rows are produced lazily in chunks (verdicts per thousand people, decisions through a
-server-side iterator) and written straight to a file (`consents.spreadsheets`), so an export
+server-side iterator) and written straight to a file (`spreadsheets.py`), so an export
 of a large board runs in bounded memory. Small exports are answered at once; larger ones by a
 Celery task with progress (`ExportJob`). Every export is logged in ExportLog: who, what, when,
 how many rows.
