@@ -8,7 +8,6 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from accounts.devices import remember_device
-from accounts.security import mfa_missing
 
 SESSION_STARTED_KEY = "_auth_started_at"
 REMEMBER_DEVICE_KEY = "_remember_device"
@@ -34,33 +33,6 @@ class AbsoluteSessionLimitMiddleware:
                 if request.method == "GET":
                     return redirect_to_login(request.get_full_path())
                 return redirect(settings.LOGIN_URL)
-        return self.get_response(request)
-
-
-class MfaRequiredMiddleware:
-    """Administrators and communications staff must add TOTP or a passkey before anything else.
-
-    Until they have, every page except the account pages (where they add it, or log out)
-    sends them to the two-factor page.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if (
-            request.user.is_authenticated
-            and not request.path.startswith(("/accounts/", "/i18n/", settings.STATIC_URL))
-            and mfa_missing(request.user)
-        ):
-            messages.warning(
-                request,
-                _(
-                    "Your role needs a second factor. Add an authenticator app or a passkey "
-                    "to continue."
-                ),
-            )
-            return redirect("mfa_index")
         return self.get_response(request)
 
 

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
 
-from consents.access_log import Action, access_log
+from consents.communications.directory import people_in
 from consents.models import (
     ConsentDecision,
     ConsentStatus,
@@ -23,8 +23,8 @@ from consents.models import (
     Student,
     Subject,
 )
-from consents.permissions import role_required
-from consents.publications import people_in
+from consents.privacy.access_log import Action, staff_access_record
+from consents.roles import role_required
 
 from .harness import benchmark
 
@@ -58,7 +58,7 @@ def staff_floor_view(request, pk):
     is the floor of every page's ratio.
     """
     subject = get_object_or_404(people_in(request.schools), pk=pk)
-    access_log(request, Action.PERSON, subjects=[subject])
+    staff_access_record(request, Action.PERSON, subjects=[subject])
     return render(request, "base.html")
 
 

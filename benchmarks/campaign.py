@@ -111,7 +111,7 @@ def renewal(board):
 def bench_planner(families: int) -> dict:
     """Plan the invitation twice: once timed, once again (after removing the first plan)
     under tracemalloc, which slows Python down but measures the peak of Python memory."""
-    from consents import campaigns
+    from consents.campaigns import services as campaigns
     from consents.models import CampaignStep, OutboxMessage
 
     started = time.perf_counter()
@@ -147,8 +147,8 @@ def worker_process(sink_port: int, log):
     from django.conf import settings
     from django.db import connection
 
-    from tests.processes import database_url
-    from tests.processes import worker_process as start_worker
+    from benchmarks.processes import database_url
+    from benchmarks.processes import worker_process as start_worker
 
     env = {
         **os.environ,
@@ -163,10 +163,10 @@ def worker_process(sink_port: int, log):
 
 
 def bench_send(families: int) -> dict:
+    from benchmarks.smtp_sink import SmtpSink
     from consent_portal.celery import app
-    from consents import campaigns
+    from consents.campaigns import services as campaigns
     from consents.models import OutboxMessage
-    from tests.smtp_sink import SmtpSink
 
     board = make_board("send", families)
     renewal(board)

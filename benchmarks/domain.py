@@ -1,7 +1,7 @@
 """Benchmarks of the domain calls behind the pages, and of the export and the report.
 
 The pages themselves are in `pages.py`; these time the `consents.rules` and
-`consents.services` calls inside them, the name search, and the two whole-board jobs: the
+`consents.decisions.services` calls inside them, the name search, and the two whole-board jobs: the
 register export and the (G)MR report, through the same functions the application runs.
 """
 
@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import Count
 
 from consents import rules
-from consents.exports import ExportRequest, export_write
+from consents.communications.directory import people_search
+from consents.decisions.services import decision_record
 from consents.models import (
     ExportLog,
     MediaType,
@@ -22,9 +23,8 @@ from consents.models import (
     SchoolYear,
     Student,
 )
-from consents.publications import people_search
 from consents.reports import report_build
-from consents.services import decision_record
+from consents.reports.exports import ExportRequest, export_write
 
 from .baselines import BARE_VIEW, COPY_EXPORT, SQL_AGGREGATE
 from .harness import benchmark
@@ -88,7 +88,7 @@ def save_decision(board):
 
 
 def name_search(query: str, schools) -> list:
-    """The lookup page's search itself (`consents.publications.people_search`)."""
+    """The lookup page's search itself (`consents.communications.directory.people_search`)."""
     return people_search(schools, query, limit=25)
 
 
@@ -133,7 +133,7 @@ def schools_holding(board, size: int) -> list[School]:
     chunked=True,
 )
 def register_export(board, size):
-    """`consents.exports.export_write`, as the background export runs it: students and staff
+    """`consents.reports.exports.export_write`, as the background export runs it: students and staff
     of the schools, one row per person, purpose and media type."""
     request = ExportRequest(
         kind=ExportLog.Kind.REGISTER_STATUS,

@@ -49,7 +49,7 @@ SECRET = "faults-only-" + "x" * 40  # nosec B105 (a throw-away key for this run'
 
 
 def free_port() -> int:
-    from tests.smtp_sink import free_port as port
+    from benchmarks.smtp_sink import free_port as port
 
     return port()
 
@@ -150,7 +150,7 @@ class Processes:
         )  # fmt: skip
 
     def worker(self):
-        from tests.processes import WORKER_COMMAND
+        from benchmarks.processes import WORKER_COMMAND
 
         self.start("worker", WORKER_COMMAND)
 
@@ -318,9 +318,9 @@ def parents_run(guardians, port, seconds_before, outage, seconds_after):
 
 
 def chain_and_status_checks() -> dict:
-    from consents.chain import chain_verify
+    from consents.decisions.chain import chain_verify
+    from consents.decisions.services import consent_status_rebuild
     from consents.models import ConsentDecision, ConsentStatus, DecisionEvidence
-    from consents.services import consent_status_rebuild
 
     result = chain_verify()
     before = sorted(ConsentStatus.objects.values_list("subject_id", "purpose_id", "media_type_id",
@@ -381,7 +381,8 @@ def scenario_postgres(pg: Postgres, processes: Processes, port: int) -> dict:
 
 def scenario_redis(redis: Redis, processes: Processes, port: int, sink) -> dict:
     """Redis stopped for a minute while a campaign to 2,000 families runs and 20 save."""
-    from consents import campaigns, outbox
+    from consents import outbox
+    from consents.campaigns import services as campaigns
     from consents.models import OutboxMessage
 
     board, guardians = parents(int(os.environ.get("FAULT_FAMILIES", 2000)), "redisfault")
@@ -428,7 +429,8 @@ def scenario_worker_kill(processes: Processes, sink) -> dict:
     """A reminder run to 50,000 families; the worker is SIGKILLed five times along the way."""
     from django.conf import settings
 
-    from consents import campaigns, outbox
+    from consents import outbox
+    from consents.campaigns import services as campaigns
     from consents.models import OutboxMessage
 
     families = int(os.environ.get("FAULT_REMINDERS", 50_000))
@@ -488,7 +490,7 @@ def _text(page: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from tests.smtp_sink import SmtpSink
+    from benchmarks.smtp_sink import SmtpSink
 
     chosen = argv or ["postgres", "redis", "worker-kill"]
     shutil.rmtree(VAR, ignore_errors=True)

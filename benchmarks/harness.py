@@ -29,9 +29,9 @@ from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.security import mfa_missing
+from benchmarks.generate import BOARD_NAME
 from consents.dates import school_today
-from consents.generate import BOARD_NAME
+from consents.middleware import mfa_missing
 from consents.models import Board as BoardModel
 from consents.models import Group, Guardian, Role, Student
 from consents.rules import sixteen_cutoff

@@ -94,7 +94,7 @@ def main(argv: list[str]) -> int:
     (VAR / "sessions.json").write_text(json.dumps(data))
     connection.close()
 
-    from tests.smtp_sink import free_port
+    from benchmarks.smtp_sink import free_port
 
     port = free_port()
     with open(VAR / "gunicorn.log", "w") as log:

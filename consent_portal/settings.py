@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "accounts",
     "consents",
+    "benchmarks",  # `manage.py generate_board`: the generated board the benchmarks run on
 ]
 
 MIDDLEWARE = [
@@ -88,7 +89,7 @@ MIDDLEWARE = [
     "consent_portal.middleware.PrivacyHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.AbsoluteSessionLimitMiddleware",
-    "accounts.middleware.MfaRequiredMiddleware",
+    "consents.middleware.MfaRequiredMiddleware",
     "accounts.middleware.KnownDeviceMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -295,9 +296,9 @@ CELERY_BEAT_SCHEDULE = {
     "verdicts-refresh": {"task": "consents.tasks.verdicts_refresh", "schedule": 60.0},
 }
 
-# Campaign emails go through an outbox (consents/campaigns.py). A failed send is retried after
-# OUTBOX_RETRY_SECONDS, doubling each time up to OUTBOX_RETRY_MAX_SECONDS, at most
-# OUTBOX_MAX_ATTEMPTS attempts; then the message is marked failed with the error.
+# Campaign emails go through an outbox (consents/campaigns/services.py). A failed send is
+# retried after OUTBOX_RETRY_SECONDS, doubling each time up to OUTBOX_RETRY_MAX_SECONDS, at
+# most OUTBOX_MAX_ATTEMPTS attempts; then the message is marked failed with the error.
 OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 5)
 OUTBOX_RETRY_SECONDS = envint("OUTBOX_RETRY_SECONDS", 60)
 OUTBOX_RETRY_MAX_SECONDS = envint("OUTBOX_RETRY_MAX_SECONDS", 1800)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .access_log import AccessLoggedAdmin
+from .decisions.services import consent_text_publish
 from .models import (
     AccessLogEntry,
     Board,
@@ -22,10 +22,9 @@ from .models import (
     SchoolYear,
     StaffMember,
     Student,
-    Subject,
     TakedownTask,
 )
-from .services import consent_text_publish
+from .privacy.access_log import AccessLoggedAdmin, people_of_user
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,15 +64,6 @@ class GroupAdmin(admin.ModelAdmin):
     list_display = ("name", "school", "school_year")
     list_filter = ("school", "school_year")
     search_fields = ("name",)
-
-
-def people_of_user(user) -> tuple[list, list]:
-    """The person records of an account: the person it decides for, and/or the guardian."""
-    if user is None:
-        return [], []
-    subjects = [s.pk for s in Subject.objects.filter(user=user)]
-    guardians = [g.pk for g in Guardian.objects.filter(user=user)]
-    return subjects, guardians
 
 
 @admin.register(Role)
@@ -258,7 +248,8 @@ class TakedownTaskAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_select_related = ("publication", "subject", "closed_by")
 
 
-from . import campaign_admin  # noqa: E402, F401  (campaigns and the outbox)
+from .campaigns import admin as campaign_admin  # noqa: E402, F401  (campaigns and the outbox)
+from .privacy import account_admin  # noqa: E402, F401  (users, addresses, authenticators)
 
 # --- Who looked at whose data (issue 8): read-only, for the board's administrators ---------
 

@@ -24,6 +24,7 @@ class ConsentsConfig(AppConfig):
     verbose_name = _("Consent")
 
     def ready(self):
-        from consents import lookups  # noqa: F401  (registers `__any`)
+        from consents import tasks  # noqa: F401  (registers the tasks, queued by name)
+        from consents.communications import lookups  # noqa: F401  (registers `__any`)
 
         post_migrate.connect(ensure_reference_data, sender=self)

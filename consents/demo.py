@@ -10,7 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from consents.communications.directory import people_in
+from consents.communications.publications import group_check, publication_record
 from consents.dates import SCHOOL_TZ, school_today, school_year_start
+from consents.decisions.services import decision_record
 from consents.models import (
     Board,
     Campaign,
@@ -26,9 +29,7 @@ from consents.models import (
     StaffMember,
     Student,
 )
-from consents.publications import group_check, people_in, publication_record
 from consents.rules import Decider, Method, Value, decider_on, sixteen_cutoff
-from consents.services import decision_record
 
 User = get_user_model()
 

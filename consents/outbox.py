@@ -56,7 +56,11 @@ class Outgoing:
 def composer(template: str) -> Callable[..., Outgoing | None]:
     """The function that composes an outbox row of `template` as things are now, or returns
     None when it is no longer needed (the row ends as skipped)."""
-    from consents import campaigns, publications, receipts  # they enqueue through this module
+    # Imported here: these features enqueue their emails through this module, which composes
+    # them at sending time (one direction at import, the other at run time).
+    from consents.campaigns import services as campaigns
+    from consents.communications import publications
+    from consents.decisions import receipts
 
     return {
         Template.ASK: campaigns.message_compose,
@@ -86,9 +90,11 @@ def outbox_enqueue(
 
 def outbox_publish(message_ids: list[int]) -> None:
     """Hand outbox rows to the broker (one task each) and note when."""
-    from consents.tasks import outbox_send
-
-    published = [message_id for message_id in message_ids if enqueue(outbox_send, message_id)]
+    published = [
+        message_id
+        for message_id in message_ids
+        if enqueue("consents.tasks.outbox_send", message_id)
+    ]
     # What the broker did not take keeps enqueued_at empty: the sweep publishes it again.
     OutboxMessage.objects.filter(pk__in=published).update(enqueued_at=timezone.now())
 

@@ -27,11 +27,14 @@ from consents.models import (
     ConsentText,
     Guardian,
     Guardianship,
+    MediaType,
+    Purpose,
     Role,
     StaffMember,
     Student,
     Subject,
 )
+from consents.roles import has_role
 
 Value = ConsentDecision.Value
 Capacity = ConsentDecision.Capacity
@@ -298,8 +301,6 @@ def verdicts(
     load: for counts, registers and planning, where no explanation is shown. A caller that
     needs the current decisions itself passes what `current_decisions` gave it as `loaded`.
     """
-    from consents.models import MediaType, Purpose
-
     subject_ids = list(subject_ids)
     subjects = list(Subject.objects.filter(id__in=subject_ids).select_related("student", "board"))
     board_ids = {s.board_id for s in subjects}
@@ -542,19 +543,6 @@ def subject_school_ids(subject: Subject) -> set[int]:
     )
 
 
-def has_role(user, kind: Role.Kind, *, board_id: int, school_ids: set[int]) -> bool:
-    """Whether `user` holds `kind` at one of `school_ids`, or at their whole board."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return any(
-        role.kind == kind
-        and (role.school_id in school_ids or (role.school_id is None and role.board_id == board_id))
-        for role in roles_of(user)
-    )
-
-
 def _date_of_birth(subject: Subject) -> dt.date | None:
     if subject.kind != Subject.Kind.STUDENT:
         return None
@@ -619,48 +607,3 @@ def authority_for(
             )
         return Capacity.GUARDIAN, own_guardian
     raise DecisionNotAllowed(_("You may not decide for this person."))
-
-
-# --- Least privilege for staff roles (rule 11) -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HeldRole:
-    kind: str
-    board_id: int
-    school_id: int | None  # None: the whole board
-
-
-def roles_of(user) -> list[HeldRole]:
-    """The roles `user` holds, read once and kept on the user object.
-
-    Every page asks several times (the second-factor check, the page's access check, the
-    menu); a request's user object lives for that request only, so a role granted or taken
-    away counts from the next request on.
-    """
-    if not user.is_authenticated:
-        return []
-    held = getattr(user, "_held_roles", None)
-    if held is None:
-        rows = Role.objects.filter(user=user).values_list("kind", "board_id", "school_id")
-        held = user._held_roles = [HeldRole(*row) for row in rows]
-    return held
-
-
-def school_ids_for(user, *kinds: Role.Kind) -> list[int]:
-    """The ids of the schools where `user` holds one of `kinds`: assigned directly or through
-    the board (all schools for a superuser). A query only for roles held board-wide."""
-    from consents.models import School
-
-    if not user.is_authenticated:
-        return []
-    if user.is_superuser:
-        return list(School.objects.order_by("pk").values_list("pk", flat=True))
-    held = [role for role in roles_of(user) if role.kind in kinds]
-    ids = {role.school_id for role in held if role.school_id is not None}
-    boards = {role.board_id for role in held if role.school_id is None}
-    if boards:
-        ids.update(
-            School.objects.filter(board_id__in=boards).order_by().values_list("pk", flat=True)
-        )
-    return sorted(ids)

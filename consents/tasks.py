@@ -8,8 +8,13 @@ import logging
 
 from celery import shared_task
 
-from consents import campaigns, outbox
-from consents.models import Campaign
+from consents import outbox, stored
+from consents.campaigns import services as campaigns
+from consents.dates import school_today
+from consents.models import Board, Campaign, ExportJob, SchoolYear
+from consents.privacy.retention import retention_apply
+from consents.reports.exports import export_job_produce
+from consents.reports.snapshots import running_year_recount
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +58,6 @@ def outbox_sweep() -> int:
 @shared_task(bind=True, max_retries=2, default_retry_delay=60)
 def export_job_run(self, job_id: int) -> None:
     """Produce a large register export (issue 6); the page polls its progress."""
-    from consents.exports import export_job_produce
-    from consents.models import ExportJob
-
     job = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).first()
     if job is None:  # already produced (a redelivery) or gone
         return
@@ -72,8 +74,6 @@ def export_job_run(self, job_id: int) -> None:
 @shared_task
 def retention_run() -> dict:
     """Daily: erase people who left longer ago than their board's retention period."""
-    from consents.retention import retention_apply
-
     return retention_apply()
 
 
@@ -81,8 +81,6 @@ def retention_run() -> dict:
 def verdicts_refresh() -> int:
     """Every minute: bring the stored verdicts up to date (`consents.stored`); a run that
     finds another one still busy (a whole rebuild takes minutes) leaves it to that one."""
-    from consents import stored
-
     done = stored.refresh(wait=False)
     return done.people if done else 0
 
@@ -91,10 +89,6 @@ def verdicts_refresh() -> int:
 def report_snapshots_refresh() -> int:
     """Count every school's running year again, before its counts expire (settings:
     CELERY_BEAT_SCHEDULE), so that (G)MR reports open without counting."""
-    from consents.dates import school_today
-    from consents.models import Board, SchoolYear
-    from consents.reports.snapshots import running_year_recount
-
     today = school_today()
     counted = 0
     for board in Board.objects.prefetch_related("schools"):

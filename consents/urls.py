@@ -1,17 +1,15 @@
 from django.urls import path
 
-from .views import (
-    access,
-    communications,
-    core,
-    exports,
-    imports,
-    my_consent,
-    paper,
-    people,
-    publications,
-    reports,
-)
+from . import views as core
+from .communications import views as communications
+from .communications import views_people as people
+from .communications import views_publications as publications
+from .decisions import views as my_consent
+from .decisions import views_paper as paper
+from .imports import views as imports
+from .privacy import views as access
+from .reports import views as reports
+from .reports import views_exports as exports
 
 urlpatterns = [
     path("", core.home, name="home"),

@@ -2,8 +2,8 @@ import datetime as dt
 import time
 from zoneinfo import ZoneInfo
 
+from consents.decisions.services import decision_record
 from consents.rules import verdict_for
-from consents.services import decision_record
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from consents.decisions.services import decision_record
 from consents.models import (
     AccessLogEntry,
     ConsentReceipt,
@@ -25,7 +26,6 @@ from consents.models import (
     Role,
     TakedownTask,
 )
-from consents.services import decision_record
 
 from . import factories as f
 from .permissions_matrix import (

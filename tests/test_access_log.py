@@ -1,7 +1,8 @@
 """Every view of other people's personal data by staff is logged: who, whom, when, where from.
 
 The coverage test walks every page of the role matrix, so a new staff page (or an export of
-issue 6) that shows people without calling consents.access_log.access_log() fails here.
+issue 6) that shows people without calling consents.privacy.access_log.staff_access_record()
+fails here.
 """
 
 import pytest
@@ -10,8 +11,8 @@ from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
-from consents.access_log import Action, access_log
 from consents.models import AccessLogEntry, Role
+from consents.privacy.access_log import Action, staff_access_record
 
 from . import factories as f
 from .permissions_matrix import ADMIN_WITHOUT_PERSONAL_DATA, WITHOUT_PERSONAL_DATA
@@ -58,7 +59,7 @@ def test_every_page_that_shows_staff_personal_data_writes_an_access_log_entry():
     assert checked >= 35  # the pages of communications staff and the admin's person pages
     assert not unlogged, (
         "pages showing people to staff without an access-log entry: call "
-        "consents.access_log.access_log() in the view (or, for an admin, use "
+        "consents.privacy.access_log.staff_access_record() in the view (or, for an admin, use "
         "AccessLoggedAdmin), or add the page to WITHOUT_PERSONAL_DATA in "
         "tests/permissions_matrix.py with the reason:\n  " + "\n  ".join(unlogged)
     )
@@ -139,7 +140,7 @@ def test_the_admin_records_the_student_opened(admin_user, child, mother):
 def test_an_export_is_always_recorded_even_without_people(rf, administrator):
     request = rf.get("/exports/report.csv")
     request.user = administrator
-    entry = access_log(request, Action.EXPORT, detail="(G)MR report 2026")
+    entry = staff_access_record(request, Action.EXPORT, detail="(G)MR report 2026")
     assert entry.action == Action.EXPORT and entry.people_count == 0
 
 
@@ -149,10 +150,13 @@ def test_an_entry_is_never_left_without_the_people_it_names(rf, administrator, c
     request.user = administrator
 
     with pytest.raises(IntegrityError):
-        access_log(request, Action.LOOKUP, subjects=[child.pk, 10**9])
+        staff_access_record(request, Action.LOOKUP, subjects=[child.pk, 10**9])
 
     assert not AccessLogEntry.objects.exists()
-    assert access_log(request, Action.LOOKUP, subjects=[child.pk]).subjects.get().pk == child.pk
+    assert (
+        staff_access_record(request, Action.LOOKUP, subjects=[child.pk]).subjects.get().pk
+        == child.pk
+    )
 
 
 def test_administrators_read_the_log_in_the_admin_and_cannot_change_it(admin_user, child):

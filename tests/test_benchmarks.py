@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.__main__ import main
+from benchmarks.generate import board_generate
 from benchmarks.harness import Benchmark, NoBoard, Result, measure
-from consents.generate import board_generate
 from consents.models import Board, Student, Subject
 from consents.rules import State, verdicts
 

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from consents import campaigns, outbox
+from consents import outbox
+from consents.campaigns import services as campaigns
+from consents.communications.publications import publication_record
 from consents.models import ExportJob, OutboxMessage, TakedownTask
-from consents.publications import publication_record
 from consents.tasks import outbox_sweep
 
 from . import factories as f

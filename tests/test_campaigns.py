@@ -19,7 +19,9 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consents import campaigns, outbox
+from consents import outbox
+from consents.campaigns import services as campaigns
+from consents.decisions.services import consent_text_publish
 from consents.models import (
     Campaign,
     CampaignStep,
@@ -37,7 +39,6 @@ from consents.rules import (
     turning_sixteen,
     voices_to_ask,
 )
-from consents.services import consent_text_publish
 
 from . import factories as f
 from .helpers import amsterdam, record

@@ -19,17 +19,18 @@ from celery.signals import task_postrun
 from django.core import mail
 from django.db import connection
 
+from benchmarks.processes import database_url
+from benchmarks.processes import worker_process as start_worker
+from benchmarks.smtp_sink import SmtpSink
 from consent_portal.celery import app
-from consents import campaigns, outbox
+from consents import outbox
+from consents.campaigns import services as campaigns
 from consents.dates import school_today
 from consents.models import Campaign, MediaType, OutboxMessage, SchoolYear
 from consents.tasks import campaigns_advance, outbox_send, outbox_sweep
 
 from . import factories as f
 from .helpers import record, wait_until
-from .processes import database_url
-from .processes import worker_process as start_worker
-from .smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 

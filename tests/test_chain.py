@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import translation
 
-from consents.chain import chain_verify
+from consents.decisions.chain import chain_verify
 from consents.models import ConsentDecision, DecisionEvidence
 
 from . import factories as f

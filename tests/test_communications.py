@@ -13,12 +13,12 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from consents.communications.publications import names_resolve, publication_record
 from consents.dates import school_today
+from consents.decisions.services import InvalidDecision, decision_record
 from consents.models import Board, ConsentText, Group, Publication, Role, SchoolYear
 from consents.models.access import AccessLogEntry
-from consents.publications import names_resolve, publication_record
 from consents.rules import DecisionNotAllowed, verdict_for
-from consents.services import InvalidDecision, decision_record
 
 from . import factories as f
 from .helpers import amsterdam, record

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from consents.dates import school_today
+from consents.decisions.services import consent_withdraw
 from consents.models import Publication, SchoolYear, TakedownTask
-from consents.services import consent_withdraw
 
 from . import factories as f
 from .conftest import axe_violations, log_in_browser, screenshot

@@ -9,8 +9,8 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from consents.exports import ExportRequest, Kind, export_write, row_count
 from consents.models import ExportJob, ExportLog, MediaType, Purpose
+from consents.reports.exports import ExportRequest, Kind, export_write, row_count
 from consents.rules import verdicts
 
 from . import factories as f

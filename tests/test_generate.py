@@ -9,9 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from consents.chain import chain_verify
+from benchmarks.generate import board_generate, pack, unpack
 from consents.dates import age_on, school_date
-from consents.generate import board_generate, pack, unpack
+from consents.decisions.chain import chain_verify
+from consents.decisions.services import consent_status_rebuild
 from consents.models import (
     ChainHead,
     ConsentDecision,
@@ -24,7 +25,6 @@ from consents.models import (
     Subject,
 )
 from consents.rules import Decider, State, decider_on, verdicts
-from consents.services import consent_status_rebuild
 
 pytestmark = pytest.mark.django_db
 

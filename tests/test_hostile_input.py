@@ -321,7 +321,7 @@ def test_any_other_error_is_still_logged_with_its_traceback(comms_client, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("consents.views.communications.people_search", broken)
+    monkeypatch.setattr("consents.communications.views.people_search", broken)
     caplog.set_level(logging.INFO)
     assert comms_client.get(reverse("communications_lookup"), {"q": "x"}).status_code == 500
     [record] = [r for r in caplog.records if r.name == "django.request"]
@@ -409,7 +409,7 @@ def test_any_other_error_answers_a_plain_500_page(comms_client, monkeypatch, set
     def broken(*args, **kwargs):
         raise RuntimeError("secret detail about Zoë")
 
-    monkeypatch.setattr("consents.views.communications.people_search", broken)
+    monkeypatch.setattr("consents.communications.views.people_search", broken)
     response = comms_client.get(reverse("communications_lookup"), {"q": "x"})
     html = response.content.decode()
     assert response.status_code == 500

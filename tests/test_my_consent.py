@@ -17,6 +17,7 @@ from django.utils.html import escape
 from pypdf import PdfReader
 
 from consents import rules
+from consents.decisions.services import consent_text_publish
 from consents.models import (
     ConsentDecision,
     ConsentReceipt,
@@ -24,7 +25,6 @@ from consents.models import (
     Guardianship,
 )
 from consents.rules import State
-from consents.services import consent_text_publish
 
 from . import factories as f
 from .helpers import amsterdam, record, state

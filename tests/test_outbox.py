@@ -17,9 +17,9 @@ from django.core import mail
 from django.urls import reverse
 
 from consents import outbox
+from consents.communications.publications import publication_record, takedown_close
+from consents.decisions.services import consent_withdraw
 from consents.models import ConsentDecision, ConsentReceipt, OutboxMessage, TakedownTask
-from consents.publications import publication_record, takedown_close
-from consents.services import consent_withdraw
 from consents.tasks import outbox_send, outbox_sweep
 
 from . import factories as f

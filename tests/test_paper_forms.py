@@ -253,7 +253,7 @@ def test_a_crash_or_a_stopped_worker_while_recording_keeps_no_scan(
     def crash(**kwargs):
         raise exception("unexpected")
 
-    monkeypatch.setattr("consents.paper.decision_record", crash)
+    monkeypatch.setattr("consents.decisions.paper.decision_record", crash)
     client.force_login(administrator)
     with pytest.raises(exception):
         post(

@@ -10,15 +10,15 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from consents.models import OutboxMessage, Publication, PublicationPerson, Role, TakedownTask
-from consents.publications import (
+from consents.communications.publications import (
     OverrideRequired,
     publication_record,
     publication_review,
     takedown_close,
 )
+from consents.decisions.services import consent_withdraw
+from consents.models import OutboxMessage, Publication, PublicationPerson, Role, TakedownTask
 from consents.rules import State
-from consents.services import consent_withdraw
 
 from . import factories as f
 from .helpers import record

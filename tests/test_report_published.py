@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from benchmarks.processes import ROOT, database_url
 from consents.apps import MEDIA_TYPES
 from consents.models import ReportSnapshot, SchoolYear
 from consents.reports import report_build
@@ -37,7 +38,6 @@ from consents.reports.tables import HIDDEN_MARK
 
 from . import factories as f
 from .helpers import amsterdam, record
-from .processes import ROOT, database_url
 from .test_report_suppression import reader_can_still_think
 from .test_reports import TODAY, students
 

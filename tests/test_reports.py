@@ -432,8 +432,8 @@ def allowed_students(school, purpose, media_type) -> list:
 def test_publications_checked_and_takedowns_are_counted_per_purpose(
     school_data, board, school, website, photo, communications, celery_eager
 ):
-    from consents.publications import publication_record
-    from consents.services import consent_withdraw
+    from consents.communications.publications import publication_record
+    from consents.decisions.services import consent_withdraw
 
     granted = allowed_students(school, website, photo)[:6]
     publication_record(
@@ -459,8 +459,8 @@ def test_publications_checked_and_takedowns_are_counted_per_purpose(
 def test_a_person_is_counted_once_per_measure_however_many_records_they_have(
     school_data, board, school, website, photo, communications, celery_eager
 ):
-    from consents.publications import publication_record
-    from consents.services import consent_withdraw
+    from consents.communications.publications import publication_record
+    from consents.decisions.services import consent_withdraw
 
     withdrawn = next(
         s

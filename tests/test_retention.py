@@ -7,10 +7,10 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from consents.decisions.paper import paper_decisions_record
 from consents.models import ConsentDecision, DecisionEvidence, Guardian, SchoolYear, Student
-from consents.paper import paper_decisions_record
+from consents.privacy.retention import erasure_blocker, retention_apply
 from consents.reports import report_build
-from consents.retention import erasure_blocker, retention_apply
 from consents.tasks import retention_run
 
 from . import factories as f

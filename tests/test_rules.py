@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.utils import translation
 
+from consents.decisions.services import InvalidDecision, consent_text_publish, consent_withdraw
 from consents.models import Board, ConsentDecision, Guardianship, Subject
 from consents.rules import Decider, DecisionNotAllowed, State, verdict_for
-from consents.services import InvalidDecision, consent_text_publish, consent_withdraw
 
 from . import factories as f
 from .helpers import amsterdam, record, state
@@ -575,8 +575,8 @@ def in_the_new_school_year_on_every_surface(client, child, mother, website, phot
 
     from consents import stored
     from consents.dates import school_today, school_year_end, school_year_start
-    from consents.exports import default_period
     from consents.models import CurrentVerdict, SchoolYear
+    from consents.reports.exports import default_period
 
     today = school_today()
     new_start, new_end = dt.date(2027, 8, 1), dt.date(2028, 7, 31)

@@ -1,5 +1,5 @@
 """No CSV or XLSX file of the portal carries a formula into a spreadsheet program
-(consents/spreadsheets.py): the writer itself, then every download end to end."""
+(consents/reports/spreadsheets.py): the writer itself, then every download end to end."""
 
 import csv
 import datetime as dt
@@ -14,16 +14,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from consents.exports import Kind
 from consents.models import ExportJob, ImportRun, Student
-from consents.spreadsheets import CONTENT_TYPES, safe_cell, spreadsheet
+from consents.reports.exports import Kind
+from consents.reports.spreadsheets import CONTENT_TYPES, safe_cell, spreadsheet
 
 from .helpers import amsterdam, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 # What a spreadsheet program reads as the start of a formula, also in full width (the brief
-# of the test, stated apart from consents/spreadsheets.py so that it checks the module).
+# of the test, stated apart from consents/reports/spreadsheets.py so that it checks the module).
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 PAYLOADS = [

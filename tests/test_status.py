@@ -9,9 +9,9 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from consents.decisions.services import InvalidDecision
 from consents.models import ConsentStatus, MediaType
 from consents.rules import DecisionNotAllowed, verdicts
-from consents.services import InvalidDecision
 
 from . import factories as f
 from .helpers import amsterdam, record

@@ -15,7 +15,7 @@ import time_machine
 from django.urls import reverse
 
 from consents import stored
-from consents.exports import ExportRequest, Kind, export_write
+from consents.decisions.services import consent_text_publish
 from consents.models import (
     Board,
     ConsentText,
@@ -27,9 +27,9 @@ from consents.models import (
     VerdictDirty,
     VerdictRefresh,
 )
+from consents.reports.exports import ExportRequest, Kind, export_write
 from consents.reports.measures import CountScope
 from consents.rules import verdicts
-from consents.services import consent_text_publish
 from consents.tasks import verdicts_refresh
 
 from . import factories as f

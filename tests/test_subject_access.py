@@ -10,7 +10,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from consents.models import ExportLog, Guardianship
-from consents.subject_access import subject_access_data, user_access_data
+from consents.privacy.subject_access import subject_access_data, user_access_data
 
 from . import factories as f
 from .helpers import amsterdam, record

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class AccessLogEntry(models.Model):
     """One view or export of other people's personal data by staff (PRODUCT rule 11).
 
-    Written by consents.access_log.access_log(), never changed; administrators read it in
-    the admin. Who looked is kept by name even after their account is removed.
+    Written by consents.privacy.access_log.staff_access_record(), never changed;
+    administrators read it in the admin. Who looked is kept by name even after their account
+    is removed.
     """
 
     class Action(models.TextChoices):

@@ -9,7 +9,7 @@ class ConsentReceipt(models.Model):
     """The proof handed to a person for one save: the decisions it recorded, under one id.
 
     A receipt is issued after every save or withdrawal on the "my consent" page; its content
-    (consents/receipts.py) is built from the append-only decisions, so it reads the same
+    (consents/decisions/receipts.py) is built from the append-only decisions, so it reads the same
     every time it is downloaded.
     """
 

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from consents.spreadsheets import spreadsheet
+from consents.reports.spreadsheets import spreadsheet
 
 from .tables import Report, Section
 

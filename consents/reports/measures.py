@@ -22,11 +22,14 @@ from consents.dates import SCHOOL_TZ
 from consents.models import (
     ConsentDecision,
     MediaType,
+    OutboxMessage,
+    PublicationPerson,
     Purpose,
     School,
     SchoolYear,
     StaffMember,
     Student,
+    TakedownTask,
 )
 from consents.rules import State
 
@@ -136,8 +139,6 @@ def withdrawn_count(scope: CountScope) -> Counter:
 
 def reminders_count(scope: CountScope) -> Counter:
     """People a campaign reminder was sent about during the school year (one per person)."""
-    from consents.models import OutboxMessage
-
     start, end = scope.period
     rows = (
         OutboxMessage.subjects.through.objects.filter(
@@ -155,8 +156,6 @@ def reminders_count(scope: CountScope) -> Counter:
 
 def publications_checked_count(scope: CountScope) -> Counter:
     """People recorded on a publication of the school (checked before posting) this year."""
-    from consents.models import PublicationPerson
-
     rows = (
         PublicationPerson.objects.filter(
             subject_id__in=list(scope.buckets),
@@ -172,8 +171,6 @@ def publications_checked_count(scope: CountScope) -> Counter:
 
 def takedowns_count(scope: CountScope) -> Counter:
     """People with a takedown task opened this year after they (or a guardian) withdrew."""
-    from consents.models import TakedownTask
-
     start, end = scope.period
     rows = (
         TakedownTask.objects.filter(

@@ -10,8 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from consents.models import ConsentDecision, Role, Subject
+from consents.roles import holds_role
 from consents.rules import VALUE_LABELS, State, who_decided
-from consents.templatetags.portal_roles import holds_role
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from consents.services import consent_status_rebuild
+from consents.decisions.services import consent_status_rebuild
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from consents.chain import chain_verify
+from consents.decisions.chain import chain_verify
 
 
 class Command(BaseCommand):

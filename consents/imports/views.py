@@ -1,0 +1,179 @@
+"""Administrators upload the school administration system's export: dry run, then import."""
+
+import io
+import zipfile
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from consents.imports import records_import
+from consents.models import ImportRun, Role
+from consents.roles import role_required
+
+SHOWN_ROWS = 1000
+EXAMPLES_DIR = settings.BASE_DIR / "docs" / "import"
+EXAMPLES = {
+    "leerlingen.csv": "text/csv",
+    "leerlingen.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "personeel.csv": "text/csv",
+    "oneroster.zip": "application/zip",
+}
+
+
+class ImportForm(forms.Form):
+    format = forms.ChoiceField(label=gettext_lazy("What is in the file"), choices=ImportRun.Format)
+    school = forms.ModelChoiceField(
+        label=gettext_lazy("School"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("— the file names each row's school —"),
+    )
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV or Excel (.xlsx); OneRoster: a zip with the CSV files."),
+    )
+    full = forms.BooleanField(
+        label=gettext_lazy("Full import: people of the school missing from the file have left"),
+        required=False,
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        if schools.count() == 1:
+            self.fields["school"].initial = schools.first()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s.")
+                % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
+            )
+        return upload
+
+
+def _run(run: ImportRun, schools, *, data: bytes, dry_run: bool):
+    return records_import(
+        format=run.format,
+        filename=run.filename,
+        data=data,
+        allowed_schools=schools,
+        school=run.school,
+        full=run.full,
+        dry_run=dry_run,
+    )
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+def import_start(request):
+    form = ImportForm(request.POST or None, request.FILES or None, schools=request.schools)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        run = ImportRun(
+            uploaded_by=request.user,
+            school=form.cleaned_data["school"],
+            format=form.cleaned_data["format"],
+            full=form.cleaned_data["full"],
+            filename=upload.name[:200],
+            status=ImportRun.Status.CHECKED,
+        )
+        result = _run(run, request.schools, data=data, dry_run=True)
+        run.summary = result.summary()
+        if not result.ok:
+            run.status = ImportRun.Status.FAILED
+        try:
+            # Personal data of minors: stored only once checked, for the import to read, and
+            # never without the row through which retention finds it.
+            if result.ok:
+                run.file.save(f"{run.token}.upload", ContentFile(data), save=False)
+            run.save()
+        except BaseException:
+            run.file.delete(save=False)
+            raise
+        return render(
+            request,
+            "consents/imports/result.html",
+            {"run": run, "result": result, "shown_rows": SHOWN_ROWS},
+        )
+    runs = ImportRun.objects.filter(uploaded_by=request.user).select_related("school")[:10]
+    return render(
+        request,
+        "consents/imports/start.html",
+        {"form": form, "runs": runs, "example_files": EXAMPLES},
+    )
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+def import_example(request, name):
+    """The documented example files of docs/import/, to start from."""
+    if name not in EXAMPLES:
+        raise Http404
+    if name == "oneroster.zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted((EXAMPLES_DIR / "oneroster").glob("*.csv")):
+                archive.write(path, path.name)
+        content = buffer.getvalue()
+    else:
+        content = (EXAMPLES_DIR / name).read_bytes()
+    response = HttpResponse(content, content_type=EXAMPLES[name])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@role_required(Role.Kind.ADMINISTRATOR)
+def import_apply(request, token):
+    run = get_object_or_404(
+        ImportRun, token=token, uploaded_by=request.user, status=ImportRun.Status.CHECKED
+    )
+    if run.school_id and not request.schools.filter(pk=run.school_id).exists():
+        raise PermissionDenied  # the role was taken away since the dry run
+    try:
+        with run.file.open("rb") as handle:
+            data = handle.read()
+        result = _run(run, request.schools, data=data, dry_run=False)
+    except BaseException:  # also gunicorn's SystemExit when it stops a worker that overran
+        run.file.delete(save=False)  # not kept for a retry: the upload can be checked again
+        run.status = ImportRun.Status.FAILED
+        run.save(update_fields=["file", "status"])
+        raise
+    run.summary = result.summary()
+    run.status = ImportRun.Status.IMPORTED if result.applied else ImportRun.Status.FAILED
+    run.imported_at = timezone.now()
+    run.file.delete(save=False)  # personal data: keep only the summary
+    run.save()
+    if result.applied:
+        messages.success(request, _("The file has been imported."))
+    else:
+        messages.error(request, _("Nothing was imported: the file has errors now."))
+    return render(
+        request,
+        "consents/imports/result.html",
+        {"run": run, "result": result, "shown_rows": SHOWN_ROWS},
+    )
+
+
+@require_POST
+@role_required(Role.Kind.ADMINISTRATOR)
+def import_cancel(request, token):
+    run = get_object_or_404(
+        ImportRun, token=token, uploaded_by=request.user, status=ImportRun.Status.CHECKED
+    )
+    run.file.delete(save=False)
+    run.status = ImportRun.Status.CANCELLED
+    run.save(update_fields=["file", "status"])
+    messages.info(request, _("The import was cancelled; the file has been removed."))
+    return redirect("import_start")

@@ -1,0 +1,175 @@
+"""Imports run one way (docs/product.md, STYLE.md "Where things live").
+
+Read from the source with `ast`, nothing is imported: `accounts` does not import `consents`,
+`benchmarks` does not import `tests`, only `consents.tasks` imports the tasks (features queue
+them by name through `consents.queue`), and the modules of `consents` import each other
+without a cycle.
+"""
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# `ready()` imports the tasks so that Celery knows them by name in every process (eager runs
+# included). Django calls it once at start-up; no feature imports the app config.
+REGISTERS_THE_TASKS = {"consents.apps"}
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing module
+    target: str  # the module imported (a module, or the package a name is taken from)
+    line: int
+    in_function: bool  # runs when the function is called, not when the module is imported
+
+    def __str__(self):
+        return f"{self.module}:{self.line} imports {self.target}"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def sources(package: str) -> dict[str, Path]:
+    return {module_name(path): path for path in sorted((ROOT / package).rglob("*.py"))}
+
+
+KNOWN = {**sources("accounts"), **sources("benchmarks"), **sources("consents")}
+
+
+def resolve(name: str, *, base: str, level: int) -> str:
+    """`name` of `from <level dots><name> import ...` in module `base`, made absolute."""
+    if not level:
+        return name
+    package = base if KNOWN.get(base, Path()).name == "__init__.py" else base.rpartition(".")[0]
+    for _ in range(level - 1):
+        package = package.rpartition(".")[0]
+    return f"{package}.{name}" if name else package
+
+
+def imports_of(module: str) -> list[Import]:
+    tree = ast.parse(KNOWN[module].read_text(), filename=str(KNOWN[module]))
+    found = []
+
+    def visit(node, in_function: bool):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found.append(Import(module, alias.name, node.lineno, in_function))
+        elif isinstance(node, ast.ImportFrom):
+            source = resolve(node.module or "", base=module, level=node.level)
+            for alias in node.names:
+                # `from consents import tasks` imports the module consents.tasks
+                submodule = f"{source}.{alias.name}"
+                target = submodule if submodule in KNOWN else source
+                found.append(Import(module, target, node.lineno, in_function))
+        for child in ast.iter_child_nodes(node):
+            nested = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            visit(child, in_function or nested)
+
+    visit(tree, False)
+    return found
+
+
+def imports_in(package: str) -> list[Import]:
+    return [found for module in sources(package) for found in imports_of(module)]
+
+
+def within(target: str, package: str) -> bool:
+    return target == package or target.startswith(package + ".")
+
+
+def test_accounts_does_not_import_consents():
+    wrong = [str(i) for i in imports_in("accounts") if within(i.target, "consents")]
+    assert not wrong, "accounts must not depend on consents:\n" + "\n".join(wrong)
+
+
+def test_benchmarks_do_not_import_the_tests():
+    wrong = [str(i) for i in imports_in("benchmarks") if within(i.target, "tests")]
+    assert not wrong, "benchmarks must not depend on tests:\n" + "\n".join(wrong)
+
+
+def test_only_the_tasks_module_imports_the_tasks():
+    wrong = [
+        str(i)
+        for i in imports_in("consents")
+        if within(i.target, "consents.tasks")
+        and i.module != "consents.tasks"
+        and i.module not in REGISTERS_THE_TASKS
+    ]
+    assert not wrong, (
+        "queue a task by name with consents.queue.enqueue instead (consents.tasks imports "
+        "the features, not the other way round):\n" + "\n".join(wrong)
+    )
+
+
+def test_tasks_are_queued_only_through_the_queue_helper():
+    publishing = {"delay", "apply_async", "send_task", "signature"}
+    wrong = []
+    for module, path in sources("consents").items():
+        if module == "consents.queue":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in publishing
+            ):
+                wrong.append(f"{module}:{node.lineno} calls .{node.func.attr}()")
+    assert not wrong, "use consents.queue.enqueue(_on_commit):\n" + "\n".join(wrong)
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), and modules that
+    import themselves."""
+    index, low, stack, on_stack, cycles = {}, {}, [], set(), []
+
+    def connect(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for successor in sorted(graph.get(node, ())):
+            if successor not in index:
+                connect(successor)
+                low[node] = min(low[node], low[successor])
+            elif successor in on_stack:
+                low[node] = min(low[node], index[successor])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in graph.get(node, ()):
+                cycles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return cycles
+
+
+def test_consents_modules_import_each_other_without_a_cycle():
+    graph = {module: set() for module in sources("consents")}
+    for found in imports_in("consents"):
+        if not found.in_function and found.target in graph and found.target != found.module:
+            graph[found.module].add(found.target)
+    cycles = import_cycles(graph)
+    assert not cycles, "module-level import cycles:\n" + "\n".join(" <-> ".join(c) for c in cycles)
+
+
+def test_the_checks_see_the_imports_they_are_about():
+    """The walk finds what the checks look for: a new layout does not blind them."""
+    tasks = imports_of("consents.tasks")
+    assert any(i.target == "consents.campaigns.services" and not i.in_function for i in tasks)
+    admin = imports_of("consents.admin")
+    assert any(i.target == "consents.privacy.access_log" for i in admin)  # a relative import
+    apps = imports_of("consents.apps")
+    assert any(i.target == "consents.tasks" and i.in_function for i in apps)
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
