@@ -9,8 +9,7 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from consents.reports.spreadsheets import spreadsheet
@@ -94,63 +93,73 @@ def _report_file(report: Report, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+def _px(value: float) -> str:
+    # Formatted here, not in the template: a localised float would be "12,5" in Dutch.
+    return f"{value:.1f}"
+
+
 def section_chart(report: Report, section: Section, number: int) -> SafeString:
     """Stacked bars per purpose and media type: granted, refused, no answer, hidden.
 
-    `number` (the section's place in the report) names the chart's title, so that every
-    process renders the same report to the same bytes."""
+    The geometry is worked out here; `consents/reports/chart.svg` draws it. `number` (the
+    section's place in the report) names the chart's title, so that every process renders
+    the same report to the same bytes."""
     bar_width, label_width, row_height = 360, 230, 22
-    height = row_height * len(section.lines) + 30
-    width = label_width + bar_width + 10
-    title = escape(_("Answers per purpose and media type: %(title)s") % {"title": section.title})
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" aria-labelledby="chart-{number}">',
-        f'<title id="chart-{number}">{title}</title>',
-    ]
     population = section.population
+    rows = []
     for index, line in enumerate(section.lines):
         y = index * row_height
-        label = escape(f"{line.purpose.name} – {line.media_type.name}")
-        parts.append(
-            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" font-size="11">'
-            f"{label}</text>"
-        )
+        row = {
+            "label": f"{line.purpose.name} – {line.media_type.name}",
+            "text_y": y + 15,
+            "bar_y": y + 3,
+            "bars": [],
+        }
+        rows.append(row)
         if population.hidden or not population.value:
-            parts.append(
-                f'<text x="{label_width}" y="{y + 15}" font-size="11" fill="#555">'
-                f"{escape(_('too few people to show'))}</text>"
-            )
+            row["too_few"] = True
             continue
-        x = float(label_width)
-        shown_total = 0
+        x, shown_total = float(label_width), 0
         for code, colour in COLOURS.items():
             cell = line.cells.get(code)
             if cell is None or cell.hidden or not cell.value:
                 continue
             w = bar_width * cell.value / population.value
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_height - 6}" '
-                f'fill="{colour}"><title>{escape(cell.text)}</title></rect>'
-            )
+            row["bars"].append({"x": _px(x), "width": _px(w), "fill": colour, "title": cell.text})
             x += w
             shown_total += cell.value
         rest = population.value - shown_total
         if rest > 0:
             w = bar_width * rest / population.value
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_height - 6}" '
-                f'fill="{HIDDEN_COLOUR}"><title>{escape(_("hidden counts"))}</title></rect>'
+            row["bars"].append(
+                {"x": _px(x), "width": _px(w), "fill": HIDDEN_COLOUR, "title": _("hidden counts")}
             )
-    legend_y = height - 10
-    x = label_width
+    height = row_height * len(section.lines) + 30
     legend = [(m.label, COLOURS[m.code]) for m in report.measures if m.code in COLOURS]
-    for text, colour in [*legend, (_("hidden"), HIDDEN_COLOUR)]:
-        parts.append(f'<rect x="{x}" y="{legend_y - 9}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{legend_y}" font-size="11">{escape(text)}</text>')
-        x += 90
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # nosec B308 B703: every text in it is escaped above
+    return render_to_string(
+        "consents/reports/chart.svg",
+        {
+            "number": number,
+            "title": _("Answers per purpose and media type: %(title)s") % {"title": section.title},
+            "width": label_width + bar_width + 10,
+            "height": height,
+            "label_x": label_width - 6,
+            "bars_x": label_width,
+            "bar_height": row_height - 6,
+            "rows": rows,
+            "legend_y": height - 10,
+            "legend_box_y": height - 19,
+            "legend": [
+                {
+                    "x": label_width + 90 * i,
+                    "text_x": label_width + 90 * i + 14,
+                    "text": text,
+                    "fill": colour,
+                }
+                for i, (text, colour) in enumerate([*legend, (_("hidden"), HIDDEN_COLOUR)])
+            ],
+        },
+    )
 
 
 def charts(report: Report) -> list[tuple[Section, SafeString]]:
