@@ -31,7 +31,7 @@ from consents import stored
 from consents.bulk import BulkWriter
 from consents.dates import SCHOOL_TZ, age_on, school_today, school_year_end, school_year_start
 from consents.decisions.chain import GENESIS_HASH, event_hash
-from consents.demo import FIRST_NAMES, GUARDIAN_FIRST, LAST_NAMES, TEXT_EN, TEXT_NL
+from consents.demo.names import FIRST_NAMES, GUARDIAN_FIRST, LAST_NAMES, TEXT_EN, TEXT_NL
 from consents.models import (
     Board,
     ChainHead,
