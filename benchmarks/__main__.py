@@ -12,7 +12,7 @@ import sys
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["faults"]:
-        # Fault runs start their own PostgreSQL, Redis, gunicorn and worker (benchmarks/faults.py).
+        # Fault runs start their own PostgreSQL, Redis, gunicorn and worker (benchmarks/faults/).
         from . import faults
 
         return faults.main(argv[1:])

@@ -25,7 +25,8 @@ LATE_IMPORTS_ALLOWED = {
     # Scripts of `python -m benchmarks` configure Django (settings, a database) first.
     "benchmarks.__main__": "runs before django.setup()",
     "benchmarks.campaign": "runs before django.setup()",
-    "benchmarks.faults": "runs before django.setup()",
+    "benchmarks.faults.parents": "runs before django.setup()",
+    "benchmarks.faults.scenarios": "runs before django.setup()",
     "benchmarks.load": "runs before django.setup()",
 }
 

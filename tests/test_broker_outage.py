@@ -1,6 +1,6 @@
 """The broker (Redis) down: parents see no error, and nothing that was to be sent is lost.
 
-Here the broker's refusal is simulated at the publish call; `benchmarks/faults.py` stops a
+Here the broker's refusal is simulated at the publish call; `benchmarks/faults/` stops a
 real Redis during real saves and a real campaign (results in docs/benchmarks.md).
 """
 
