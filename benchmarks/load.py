@@ -94,6 +94,20 @@ def main(argv: list[str]) -> int:
     (VAR / "sessions.json").write_text(json.dumps(data))
     connection.close()
 
+    load_run(env, users, minutes, workers)
+    print(f"\n{users} users ({parents} parents, {users - parents} staff), {minutes:g} minutes, "
+          f"gunicorn {workers} processes x 4 threads:")  # fmt: skip
+    print(f"{'request':<52} {'count':>7} {'errors':>7} {'req/s':>7} {'median':>7} {'p95':>7}")
+    for row in stats(VAR / "locust_stats.csv"):
+        print(
+            f"{row['Name']:<52} {row['Request Count']:>7} {row['Failure Count']:>7} "
+            f"{float(row['Requests/s']):>7.1f} {row['Median Response Time']:>7} {row['95%']:>7}"
+        )
+    return 0
+
+
+def load_run(env: dict, users: int, minutes: float, workers: str) -> None:
+    """gunicorn serving the application while locust's users run for `minutes`."""
     from benchmarks.smtp_sink import free_port
 
     port = free_port()
@@ -116,12 +130,3 @@ def main(argv: list[str]) -> int:
         finally:
             server.terminate()
             server.wait(timeout=60)
-    print(f"\n{users} users ({parents} parents, {users - parents} staff), {minutes:g} minutes, "
-          f"gunicorn {workers} processes x 4 threads:")  # fmt: skip
-    print(f"{'request':<52} {'count':>7} {'errors':>7} {'req/s':>7} {'median':>7} {'p95':>7}")
-    for row in stats(VAR / "locust_stats.csv"):
-        print(
-            f"{row['Name']:<52} {row['Request Count']:>7} {row['Failure Count']:>7} "
-            f"{float(row['Requests/s']):>7.1f} {row['Median Response Time']:>7} {row['95%']:>7}"
-        )
-    return 0
