@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from consents.imports import records_import
-from consents.imports.tabular import MAX_COLUMNS, MAX_COMPRESSION_RATIO
+from consents.imports.reading import MAX_COLUMNS, MAX_COMPRESSION_RATIO
 from consents.models import (
     ConsentDecision,
     Group,
@@ -798,8 +798,8 @@ def test_a_crash_after_the_run_was_stored_leaves_no_file(
 # is what gunicorn raises in a worker it stops for taking too long.
 CRASHES = [
     ("consents.imports.tabular.parse_date", RuntimeError),
-    ("consents.imports.service._Importer.group", RuntimeError),
-    ("consents.imports.service._Importer.group", SystemExit),
+    ("consents.imports.importer.Importer.group", RuntimeError),
+    ("consents.imports.importer.Importer.group", SystemExit),
 ]
 
 
