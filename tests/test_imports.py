@@ -135,7 +135,12 @@ def test_oneroster_example_imports_students_guardians_classes_and_staff(school):
     result = run(oneroster_zip(), school, format=ImportRun.Format.ONEROSTER, filename="or.zip")
     assert result.ok, result.errors
     zoe = Student.objects.get(student_number="100101")
-    assert (zoe.prefix, zoe.group.name, zoe.group.year_group) == ("de", "2a", 2)
+    assert (zoe.prefix, zoe.last_name, zoe.group.name, zoe.group.year_group) == (
+        "",
+        "de Vries",
+        "2a",
+        2,
+    )
     assert zoe.date_of_birth == dt.date(2013, 3, 14)
     assert sorted(g.user.email for g in zoe.guardians.all()) == [
         "mark.devries@example.org",

@@ -1,18 +1,23 @@
-"""OneRoster 1.1 CSV (a zip with orgs, classes, users, enrollments and demographics).
+"""OneRoster 1.1 and 1.2 CSV: a zip with manifest, orgs, classes, users, enrollments, (1.2)
+roles, and optionally demographics.
 
-Students are users with role `student` (student number: `identifier`, else `sourcedId`; the
-tussenvoegsel in `middleName`); their class is their enrollment in a class of type `homeroom`;
-their date of birth comes from demographics.csv. Guardians are users with role `parent`,
-`guardian` or `relative`, linked to the student through `agentSourcedIds` (in either
-direction). Teachers, administrators and aides become staff members. Schools are orgs,
-matched by `identifier` (the BRIN code) or by name.
+`manifest.csv` says the version; any other is refused. Students are users with role `student`
+(student number: `identifier`, else `sourcedId`); `middleName` is a second given name, not a
+tussenvoegsel, so it is not stored. Their class is their enrollment in a class of type
+`homeroom`; their date of birth comes from demographics.csv (optional in the standard, but a
+student without one cannot be imported: the age rule needs it). Guardians are users with role
+`parent` or `guardian`, linked through `agentSourcedIds` (in either direction); other agents
+(a `relative`, a teacher) are skipped with a warning. In 1.1 a user's role and schools are on
+their row; in 1.2 in roles.csv. Teachers, administrators and aides become staff members.
+Schools are orgs, matched by `identifier` (the BRIN code) or by name. A row with status
+`tobedeleted` is deleted: it is left out, and so is every row that refers to it.
 """
 
 import csv
 import io
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,8 +37,14 @@ from .reading import (
 )
 from .records import GuardianRecord, ParsedFile, Problem, Source, StaffRecord, StudentRecord
 
-REQUIRED_FILES = ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv", "demographics.csv")
-GUARDIAN_ROLES = {"parent", "guardian", "relative"}
+REQUIRED_FILES = {
+    "1.1": ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv"),
+    "1.2": ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv", "roles.csv"),
+}
+OPTIONAL_FILES = ("demographics.csv",)
+# A manifest names the version and about 20 files; it does not count against IMPORT_MAX_ROWS.
+MANIFEST_MAX_ROWS = 200
+GUARDIAN_ROLES = {"parent", "guardian"}
 STAFF_ROLES = {"teacher", "administrator", "aide"}
 
 
@@ -58,7 +69,7 @@ class Row:
         return Problem(self.file, self.line, self.labels.get(normalise(column), column), message)
 
 
-def _rows(name: str, data: bytes, warnings: list[Problem]) -> list[Row]:
+def _rows(name: str, data: bytes, warnings: list[Problem], limit: int | None = None) -> list[Row]:
     try:
         content, notes = decode(data)
     except UnreadableFile as error:
@@ -73,14 +84,12 @@ def _rows(name: str, data: bytes, warnings: list[Problem]) -> list[Row]:
         labels = dict(zip(keys, (h.strip() for h in headers), strict=True))
         line = reader.line_num
         for count, cells in enumerate(reader, start=1):
-            if count > settings.IMPORT_MAX_ROWS:
+            if count > (limit or settings.IMPORT_MAX_ROWS):
                 raise too_many_rows(file=name)
             start, line = line + 1, reader.line_num
             if not any(c.strip() for c in cells):
                 continue
             values = {key: text(cells[i]) if i < len(cells) else "" for i, key in enumerate(keys)}
-            if values.get("status", "").lower() == "tobedeleted":
-                continue
             rows.append(Row(name, start, values, labels))
     except csv.Error:
         raise unreadable_line(line + 1, file=name) from None
@@ -102,8 +111,39 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _tables(filename: str, data: bytes, parsed: ParsedFile) -> dict[str, list[Row]] | None:
-    """The rows of each required file of the zip; None (with errors) when it is no export."""
+def _manifest(archive, members, filename: str, parsed: ParsedFile) -> str | None:
+    """The OneRoster version manifest.csv states, when it is one this parser reads."""
+    if "manifest.csv" not in members:
+        parsed.errors.append(
+            Problem(
+                filename,
+                None,
+                "",
+                _("manifest.csv is missing: it says which OneRoster version the export is."),
+            )
+        )
+        return None
+    manifest = _unpack(archive, members["manifest.csv"])
+    rows = _rows("manifest.csv", manifest, parsed.warnings, limit=MANIFEST_MAX_ROWS)
+    properties = {row.get("propertyName"): row for row in rows}
+    row = properties.get("oneroster.version")
+    version = row.get("value") if row else ""
+    if version in REQUIRED_FILES:
+        return version
+    parsed.errors.append(
+        Problem(
+            "manifest.csv",
+            row.line if row else None,
+            "oneroster.version",
+            _("OneRoster version “%(version)s” cannot be read; export as OneRoster 1.1 or 1.2.")
+            % {"version": version or "–"},
+        )
+    )
+    return None
+
+
+def _tables(filename: str, data: bytes, parsed: ParsedFile):
+    """(version, the rows of each file of the zip); None (with errors) when it is no export."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -111,40 +151,79 @@ def _tables(filename: str, data: bytes, parsed: ParsedFile) -> dict[str, list[Ro
         return None
     archive_check(archive)
     members = {info.filename.rsplit("/", 1)[-1].lower(): info for info in archive.infolist()}
-    missing = [name for name in REQUIRED_FILES if name not in members]
+    version = _manifest(archive, members, filename, parsed)
+    if version is None:
+        return None
+    missing = [name for name in REQUIRED_FILES[version] if name not in members]
     for name in missing:
         parsed.errors.append(
             Problem(filename, None, "", _("%(name)s is missing.") % {"name": name})
         )
     if missing:
         return None
-    return {
-        name: _rows(name, _unpack(archive, members[name]), parsed.warnings)
-        for name in REQUIRED_FILES
-    }
+    names = [*REQUIRED_FILES[version], *(n for n in OPTIONAL_FILES if n in members)]
+    tables = {name: _rows(name, _unpack(archive, members[name]), parsed.warnings) for name in names}
+    return version, tables
 
 
-@dataclass
+def _is_deleted(row: Row) -> bool:
+    return row.get("status").lower() == "tobedeleted"
+
+
 class _Roster:
-    """The export's files indexed by sourcedId, and the links between them."""
+    """The export's files indexed by sourcedId, and the links between them.
 
-    tables: dict[str, list[Row]]
-    errors: list[Problem]
-    orgs: dict[str, Row] = field(init=False)
-    classes: dict[str, Row] = field(init=False)
-    users: dict[str, Row] = field(init=False)
-    birth_dates: dict[str, Row] = field(init=False)
-    homeroom: dict[str, Row] = field(default_factory=dict)
-    guardians_of: dict[str, list[str]] = field(default_factory=dict)
+    Rows with status `tobedeleted` are deleted (OneRoster 1.1 §2.1, 1.2 §3.1): they are not
+    imported, and an enrollment or agent link that names one is dropped with them.
+    """
 
-    def __post_init__(self):
-        def by_id(name):
-            return {row.get("sourcedId"): row for row in self.tables[name]}
+    def __init__(self, version: str, tables: dict[str, list[Row]], parsed: ParsedFile):
+        self.version = version
+        self.errors = parsed.errors
+        self.warnings = parsed.warnings
+        self.tables = {
+            name: [row for row in rows if not _is_deleted(row)] for name, rows in tables.items()
+        }
+        deleted = {
+            name: {row.get("sourcedId") for row in rows if _is_deleted(row)}
+            for name, rows in tables.items()
+        }
+        self.deleted_users = deleted["users.csv"]
+        self.deleted_classes = deleted["classes.csv"]
+        self.orgs = self.by_id("orgs.csv")
+        self.classes = self.by_id("classes.csv")
+        self.users = self.by_id("users.csv")
+        self.birth_dates = self.by_id("demographics.csv")
+        self.homeroom: dict[str, Row] = {}
+        self.guardians_of: dict[str, list[str]] = {}
+        if version == "1.2":
+            self.roles_read()
 
-        self.orgs = by_id("orgs.csv")
-        self.classes = by_id("classes.csv")
-        self.users = by_id("users.csv")
-        self.birth_dates = by_id("demographics.csv")
+    def by_id(self, name: str) -> dict[str, Row]:
+        return {row.get("sourcedId"): row for row in self.tables.get(name, [])}
+
+    def roles_read(self):
+        """OneRoster 1.2 keeps a user's roles and schools in roles.csv: the primary role
+        becomes the user's role, and the orgs of all their roles their schools, as in 1.1."""
+        roles: dict[str, list[Row]] = {}
+        for row in self.tables["roles.csv"]:
+            user_id = row.get("userSourcedId")
+            if user_id in self.deleted_users:
+                continue
+            if user_id not in self.users:
+                self.errors.append(
+                    row.problem("userSourcedId", _("Unknown user “%(id)s”.") % {"id": user_id})
+                )
+                continue
+            roles.setdefault(user_id, []).append(row)
+        for user_id, rows in roles.items():
+            rows.sort(key=lambda row: row.get("roleType").lower() != "primary")
+            user = self.users[user_id]
+            user.values["role"] = rows[0].get("role")
+            orgs = dict.fromkeys(row.get("orgSourcedId") for row in rows if row.get("orgSourcedId"))
+            user.values["orgsourcedids"] = ",".join(orgs)
+            user.labels.setdefault("role", "roles.csv: role")
+            user.labels.setdefault("orgsourcedids", "roles.csv: orgSourcedId")
 
     def school_of(self, row: Row, column: str, sourced_id: str) -> tuple[str, str] | None:
         org = self.orgs.get(sourced_id)
@@ -161,6 +240,8 @@ class _Roster:
     def enrollments_read(self):
         for row in self.tables["enrollments.csv"]:
             class_id, user_id = row.get("classSourcedId"), row.get("userSourcedId")
+            if class_id in self.deleted_classes or user_id in self.deleted_users:
+                continue
             if class_id not in self.classes:
                 self.errors.append(
                     row.problem("classSourcedId", _("Unknown class “%(id)s”.") % {"id": class_id})
@@ -172,39 +253,47 @@ class _Roster:
                 )
                 continue
             klass = self.classes[class_id]
-            if (
-                row.get("role").lower() == "student"
-                and klass.get("classType").lower() == "homeroom"
-            ):
+            is_homeroom = klass.get("classType").lower() == "homeroom"
+            if row.get("role").lower() == "student" and is_homeroom:
                 self.homeroom.setdefault(user_id, klass)
 
     def agents_read(self):
         for row in self.tables["users.csv"]:
             for agent in _split(row.get("agentSourcedIds")):
+                if agent in self.deleted_users:
+                    continue
                 if agent not in self.users:
                     self.errors.append(
                         row.problem("agentSourcedIds", _("Unknown agent “%(id)s”.") % {"id": agent})
                     )
                     continue
-                student, guardian = (
-                    (agent, row.get("sourcedId"))
-                    if row.get("role").lower() in GUARDIAN_ROLES
-                    else (row.get("sourcedId"), agent)
-                )
-                linked = self.guardians_of.setdefault(student, [])
-                if guardian not in linked:
-                    linked.append(guardian)
+                self.agent_link(row, agent)
 
-    def guardian_record(self, sourced_id: str, student_row: Row) -> GuardianRecord | None:
-        row = self.users[sourced_id]
-        if row.get("role").lower() not in GUARDIAN_ROLES:
-            self.errors.append(
-                student_row.problem(
+    def agent_link(self, row: Row, agent: str):
+        """Link a student and a guardian named on either's row; skip any other agent."""
+        if row.get("role").lower() in GUARDIAN_ROLES:
+            student, guardian = agent, row.get("sourcedId")
+        else:
+            student, guardian = row.get("sourcedId"), agent
+        role = self.users[guardian].get("role")
+        if role.lower() not in GUARDIAN_ROLES:
+            self.warnings.append(
+                row.problem(
                     "agentSourcedIds",
-                    _("Agent “%(id)s” is not a parent or guardian.") % {"id": sourced_id},
+                    _(
+                        "Agent “%(id)s” has the role “%(role)s”, not parent or guardian: "
+                        "they may not decide for the student, so the link is skipped."
+                    )
+                    % {"id": guardian, "role": role or "–"},
                 )
             )
-            return None
+            return
+        linked = self.guardians_of.setdefault(student, [])
+        if guardian not in linked:
+            linked.append(guardian)
+
+    def guardian_record(self, sourced_id: str) -> GuardianRecord | None:
+        row = self.users[sourced_id]
         try:
             email = clean_email(row.get("email"))
         except ValidationError:
@@ -219,20 +308,25 @@ class _Roster:
             return None
         return GuardianRecord(
             first_name=row.get("givenName"),
-            prefix=row.get("middleName"),
+            prefix="",
             last_name=row.get("familyName"),
             email=email,
             slot=sourced_id,
-            source=row.source(
-                first_name="givenName", prefix="middleName", last_name="familyName", email="email"
-            ),
+            source=row.source(first_name="givenName", last_name="familyName", email="email"),
         )
 
     def birth_date(self, row: Row):
         demographics = self.birth_dates.get(row.get("sourcedId"))
         if demographics is None or not demographics.get("birthDate"):
             self.errors.append(
-                row.problem("sourcedId", _("No birth date for this student in demographics.csv."))
+                row.problem(
+                    "sourcedId",
+                    _(
+                        "No birth date for this student (birthDate in demographics.csv): the "
+                        "portal needs it to know whether the student decides at 16 or older "
+                        "or the guardians decide."
+                    ),
+                )
             )
             return None
         try:
@@ -283,8 +377,7 @@ def _student(roster: _Roster, row: Row, schools, first_line_of: dict) -> Student
             errors.append(row.problem(column, _("This value is required.")))
     email = _student_email(roster, row)
     guardians = [
-        roster.guardian_record(agent, row)
-        for agent in roster.guardians_of.get(row.get("sourcedId"), [])
+        roster.guardian_record(agent) for agent in roster.guardians_of.get(row.get("sourcedId"), [])
     ]
     if len(errors) > errors_before:
         return None
@@ -295,7 +388,6 @@ def _student(roster: _Roster, row: Row, schools, first_line_of: dict) -> Student
         source=row.source(
             student_number="identifier" if row.get("identifier") else "sourcedId",
             first_name="givenName",
-            prefix="middleName",
             last_name="familyName",
             email="email",
             school="orgSourcedIds",
@@ -303,7 +395,7 @@ def _student(roster: _Roster, row: Row, schools, first_line_of: dict) -> Student
         ),
         student_number=number,
         first_name=row.get("givenName"),
-        prefix=row.get("middleName"),
+        prefix="",
         last_name=row.get("familyName"),
         date_of_birth=born,
         group=klass.get("title") if klass else "",
@@ -328,13 +420,12 @@ def _staff_member(roster: _Roster, row: Row, role: str, schools) -> StaffRecord 
         source=row.source(
             email="email",
             first_name="givenName",
-            prefix="middleName",
             last_name="familyName",
             school="orgSourcedIds",
         ),
         email=email,
         first_name=row.get("givenName"),
-        prefix=row.get("middleName"),
+        prefix="",
         last_name=row.get("familyName"),
         function=role,
         schools=schools,
@@ -364,10 +455,10 @@ def _people(roster: _Roster, parsed: ParsedFile):
 @unreadable_as_error
 def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
     parsed = ParsedFile(names_schools=True)
-    tables = _tables(filename, data, parsed)
-    if tables is None:
+    found = _tables(filename, data, parsed)
+    if found is None:
         return parsed
-    roster = _Roster(tables, parsed.errors)
+    roster = _Roster(*found, parsed)
     roster.classes_check()
     roster.enrollments_read()
     roster.agents_read()
