@@ -305,7 +305,7 @@ def test_full_import_marks_missing_students_as_left_and_keeps_their_decisions(
     with time_machine.travel(amsterdam(2026, 9, 15)):
         record(peter.user, sem, website, photo)
     without_sem = b"\r\n".join(line for line in data.split(b"\r\n") if b"100104" not in line)
-    result = run(without_sem, school, full=True)
+    result = run(without_sem, school, full=True, confirmed_leavers=1)
     assert actions(result)["Sem van den Berg (100104)"] == "left"
     sem.refresh_from_db()
     assert sem.date_left == TODAY
@@ -432,8 +432,8 @@ def test_full_staff_import_removes_the_school_and_marks_leavers(school, other_sc
     both = f.StaffMemberFactory(board=school.board, schools=[school, other_school])
     only_here = f.StaffMemberFactory(board=school.board, schools=[school])
     data = b"e-mail;achternaam\r\nnew@example.org;Nieuw\r\n"
-    result = run(data, school, format=ImportRun.Format.STAFF, full=True)
-    assert result.ok
+    result = run(data, school, format=ImportRun.Format.STAFF, full=True, confirmed_leavers=2)
+    assert result.ok and result.applied
     both.refresh_from_db()
     only_here.refresh_from_db()
     assert list(both.schools.all()) == [other_school] and both.date_left is None

@@ -40,3 +40,27 @@ class ImportForm(forms.Form):
                 % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
             )
         return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """ "Import now" on the dry run, with what the dry run asked to confirm."""
+
+    leaving = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    confirm_leaving = forms.BooleanField(required=False)
+    apply_held = forms.BooleanField(
+        label=gettext_lazy("Apply the changes of name and date of birth listed above"),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("confirm_leaving") and cleaned.get("leaving") is None:
+            raise forms.ValidationError(_("Check the file again: the number to confirm is gone."))
+        return cleaned
+
+    @property
+    def confirmed_leavers(self) -> int | None:
+        """The number of leavers the administrator confirmed, if they ticked the box."""
+        if self.cleaned_data.get("confirm_leaving"):
+            return self.cleaned_data["leaving"]
+        return None

@@ -7,7 +7,7 @@ from consents.models import Guardian, Guardianship, Student
 from .records import StudentRecord
 
 
-def _same(a: str, b: str) -> bool:
+def same_name(a: str, b: str) -> bool:
     return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
 
 
@@ -33,7 +33,7 @@ class GuardiansMixin:
             else:
                 changes.extend(self.update_guardian(guardian, entry, record))
             wanted[guardian.id] = guardian
-        changes += self.guardianships_apply(student, created, current, wanted)
+        changes += self.guardianships_apply(student, record, current, wanted, created=created)
         return changes
 
     def guardian_existing(self, entry, record, current, wanted, changes) -> Guardian | None:
@@ -48,8 +48,8 @@ class GuardiansMixin:
                 g
                 for g in current.values()
                 if g.id not in wanted
-                and _same(g.first_name, entry.first_name)
-                and _same(g.last_name, entry.last_name)
+                and same_name(g.first_name, entry.first_name)
+                and same_name(g.last_name, entry.last_name)
                 and g.user.email not in listed
             ),
             None,
@@ -66,7 +66,7 @@ class GuardiansMixin:
             )
         return guardian
 
-    def guardianships_apply(self, student, created: bool, current: dict, wanted: dict):
+    def guardianships_apply(self, student, record, current: dict, wanted: dict, *, created):
         changes = []
         for guardian_id, guardian in wanted.items():
             if guardian_id not in current:
@@ -83,6 +83,22 @@ class GuardiansMixin:
             ).delete()
             for guardian in removed:
                 changes.append(_("guardian removed: %(name)s") % {"name": guardian.name})
+                # A dropped guardian can no longer decide for the child: said out loud.
+                self.result.warnings.append(
+                    record.source.problem(
+                        "",
+                        _(
+                            "%(guardian)s <%(email)s> is no longer listed as a guardian of "
+                            "%(student)s and is unlinked; their earlier decisions stay in "
+                            "the log."
+                        )
+                        % {
+                            "guardian": guardian.name,
+                            "email": guardian.user.email,
+                            "student": record.label,
+                        },
+                    )
+                )
         return changes
 
     def update_guardian(self, guardian: Guardian, entry, record: StudentRecord) -> list:

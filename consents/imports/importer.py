@@ -11,6 +11,7 @@ from consents.models import Group, School, SchoolYear
 
 from .guardians import GuardiansMixin
 from .records import Problem, Source
+from .safety import LeaveGuard
 from .staff import StaffMixin
 from .students import StudentsMixin
 
@@ -18,7 +19,7 @@ User = get_user_model()
 
 
 class Importer(StudentsMixin, GuardiansMixin, StaffMixin):
-    def __init__(self, *, parsed, result, allowed_schools, school, today):
+    def __init__(self, *, parsed, result, allowed_schools, school, today, apply_held=False):
         self.parsed = parsed
         self.result = result
         self.today = today
@@ -30,6 +31,8 @@ class Importer(StudentsMixin, GuardiansMixin, StaffMixin):
         self.years: dict[int, SchoolYear] = {}
         self.groups: dict[tuple[int, str], Group] = {}
         self.updated_guardians: dict[int, int] = {}  # guardian id -> line that named them
+        self.apply_held = apply_held
+        self.created: set[int] = set()  # the people this import creates
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -96,7 +99,10 @@ class Importer(StudentsMixin, GuardiansMixin, StaffMixin):
         seen_students = self.import_students(students)
         seen_staff = self.import_staff(staff)
         if full and not self.result.errors:
+            guard = LeaveGuard(self.covered, self.created)
             if self.parsed.students or not self.parsed.staff:
-                self.mark_students_left(seen_students)
+                self.mark_students_left(seen_students, guard)
             if self.parsed.staff:
-                self.mark_staff_left(seen_staff)
+                self.mark_staff_left(seen_staff, guard)
+            self.result.mass_leave = guard.tripped()
+            self.result.leaving = guard.total

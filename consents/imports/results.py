@@ -13,6 +13,7 @@ ACTIONS = {
     "updated": gettext_lazy("changed"),
     "unchanged": gettext_lazy("unchanged"),
     "left": gettext_lazy("marked as left"),
+    "held": gettext_lazy("held for review"),
 }
 
 
@@ -51,16 +52,43 @@ class Outcome:
 
 
 @dataclass
+class MassLeave:
+    """A school of which a full import would mark too many people as left."""
+
+    school: str
+    leaving: int
+    people: int  # the school's people before the import
+
+    @property
+    def matched_nobody(self) -> bool:
+        return self.leaving == self.people
+
+
+@dataclass
 class ImportResult:
     outcomes: list[Outcome] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     guardians_created: int = 0
     applied: bool = False
+    # Schools where a full import marks more than MASS_LEAVE_SHARE as left; then the import
+    # is applied only when the administrator confirmed exactly `leaving` people, the number
+    # of people (students and staff) leaving a school in this import.
+    mass_leave: list[MassLeave] = field(default_factory=list)
+    leaving: int = 0
+    confirmation_missing: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def leavers(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.action == "left")
+
+    @property
+    def held(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.action == "held"]
 
     @property
     def counts(self) -> dict[str, Counter]:
@@ -75,4 +103,7 @@ class ImportResult:
             "guardians_created": self.guardians_created,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
+            "leaving": self.leaving,
+            "mass_leave": bool(self.mass_leave),
+            "held": len(self.held),
         }

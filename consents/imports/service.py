@@ -104,11 +104,16 @@ def records_import(
     full: bool = False,
     dry_run: bool = True,
     today: dt.date | None = None,
+    confirmed_leavers: int | None = None,
+    apply_held: bool = False,
 ) -> ImportResult:
     """Parse and import one file; with `dry_run` (or any error) nothing is written.
 
     `allowed_schools` are the schools the administrator may import into; `school` is the
-    school the file is for (required unless the file names each row's school).
+    school the file is for (required unless the file names each row's school). A full import
+    that marks more than a tenth of a school's people as left is written only when
+    `confirmed_leavers` is the number it marks; a student whose name and date of birth both
+    changed is held (left as they are) unless `apply_held`.
     """
     parsed = records_parse(format, filename, data)
     result = ImportResult(
@@ -123,9 +128,13 @@ def records_import(
             allowed_schools=list(allowed_schools),
             school=school,
             today=today or school_today(),
+            apply_held=apply_held,
         )
         importer.run(full=full)
-        result.applied = not dry_run and result.ok
+        result.confirmation_missing = bool(result.mass_leave) and (
+            confirmed_leavers != result.leaving
+        )
+        result.applied = not dry_run and result.ok and not result.confirmation_missing
         if not result.applied:
             transaction.set_rollback(True)
     return result

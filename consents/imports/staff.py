@@ -57,6 +57,8 @@ class StaffMixin:
             member.date_left = None
         if created or changes:
             member.save()
+        if created:
+            self.created.add(member.id)
         current = set() if created else set(member.schools.values_list("id", flat=True))
         for school in schools:
             if school.id not in current:
@@ -68,7 +70,7 @@ class StaffMixin:
             "staff", record.label, action, changes, record.source.file, record.source.line
         )
 
-    def mark_staff_left(self, seen: set[int]):
+    def mark_staff_left(self, seen: set[int], guard):
         through = StaffMember.schools.through
         gone = through.objects.filter(school_id__in=self.covered).exclude(staffmember_id__in=seen)
         members = StaffMember.objects.filter(
@@ -78,6 +80,8 @@ class StaffMixin:
             leaving = [s for s in member.schools.all() if s.id in self.covered]
             remaining = [s for s in member.schools.all() if s.id not in self.covered]
             member.schools.remove(*leaving)
+            for school in leaving:
+                guard.leave(school.id)
             if remaining:
                 action, change = (
                     "updated",

@@ -9,6 +9,7 @@ from consents.models import Guardian, Guardianship, School, Student, Subject
 
 from .records import Problem, StudentRecord
 from .results import Outcome, fields_apply
+from .safety import identity_changed
 
 
 class StudentsMixin:
@@ -61,6 +62,8 @@ class StudentsMixin:
         created = student is None
         if created:
             student = Student(board=school.board, school=school)
+        elif identity_changed(student, record) and not self.apply_held:
+            return student, self.identity_held(student, record)
         fields = {
             "student_number": record.student_number,
             "first_name": record.first_name,
@@ -77,6 +80,8 @@ class StudentsMixin:
         changes += self.student_email(student, record, created)
         if created or changes:
             student.save()
+        if created:
+            self.created.add(student.id)
         if record.guardians is not None:
             changes.extend(self.sync_guardians(student, record, created))
         action = "created" if created else ("updated" if changes else "unchanged")
@@ -85,6 +90,27 @@ class StudentsMixin:
             record.label,
             action,
             changes,
+            file=record.source.file,
+            line=record.source.line,
+        )
+
+    def identity_held(self, student: Student, record: StudentRecord) -> Outcome:
+        """The outcome of a student left as they are: the file gives their number another
+        name and date of birth, which the administrator must confirm."""
+        change = _(
+            "name and date of birth both differ: %(old)s, born %(old_born)s → %(new)s, "
+            "born %(new_born)s; not applied unless you confirm it"
+        ) % {
+            "old": student.name,
+            "old_born": student.date_of_birth.strftime("%d-%m-%Y"),
+            "new": " ".join(p for p in (record.first_name, record.prefix, record.last_name) if p),
+            "new_born": record.date_of_birth.strftime("%d-%m-%Y"),
+        }
+        return Outcome(
+            "student",
+            f"{student.name} ({student.student_number})",
+            "held",
+            [change],
             file=record.source.file,
             line=record.source.line,
         )
@@ -162,13 +188,14 @@ class StudentsMixin:
         else:
             student.user = self.user_for(record.email, record.first_name, record.last_name)
 
-    def mark_students_left(self, seen: set[int]):
+    def mark_students_left(self, seen: set[int], guard):
         leavers = (
             Student.objects.filter(school_id__in=self.covered, date_left__isnull=True)
             .exclude(id__in=seen)
             .order_by("student_number")
         )
         for student in leavers:
+            guard.leave(student.school_id)
             self.result.outcomes.append(
                 Outcome(
                     "student",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consents.imports import records_import
-from consents.imports.forms import ImportForm
+from consents.imports.forms import ImportConfirmForm, ImportForm
 from consents.models import ImportRun, Role
 from consents.roles import role_required
 
@@ -28,7 +28,7 @@ EXAMPLES = {
 }
 
 
-def _run(run: ImportRun, schools, *, data: bytes, dry_run: bool):
+def _run(run: ImportRun, schools, *, data: bytes, dry_run: bool, confirm=None):
     return records_import(
         format=run.format,
         filename=run.filename,
@@ -37,6 +37,21 @@ def _run(run: ImportRun, schools, *, data: bytes, dry_run: bool):
         school=run.school,
         full=run.full,
         dry_run=dry_run,
+        confirmed_leavers=confirm.confirmed_leavers if confirm else None,
+        apply_held=bool(confirm and confirm.cleaned_data["apply_held"]),
+    )
+
+
+def _result_page(request, run, result, confirm=None):
+    return render(
+        request,
+        "consents/imports/result.html",
+        {
+            "run": run,
+            "result": result,
+            "shown_rows": SHOWN_ROWS,
+            "confirm": confirm or ImportConfirmForm(initial={"leaving": result.leaving}),
+        },
     )
 
 
@@ -67,11 +82,7 @@ def import_start(request):
         except BaseException:
             run.file.delete(save=False)
             raise
-        return render(
-            request,
-            "consents/imports/result.html",
-            {"run": run, "result": result, "shown_rows": SHOWN_ROWS},
-        )
+        return _result_page(request, run, result)
     runs = ImportRun.objects.filter(uploaded_by=request.user).select_related("school")[:10]
     return render(
         request,
@@ -106,15 +117,26 @@ def import_apply(request, token):
     )
     if run.school_id and not request.schools.filter(pk=run.school_id).exists():
         raise PermissionDenied  # the role was taken away since the dry run
+    confirm = ImportConfirmForm(request.POST)
+    if not confirm.is_valid():
+        return redirect("import_start")
     try:
         with run.file.open("rb") as handle:
             data = handle.read()
-        result = _run(run, request.schools, data=data, dry_run=False)
+        result = _run(run, request.schools, data=data, dry_run=False, confirm=confirm)
     except BaseException:  # also gunicorn's SystemExit when it stops a worker that overran
         run.file.delete(save=False)  # not kept for a retry: the upload can be checked again
         run.status = ImportRun.Status.FAILED
         run.save(update_fields=["file", "status"])
         raise
+    if result.confirmation_missing:
+        # Nothing written; the run stays checked so that the administrator can confirm.
+        messages.error(
+            request,
+            _("Nothing was imported: confirm that %(count)s people are marked as left.")
+            % {"count": result.leaving},
+        )
+        return _result_page(request, run, result)
     run.summary = result.summary()
     run.status = ImportRun.Status.IMPORTED if result.applied else ImportRun.Status.FAILED
     run.imported_at = timezone.now()
@@ -124,11 +146,7 @@ def import_apply(request, token):
         messages.success(request, _("The file has been imported."))
     else:
         messages.error(request, _("Nothing was imported: the file has errors now."))
-    return render(
-        request,
-        "consents/imports/result.html",
-        {"run": run, "result": result, "shown_rows": SHOWN_ROWS},
-    )
+    return _result_page(request, run, result)
 
 
 @require_POST
