@@ -173,6 +173,14 @@ PAGES = {
     "import_cancel": Page(
         "login 403 403 403 403 404 404 403 404", method="post", target="unknown_token"
     ),
+    "import_column_add": Page(
+        "login 403 403 403 403 200 200 403 200",
+        method="post",
+        note="an empty form: the import page again, with the form's errors",
+    ),
+    "import_column_delete": Page(
+        "login 403 403 403 403 404 404 403 404", method="post", target="unknown_pk"
+    ),
     "register_export": Page("login 403 403 403 403 200 200 403 200"),
     "export_job": Page("login 403 403 403 403 404 404 403 404", target="unknown_token"),
     "export_job_download": Page("login 403 403 403 403 404 404 403 404", target="unknown_token"),

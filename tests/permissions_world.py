@@ -236,6 +236,9 @@ def target_kwargs(world: World, page: Page, role: str, variant: str) -> tuple[di
         case "unknown_token":
             # No import run or export job of this user has this token: the role gate decides.
             return {"token": "00000000-0000-4000-8000-000000000000"}, ""
+        case "unknown_pk":
+            # No object with this id exists: the role gate decides, then 404.
+            return {"pk": 999_999_999}, ""
         case "app_label":
             return {"app_label": "consents"}, ""
         case "school":

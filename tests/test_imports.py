@@ -232,7 +232,9 @@ def test_an_unknown_school_is_an_error(school):
 
 def test_a_missing_required_column_is_an_error(school):
     data = students_file("1;Sem;Berg", header="leerlingnummer;roepnaam;achternaam")
-    assert_single_error(run(data, school), "line 1", "date_of_birth")
+    assert_single_error(
+        run(data, school), "line 1", "No column holds the date of birth", "“Geboortedatum”"
+    )
 
 
 def test_a_failing_import_writes_nothing_even_when_most_rows_are_good(school):

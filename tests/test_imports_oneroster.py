@@ -73,7 +73,7 @@ def test_an_enrollment_in_a_class_to_be_deleted_is_dropped_not_an_unknown_class(
     admin_client, school
 ):
     text = dry_run(admin_client, school, zipped(ONEROSTER_12))
-    assert "Unknown class" not in text and "3c" not in text
+    assert "Unknown class" not in text and "class-3c" not in text
     confirm(admin_client)
     assert Student.objects.get(student_number="100103").group.name == "2a"
 

@@ -41,6 +41,8 @@ class GuardiansMixin:
         user = self.users.get(entry.email)
         if user is not None:
             return Guardian.objects.filter(user=user).first()
+        if not entry.names_known:
+            return None
         # Same name, new address: the guardian's email changed, not the guardian.
         listed = {e.email for e in record.guardians}
         guardian = next(
@@ -102,6 +104,8 @@ class GuardiansMixin:
         return changes
 
     def update_guardian(self, guardian: Guardian, entry, record: StudentRecord) -> list:
+        if not entry.names_known:
+            return []
         names = {
             "first_name": entry.first_name,
             "prefix": entry.prefix,

@@ -47,9 +47,9 @@ def unreadable_as_error(parse):
     that one problem instead of raising (and instead of the rows' problems so far)."""
 
     @functools.wraps(parse)
-    def parse_or_refuse(filename: str, data: bytes) -> ParsedFile:
+    def parse_or_refuse(filename: str, data: bytes, **options) -> ParsedFile:
         try:
-            return parse(filename, data)
+            return parse(filename, data, **options)
         except UnreadableFile as error:
             return ParsedFile(errors=[Problem(error.file or filename, None, "", str(error))])
 

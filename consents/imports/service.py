@@ -59,7 +59,9 @@ STORED_IN = {
 }
 
 
-def records_parse(format: str, filename: str, data: bytes) -> ParsedFile:
+def records_parse(format: str, filename: str, data: bytes, mapped=None) -> ParsedFile:
+    if format in (ImportRun.Format.STUDENTS, ImportRun.Format.STAFF):
+        return PARSERS[format](filename, data, mapped=mapped)
     return PARSERS[format](filename, data)
 
 
@@ -106,6 +108,7 @@ def records_import(
     today: dt.date | None = None,
     confirmed_leavers: int | None = None,
     apply_held: bool = False,
+    mapped: dict[str, str] | None = None,
 ) -> ImportResult:
     """Parse and import one file; with `dry_run` (or any error) nothing is written.
 
@@ -113,9 +116,10 @@ def records_import(
     school the file is for (required unless the file names each row's school). A full import
     that marks more than a tenth of a school's people as left is written only when
     `confirmed_leavers` is the number it marks; a student whose name and date of birth both
-    changed is held (left as they are) unless `apply_held`.
+    changed is held (left as they are) unless `apply_held`. `mapped` are the columns the
+    school mapped itself (normalised header -> field, see `mapping.columns_mapped`).
     """
-    parsed = records_parse(format, filename, data)
+    parsed = records_parse(format, filename, data, mapped)
     result = ImportResult(
         errors=[*parsed.errors, *lengths_check(parsed)], warnings=list(parsed.warnings)
     )

@@ -17,12 +17,12 @@ from .reading import clean_email, parse_date, read_table, text, unreadable_as_er
 from .records import GuardianRecord, ParsedFile, Source, StaffRecord, StudentRecord
 
 
-def _open(filename: str, data: bytes, columns, required):
+def _open(filename: str, data: bytes, columns, required, mapped):
     """(parsed, table, reader) of a file; reader is None when the file lacks a required
     column (the problem is then in parsed.errors). UnreadableFile when it cannot be read."""
     parsed = ParsedFile()
     table = read_table(filename, data)
-    reader = RowReader(filename, table, columns, parsed)
+    reader = RowReader(filename, table, columns, parsed, mapped)
     if not reader.require(required):
         return parsed, table, None
     parsed.names_schools = reader.has("school")
@@ -108,7 +108,8 @@ def _guardian(row: _Row, number: int) -> GuardianRecord | None:
     email = row.email(email_field, slot["email"])
     if not email:
         return None
-    if not slot["last_name"]:
+    names_known = (number, "last_name") in reader.guardian_index
+    if names_known and not slot["last_name"]:
         row.fail(f"guardian{number}_last_name", _("This value is required."))
         return None
     columns = {
@@ -121,6 +122,7 @@ def _guardian(row: _Row, number: int) -> GuardianRecord | None:
         email=email,
         slot=f"guardian{number}",
         source=Source(row.source.file, row.source.line, columns),
+        names_known=names_known,
     )
 
 
@@ -167,8 +169,10 @@ def _student(row: _Row, first_line_of: dict, guardian_numbers: list[int]):
 
 
 @unreadable_as_error
-def parse_students(filename: str, data: bytes) -> ParsedFile:
-    parsed, table, reader = _open(filename, data, STUDENT_COLUMNS, STUDENT_REQUIRED)
+def parse_students(filename: str, data: bytes, *, mapped=None) -> ParsedFile:
+    """Students with their guardians; `mapped` are the school's own columns (header ->
+    field)."""
+    parsed, table, reader = _open(filename, data, STUDENT_COLUMNS, STUDENT_REQUIRED, mapped)
     if reader is None:
         return parsed
     guardian_numbers = sorted({number for number, _name in reader.guardian_index})
@@ -207,8 +211,8 @@ def _staff_member(row: _Row, first_line_of: dict) -> StaffRecord | None:
 
 
 @unreadable_as_error
-def parse_staff(filename: str, data: bytes) -> ParsedFile:
-    parsed, table, reader = _open(filename, data, STAFF_COLUMNS, STAFF_REQUIRED)
+def parse_staff(filename: str, data: bytes, *, mapped=None) -> ParsedFile:
+    parsed, table, reader = _open(filename, data, STAFF_COLUMNS, STAFF_REQUIRED, mapped)
     if reader is None:
         return parsed
     first_line_of: dict[str, int] = {}

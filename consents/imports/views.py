@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consents.imports import records_import
+from consents.imports.columns import field_label
 from consents.imports.forms import ImportConfirmForm, ImportForm
-from consents.models import ImportRun, Role
+from consents.imports.mapping import ImportColumnForm, columns_mapped
+from consents.models import ImportColumn, ImportRun, Role
 from consents.roles import role_required
 
 SHOWN_ROWS = 1000
@@ -29,7 +31,9 @@ EXAMPLES = {
 
 
 def _run(run: ImportRun, schools, *, data: bytes, dry_run: bool, confirm=None):
+    mapped = columns_mapped([run.school] if run.school_id else schools)
     return records_import(
+        mapped=mapped,
         format=run.format,
         filename=run.filename,
         data=data,
@@ -83,12 +87,58 @@ def import_start(request):
             run.file.delete(save=False)
             raise
         return _result_page(request, run, result)
+    column_form = ImportColumnForm(
+        schools=request.schools, initial={"label": request.GET.get("column", "")[:200]}
+    )
+    return _start_page(request, form, column_form)
+
+
+def _start_page(request, form, column_form):
     runs = ImportRun.objects.filter(uploaded_by=request.user).select_related("school")[:10]
+    columns = [
+        (column, field_label(column.field))
+        for column in ImportColumn.objects.filter(school__in=request.schools).select_related(
+            "school"
+        )
+    ]
     return render(
         request,
         "consents/imports/start.html",
-        {"form": form, "runs": runs, "example_files": EXAMPLES},
+        {
+            "form": form,
+            "column_form": column_form,
+            "columns": columns,
+            "runs": runs,
+            "example_files": EXAMPLES,
+        },
     )
+
+
+@require_POST
+@role_required(Role.Kind.ADMINISTRATOR)
+def import_column_add(request):
+    """Remember what a column of the school's export holds, for this and later imports."""
+    column_form = ImportColumnForm(request.POST, schools=request.schools)
+    if not column_form.is_valid():
+        return _start_page(request, ImportForm(schools=request.schools), column_form)
+    column = column_form.save(commit=False)
+    column.created_by = request.user
+    column.save()
+    messages.success(
+        request,
+        _("From now on “%(label)s” in the exports of %(school)s is read as the %(field)s.")
+        % {"label": column.label, "school": column.school, "field": column_form.field_label},
+    )
+    return redirect("import_start")
+
+
+@require_POST
+@role_required(Role.Kind.ADMINISTRATOR)
+def import_column_delete(request, pk):
+    column = get_object_or_404(ImportColumn, pk=pk, school__in=request.schools)
+    column.delete()
+    messages.info(request, _("“%(label)s” is no longer mapped.") % {"label": column.label})
+    return redirect("import_start")
 
 
 @role_required(Role.Kind.ADMINISTRATOR)
