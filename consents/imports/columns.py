@@ -178,11 +178,13 @@ class RowReader:
     come before the table of known headers.
     """
 
-    def __init__(self, filename: str, table: Table, columns, parsed, mapped=None):
+    def __init__(self, filename: str, table: Table, columns, parsed, mapped=None, guardians=None):
         self.filename = filename
         self.table = table
         self.parsed = parsed
         self.columns = columns
+        # Guardian columns are read in a students file (or a guardians file: `guardians`).
+        self.guardians = columns is STUDENT_COLUMNS if guardians is None else guardians
         self.index: dict[str, int] = {}
         self.guardian_index: dict[tuple[int, str], int] = {}
         aliases = {**_aliases(columns), **(mapped or {})}
@@ -209,7 +211,7 @@ class RowReader:
         if name in self.columns:
             self.index.setdefault(name, position)
             return True
-        if self.columns is not STUDENT_COLUMNS:
+        if not self.guardians:
             return False
         mapped_guardian = re.fullmatch(r"guardian([1-9])_(\w+)", name)
         if mapped_guardian:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from consents.dates import school_today
 from consents.models import Group, Guardian, ImportRun, School, StaffMember, Student
 
+from .edexml import parse_edexml
 from .importer import Importer
 from .oneroster import parse_oneroster
 from .records import GuardianRecord, ParsedFile, Problem, Source, StaffRecord, StudentRecord
@@ -30,6 +31,7 @@ PARSERS = {
     ImportRun.Format.STUDENTS: parse_students,
     ImportRun.Format.STAFF: parse_staff,
     ImportRun.Format.ONEROSTER: parse_oneroster,
+    ImportRun.Format.EDEXML: parse_edexml,
 }
 
 # The model field each imported value is stored in, whose max_length it must fit: PostgreSQL

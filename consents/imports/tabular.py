@@ -29,7 +29,7 @@ def _open(filename: str, data: bytes, columns, required, mapped):
     return parsed, table, reader
 
 
-class _Row:
+class TableRow:
     """One row being read: its values by field, and the problems found in it."""
 
     def __init__(self, reader: RowReader, line: int, cells: list, columns):
@@ -64,7 +64,7 @@ class _Row:
         return None
 
 
-def _date_of_birth(row: _Row):
+def _date_of_birth(row: TableRow):
     if not row.values["date_of_birth"]:
         return None
     try:
@@ -78,7 +78,7 @@ def _date_of_birth(row: _Row):
         return None
 
 
-def _year_group(row: _Row) -> int | None:
+def _year_group(row: TableRow) -> int | None:
     value = row.values["year_group"]
     if not value:
         return None
@@ -88,7 +88,7 @@ def _year_group(row: _Row) -> int | None:
     return None
 
 
-def _guardian(row: _Row, number: int) -> GuardianRecord | None:
+def _guardian(row: TableRow, number: int) -> GuardianRecord | None:
     """Guardian `number` of the row, None when the row names none there (or it is wrong)."""
     reader = row.reader
     slot = {
@@ -126,7 +126,7 @@ def _guardian(row: _Row, number: int) -> GuardianRecord | None:
     )
 
 
-def _guardians(row: _Row, numbers: list[int]) -> list[GuardianRecord] | None:
+def row_guardians(row: TableRow, numbers: list[int]) -> list[GuardianRecord] | None:
     """The row's guardians; None when the file has no guardian columns at all."""
     if not numbers:
         return None
@@ -137,7 +137,7 @@ def _guardians(row: _Row, numbers: list[int]) -> list[GuardianRecord] | None:
     return guardians
 
 
-def _student(row: _Row, first_line_of: dict, guardian_numbers: list[int]):
+def _student(row: TableRow, first_line_of: dict, guardian_numbers: list[int]):
     row.required(STUDENT_REQUIRED)
     values = row.values
     number = values["student_number"]
@@ -150,7 +150,7 @@ def _student(row: _Row, first_line_of: dict, guardian_numbers: list[int]):
     born = _date_of_birth(row)
     year_group = _year_group(row)
     email = row.email("email", values["email"]) if values["email"] else ""
-    guardians = _guardians(row, guardian_numbers)
+    guardians = row_guardians(row, guardian_numbers)
     if row.problems:
         return None
     return StudentRecord(
@@ -178,7 +178,7 @@ def parse_students(filename: str, data: bytes, *, mapped=None) -> ParsedFile:
     guardian_numbers = sorted({number for number, _name in reader.guardian_index})
     first_line_of: dict[str, int] = {}
     for line, cells in table.rows:
-        row = _Row(reader, line, cells, STUDENT_COLUMNS)
+        row = TableRow(reader, line, cells, STUDENT_COLUMNS)
         student = _student(row, first_line_of, guardian_numbers)
         parsed.errors.extend(row.problems)
         if student is not None:
@@ -186,7 +186,7 @@ def parse_students(filename: str, data: bytes, *, mapped=None) -> ParsedFile:
     return parsed
 
 
-def _staff_member(row: _Row, first_line_of: dict) -> StaffRecord | None:
+def _staff_member(row: TableRow, first_line_of: dict) -> StaffRecord | None:
     row.required(STAFF_REQUIRED)
     values = row.values
     email = row.email("email", values["email"]) if values["email"] else ""
@@ -217,7 +217,7 @@ def parse_staff(filename: str, data: bytes, *, mapped=None) -> ParsedFile:
         return parsed
     first_line_of: dict[str, int] = {}
     for line, cells in table.rows:
-        row = _Row(reader, line, cells, STAFF_COLUMNS)
+        row = TableRow(reader, line, cells, STAFF_COLUMNS)
         member = _staff_member(row, first_line_of)
         parsed.errors.extend(row.problems)
         if member is not None:

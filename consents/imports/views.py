@@ -63,14 +63,13 @@ def _result_page(request, run, result, confirm=None):
 def import_start(request):
     form = ImportForm(request.POST or None, request.FILES or None, schools=request.schools)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
+        filename, data = form.upload()
         run = ImportRun(
             uploaded_by=request.user,
             school=form.cleaned_data["school"],
             format=form.cleaned_data["format"],
             full=form.cleaned_data["full"],
-            filename=upload.name[:200],
+            filename=filename[:200],
             status=ImportRun.Status.CHECKED,
         )
         result = _run(run, request.schools, data=data, dry_run=True)
