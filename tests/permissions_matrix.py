@@ -282,6 +282,7 @@ WITHOUT_PERSONAL_DATA = {
     "my_data": "the user's own data (each download is logged in ExportLog)",
     "import_start": "the upload form; an import's dry run shows rows of the uploaded file",
     "import_example": "a sample file with invented people",
+    "import_column_add": "the upload form again with the column form's errors, no one's data",
     "register_export": "the export form; every download is logged (ExportLog and access log)",
     "council_report": "aggregates only, small cells suppressed",
     "council_report_download": "aggregates only, small cells suppressed",
