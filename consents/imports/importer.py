@@ -4,6 +4,8 @@
 are brought in by the mixins of `students`, `guardians` and `staff`.
 """
 
+from collections import Counter
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
@@ -32,7 +34,7 @@ class Importer(StudentsMixin, GuardiansMixin, StaffMixin):
         self.groups: dict[tuple[int, str], Group] = {}
         self.updated_guardians: dict[int, int] = {}  # guardian id -> line that named them
         self.apply_held = apply_held
-        self.created: set[int] = set()  # the people this import creates
+        self.created: Counter = Counter()  # the people this import creates, per school
 
     # --- helpers ---------------------------------------------------------------------
 

@@ -22,8 +22,10 @@ MASS_LEAVE_SHARE = 0.10
 class LeaveGuard:
     """Counts, per school, the people a full import marks as left against those it had."""
 
-    def __init__(self, school_ids: set[int], created: set[int]):
+    def __init__(self, school_ids: set[int], created: Counter):
         self.school_ids = set(school_ids)
+        # People the import created, per school: counted here rather than excluded by id in
+        # SQL, since a first import of a board creates more ids than a query may bind.
         self.created = created
         self.leaving: Counter = Counter()
 
@@ -40,7 +42,6 @@ class LeaveGuard:
         people = Counter()
         students = (
             Student.objects.filter(school_id__in=self.school_ids, date_left__isnull=True)
-            .exclude(id__in=self.created)
             .values("school_id")
             .annotate(n=Count("id"))
         )
@@ -48,13 +49,12 @@ class LeaveGuard:
             people[row["school_id"]] += row["n"]
         links = (
             StaffMember.schools.through.objects.filter(school_id__in=self.school_ids)
-            .exclude(staffmember_id__in=self.created)
             .values("school_id")
             .annotate(n=Count("id"))
         )
         for row in links:
             people[row["school_id"]] += row["n"]
-        return people
+        return people - self.created
 
     def tripped(self) -> list[MassLeave]:
         """Schools losing more than MASS_LEAVE_SHARE of the people they had, once the

@@ -58,7 +58,7 @@ class StaffMixin:
         if created or changes:
             member.save()
         if created:
-            self.created.add(member.id)
+            self.created.update(school.id for school in schools)
         current = set() if created else set(member.schools.values_list("id", flat=True))
         for school in schools:
             if school.id not in current:

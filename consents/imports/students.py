@@ -81,7 +81,7 @@ class StudentsMixin:
         if created or changes:
             student.save()
         if created:
-            self.created.add(student.id)
+            self.created[school.id] += 1
         if record.guardians is not None:
             changes.extend(self.sync_guardians(student, record, created))
         action = "created" if created else ("updated" if changes else "unchanged")
