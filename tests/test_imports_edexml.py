@@ -127,3 +127,16 @@ def test_a_guardians_file_goes_with_edexml_only(admin_client, school):
     )
     assert "A separate guardians file goes with an EDEXML file only." in page(response)
     assert not ImportRun.objects.exists()
+
+
+def test_a_name_longer_than_the_portal_stores_is_an_error_naming_the_element(admin_client, school):
+    long_name = "Ç" * 151
+    bad = XML.replace(
+        b"<achternaam>Bront\xc3\xab</achternaam>", f"<achternaam>{long_name}</achternaam>".encode()
+    )
+    text = dry_run(admin_client, school, xml=bad, guardians=None)
+    assert (
+        "leerlingen.xml, column “leerling key=3004 › achternaam”: "
+        f"“{long_name[:59]}…” has 151 characters; at most 150 fit." in text
+    )
+    assert Student.objects.count() == 0
