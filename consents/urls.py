@@ -64,6 +64,12 @@ urlpatterns = [
     # Administrators (issue 6)
     path("manage/import/", imports.import_start, name="import_start"),
     path("manage/import/examples/<str:name>", imports.import_example, name="import_example"),
+    path("manage/import/columns/", imports.import_column_add, name="import_column_add"),
+    path(
+        "manage/import/columns/<int:pk>/delete/",
+        imports.import_column_delete,
+        name="import_column_delete",
+    ),
     path("manage/import/<uuid:token>/apply/", imports.import_apply, name="import_apply"),
     path("manage/import/<uuid:token>/cancel/", imports.import_cancel, name="import_cancel"),
     path("manage/people/", people.people_list, name="people_list"),

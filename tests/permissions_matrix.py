@@ -173,6 +173,14 @@ PAGES = {
     "import_cancel": Page(
         "login 403 403 403 403 404 404 403 404", method="post", target="unknown_token"
     ),
+    "import_column_add": Page(
+        "login 403 403 403 403 200 200 403 200",
+        method="post",
+        note="an empty form: the import page again, with the form's errors",
+    ),
+    "import_column_delete": Page(
+        "login 403 403 403 403 404 404 403 404", method="post", target="unknown_pk"
+    ),
     "register_export": Page("login 403 403 403 403 200 200 403 200"),
     "export_job": Page("login 403 403 403 403 404 404 403 404", target="unknown_token"),
     "export_job_download": Page("login 403 403 403 403 404 404 403 404", target="unknown_token"),
@@ -274,6 +282,7 @@ WITHOUT_PERSONAL_DATA = {
     "my_data": "the user's own data (each download is logged in ExportLog)",
     "import_start": "the upload form; an import's dry run shows rows of the uploaded file",
     "import_example": "a sample file with invented people",
+    "import_column_add": "the upload form again with the column form's errors, no one's data",
     "register_export": "the export form; every download is logged (ExportLog and access log)",
     "council_report": "aggregates only, small cells suppressed",
     "council_report_download": "aggregates only, small cells suppressed",

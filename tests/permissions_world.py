@@ -230,6 +230,8 @@ FIXED_TARGETS = {
     "import_example": {"name": "leerlingen.csv"},
     # No import run or export job of this user has this token: the role gate decides.
     "unknown_token": {"token": "00000000-0000-4000-8000-000000000000"},
+    # No object with this id exists: the role gate decides, then 404.
+    "unknown_pk": {"pk": 999_999_999},
     "app_label": {"app_label": "consents"},
 }
 

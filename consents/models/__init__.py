@@ -1,5 +1,5 @@
 from .access import AccessLogEntry
-from .administration import ExportJob, ExportLog, ImportRun, ReportSnapshot
+from .administration import ExportJob, ExportLog, ImportColumn, ImportRun, ReportSnapshot
 from .campaigns import Campaign, CampaignStep
 from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
@@ -24,6 +24,7 @@ __all__ = [
     "DecisionEvidence",
     "ExportJob",
     "ExportLog",
+    "ImportColumn",
     "Group",
     "Guardian",
     "Guardianship",
