@@ -6,7 +6,6 @@ and stores what the rules answered.
 """
 
 import datetime as dt
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
@@ -19,6 +18,7 @@ from django.utils.translation import ngettext
 
 from consents import rules
 from consents.communications.directory import group_label, people_in
+from consents.communications.lookups import fold
 from consents.dates import school_date
 from consents.models import (
     ConsentDecision,
@@ -134,10 +134,7 @@ def group_check_run(
 
 def _normalised(text: str) -> str:
     """Lower case, no diacritics, single spaces: "Zoë  de Vries" and "zoe de vries" match."""
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text.casefold())
-        text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(text.casefold().split())
+    return " ".join(fold(text).split())
 
 
 def _name_keys(first_name: str, prefix: str, last_name: str, student_number: str | None) -> set:
