@@ -6,8 +6,9 @@ and stores what the rules answered.
 """
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 
 from django.core.exceptions import ValidationError
@@ -66,6 +67,13 @@ class GroupCheck:
     @property
     def allowed(self) -> list[CheckRow]:
         return [row for row in self.rows if row.verdict.allowed]
+
+    @cached_property
+    def namesakes(self) -> set[int]:
+        """The people of the check who share their name with someone else in it: their rows
+        are marked, so that staff tell them apart by student number."""
+        names = Counter(_normalised(row.person.name) for row in self.rows)
+        return {row.person.pk for row in self.rows if names[_normalised(row.person.name)] > 1}
 
 
 def group_check(
