@@ -213,6 +213,9 @@ def target_kwargs(world: World, page: Page, role: str, variant: str) -> tuple[di
             return {}, ""
         case "subject":
             return {"key": world.subject(role, variant).key}, ""
+        case "subject_publication":
+            publication = world.objects[("publication", variant)]
+            return {"key": world.subject(role, variant).key, "pk": publication.pk}, ""
         case "receipt":
             return {"receipt_id": world.receipt(role, variant).pk}, ""
         case "person":

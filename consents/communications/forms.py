@@ -201,3 +201,14 @@ class TakedownCloseForm(forms.Form):
         required=False,
         max_length=2000,
     )
+
+
+class TakedownRequestForm(forms.Form):
+    """A parent, a student of 16+ or a staff member asks for a publication to be taken down."""
+
+    reason = forms.CharField(
+        label=_("Why should it be taken down?"),
+        help_text=_("The school's communications staff read this."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )

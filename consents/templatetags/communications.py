@@ -1,5 +1,6 @@
 from django import template
 
+from consents.communications.takedowns import publications_of
 from consents.models import Role
 from consents.roles import holds_role
 from consents.rules import who_decided as who_decided_words
@@ -17,3 +18,10 @@ def works_in_communications(user) -> bool:
 def who_decided(decision) -> str:
     """ "A. Jansen (guardian)" or "Zoë de Vries (themself)": the rules' words for a decision."""
     return who_decided_words(decision)
+
+
+@register.inclusion_tag("consents/communications/_person_publications.html")
+def person_publications(subject):
+    """The publications `subject` is on, for the person's own card (the card shows only
+    people the user may see): title, channel, date, link, and "please take this down"."""
+    return {"subject": subject, "publications": list(publications_of(subject))}
