@@ -76,6 +76,11 @@ urlpatterns = [
     path("manage/people/<uuid:key>/", people.person_detail, name="person_detail"),
     path("manage/people/<uuid:key>/record/", paper.paper_record, name="paper_record"),
     path(
+        "manage/people/<uuid:key>/protection/",
+        people.person_protection,
+        name="person_protection",
+    ),
+    path(
         "manage/people/<uuid:key>/access.<str:fmt>",
         access.subject_access_admin,
         name="subject_access_admin",

@@ -159,6 +159,13 @@ PAGES = {
         "login 403 403 403 403 404 200 403 200",
         target="person_key",
     ),
+    "person_protection": Page(
+        "login 403 403 403 403 302 302 403 302",
+        "login 403 403 403 403 404 302 403 302",
+        method="post",
+        target="person_key",
+        note="an empty form changes nothing and redirects back",
+    ),
     "subject_access_admin": Page(
         "login 403 403 403 403 200 200 403 200",
         "login 403 403 403 403 404 200 403 200",

@@ -212,3 +212,15 @@ class TakedownRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
     )
+
+
+class ProtectionForm(forms.Form):
+    """An administrator marks a person "must not appear" (or lifts it), saying why."""
+
+    protected = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Why (only administrators can read this)"),
+        help_text=_("For example: court order, foster care, safety."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )

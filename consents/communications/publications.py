@@ -339,12 +339,17 @@ def takedowns_open(
         TakedownTask(publication=publication, subject=subject, decision=decision, opened_at=now)
         for publication in publications
     )
+    takedown_tasks_notify(tasks)
+    return tasks
+
+
+def takedown_tasks_notify(tasks: list[TakedownTask]) -> None:
+    """Put new `tasks` in their schools' takedown emails (one per school, see below)."""
     by_school = defaultdict(list)
     for task in tasks:
         by_school[task.publication.school_id].append(task)
     for school_id, school_tasks in by_school.items():
         takedown_message_write(school_id, school_tasks)
-    return tasks
 
 
 def takedown_message_write(school_id: int, tasks: list[TakedownTask]) -> OutboxMessage:
