@@ -78,3 +78,19 @@ def test_pasted_names_in_a_group_check_forgive_accents_and_case(school, zoe):
     people, not_found, _ambiguous = names_resolve(school, "ZOE CELIK\nÇelik, Zoe\nNobody Here")
     assert pks(people) == [zoe.pk]
     assert not_found == ["Nobody Here"]
+
+
+@pytest.mark.parametrize("size", [10, 500])
+def test_searches_take_the_same_number_of_queries_for_10_or_500_people_found(
+    client, administrator, communications, school, size, django_assert_max_num_queries
+):
+    f.StudentFactory.create_batch(size, school=school, first_name="Zoë", last_name="Çelik")
+    client.force_login(administrator)
+    # The bounds include the second-factor check, the menu and the access log's two inserts.
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("people_list"), {"q": "zoe celik"})
+    assert response.content.decode().count("Zoë Çelik") == min(size, 50)
+    client.force_login(communications)
+    with django_assert_max_num_queries(21):
+        response = client.get(reverse("communications_lookup"), {"q": "ZOE CELIK"})
+    assert response.content.decode().count('<tr data-person="') == min(size, 50)

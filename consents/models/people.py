@@ -39,7 +39,10 @@ class Subject(models.Model):
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
     # Rule 12: "must not appear" (court order, foster care, safety), set by an administrator
     # with a note (`Protection`, the log of every change); a rule input (`rules.verdicts`).
-    protected = models.BooleanField(_("must not appear"), default=False, editable=False)
+    # db_default: the board generator writes people with raw INSERT and COPY.
+    protected = models.BooleanField(
+        _("must not appear"), default=False, db_default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("person")
