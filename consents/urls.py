@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views as core
 from .communications import views as communications
+from .communications import views_family as family
 from .communications import views_people as people
 from .communications import views_publications as publications
 from .decisions import views as my_consent
@@ -22,6 +23,11 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("my/<uuid:key>/history/", my_consent.consent_history, name="consent_history"),
+    path(
+        "my/<uuid:key>/publications/<int:pk>/takedown/",
+        family.takedown_request_page,
+        name="publication_takedown_request",
+    ),
     path("receipts/<uuid:receipt_id>.pdf", my_consent.receipt_pdf_download, name="receipt_pdf"),
     path("receipts/<uuid:receipt_id>.json", my_consent.receipt_json_download, name="receipt_json"),
     path("communications/", communications.home, name="communications_home"),
@@ -75,6 +81,11 @@ urlpatterns = [
     path("manage/people/", people.people_list, name="people_list"),
     path("manage/people/<uuid:key>/", people.person_detail, name="person_detail"),
     path("manage/people/<uuid:key>/record/", paper.paper_record, name="paper_record"),
+    path(
+        "manage/people/<uuid:key>/protection/",
+        people.person_protection,
+        name="person_protection",
+    ),
     path(
         "manage/people/<uuid:key>/access.<str:fmt>",
         access.subject_access_admin,

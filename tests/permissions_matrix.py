@@ -89,6 +89,12 @@ PAGES = {
         "login 404 404 404 404 404 404 404 404",
         target="subject",
     ),
+    "publication_takedown_request": Page(
+        "login 200 404 404 404 404 404 404 404",
+        "login 404 404 404 404 404 404 404 404",
+        target="subject_publication",
+        note="only for a publication the person one decides for is on",
+    ),
     "receipt_pdf": Page(
         "login 200 200 200 404 404 404 404 404",
         "login 404 404 404 404 404 404 404 404",
@@ -152,6 +158,13 @@ PAGES = {
         "login 403 403 403 403 200 200 403 200",
         "login 403 403 403 403 404 200 403 200",
         target="person_key",
+    ),
+    "person_protection": Page(
+        "login 403 403 403 403 302 302 403 302",
+        "login 403 403 403 403 404 302 403 302",
+        method="post",
+        target="person_key",
+        note="an empty form changes nothing and redirects back",
     ),
     "subject_access_admin": Page(
         "login 403 403 403 403 200 200 403 200",
@@ -264,6 +277,7 @@ WITHOUT_PERSONAL_DATA = {
     "my_consent": "the user's own data",
     "consent_withdraw": "the user's own data",
     "consent_history": "the user's own data",
+    "publication_takedown_request": "the user's own data (one publication they are on)",
     "receipt_pdf": "the user's own data",
     "receipt_json": "the user's own data",
     "communications_publications": "titles, dates and counts of publications",

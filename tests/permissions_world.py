@@ -244,6 +244,13 @@ def student(world: World, variant: str):
 # (own, other family, other school) and sometimes on the role.
 OBJECT_TARGETS = {
     "subject": lambda world, role, variant: ({"key": world.subject(role, variant).key}, ""),
+    "subject_publication": lambda world, role, variant: (
+        {
+            "key": world.subject(role, variant).key,
+            "pk": world.objects[("publication", variant)].pk,
+        },
+        "",
+    ),
     "receipt": lambda world, role, variant: (
         {"receipt_id": world.receipt(role, variant).pk},
         "",

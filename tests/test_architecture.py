@@ -39,6 +39,8 @@ PACKAGE_CYCLE_IMPORTS = {
     # privacy -> communications -> privacy: the person lookup of the administrators' pages
     ("consents.privacy.views", "consents.communications.views_people"),
     ("consents.decisions.views_paper", "consents.communications.views_people"),
+    # communications -> decisions -> communications: a guardian's own child, for a takedown
+    ("consents.communications.views_family", "consents.decisions.self_service"),
 }
 
 

@@ -5,7 +5,7 @@ from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
 from .outbox import OutboxMessage
-from .people import Guardian, Guardianship, StaffMember, Student, Subject
+from .people import Guardian, Guardianship, Protection, StaffMember, Student, Subject
 from .publications import Publication, PublicationPerson, TakedownTask
 from .receipts import ConsentReceipt
 from .verdicts import CurrentVerdict, VerdictDirty, VerdictRefresh
@@ -28,6 +28,7 @@ __all__ = [
     "Group",
     "Guardian",
     "Guardianship",
+    "Protection",
     "ImportRun",
     "MediaType",
     "Publication",

@@ -126,6 +126,7 @@ STATUS_HEADER = [
     gettext_lazy("asked again"),
     gettext_lazy("last decision"),
     gettext_lazy("decided by"),
+    gettext_lazy("must not appear"),  # rule 12: the flag, never its reason
 ]
 EVENTS_HEADER = [
     gettext_lazy("number"),
@@ -171,6 +172,9 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
             )
         )
         who = _who_decided(found, columns)
+        protected = set(
+            Subject.objects.filter(id__in=chunk, protected=True).values_list("id", flat=True)
+        )
         for row in found:
             subject_id, purpose_id, media_id, state, decider, *flags, decided_at, voice, _by = row
             disputed, not_renewed, asked_again = flags
@@ -185,6 +189,7 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
                 yes[asked_again],
                 _local_time(decided_at) if decided_at else "",
                 who[subject_id, voice] if decided_at else "",
+                yes[subject_id in protected],
             ]
 
 

@@ -42,6 +42,7 @@ STATE_LABELS = {
     State.NOT_ALLOWED: gettext_lazy("not allowed"),
     State.NO_ANSWER: gettext_lazy("no answer (treat as not allowed)"),
 }
+PROTECTED_LABEL = gettext_lazy("not allowed (protected)")
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,28 @@ class Verdict:
     inherited_from_guardians: bool = False
     # Why there is no answer although someone did answer once.
     lapsed: str = ""
+    # Rule 12: an administrator marked the person "must not appear"; never says why.
+    protected: bool = False
 
     @property
     def allowed(self) -> bool:
         return self.state == State.ALLOWED
 
     @property
+    def label(self) -> str:
+        """The state in words; "not allowed (protected)" for a protected person."""
+        if self.protected:
+            return str(PROTECTED_LABEL)
+        return self.state.label
+
+    @property
     def explanation(self) -> str:
         """One or two sentences for the person who reads the verdict."""
+        if self.protected:
+            return _(
+                "This person is protected and must not appear, whatever any consent says. "
+                "The reason is known to the consent administrator."
+            )
         parts = []
         if self.state == State.NO_ANSWER:
             if self.lapsed == "sixteen":
@@ -156,6 +171,13 @@ def _verdict(*, decider, on, this_year, latest_material, decisions, guardian_ids
 
 # Verdicts are immutable: the many people nobody has answered for share one per decider.
 UNANSWERED = {decider: Verdict(State.NO_ANSWER, decider) for decider in Decider}
+PROTECTED = {decider: Verdict(State.NOT_ALLOWED, decider, protected=True) for decider in Decider}
+
+
+def protected_verdict(subject: Subject, decider: Decider) -> Verdict | None:
+    """Rule 12: a person an administrator marked "must not appear" is not allowed for every
+    purpose and media type, whatever any consent says; None for everyone else."""
+    return PROTECTED[decider] if subject.protected else None
 
 
 def latest_material_version(texts: Iterable[ConsentText], on: dt.date) -> int:
@@ -237,12 +259,13 @@ def verdicts(
     for subject in subjects:
         date_of_birth = subject.student.date_of_birth if subject.kind == "student" else None
         decider = decider_on(date_of_birth, on)
+        protected = protected_verdict(subject, decider)
         for purpose in purposes:
             if purpose.board_id != subject.board_id:
                 continue
             for media_type in media_types:
                 key = (subject.id, purpose.id, media_type.id)
-                result[key] = _verdict(
+                result[key] = protected or _verdict(
                     decider=decider,
                     on=on,
                     this_year=this_year,
