@@ -624,6 +624,8 @@ class BoardGenerator:
             ),
         )
         del self.student_rows, self.staff_rows
+        # Written past the models' signals: the stored verdicts are all worked out again.
+        stored.verdicts_mark_stale(everyone=True)
         Role.objects.bulk_create(
             [
                 Role(user_id=uid, kind=kind, board=self.board, school=None)
@@ -869,6 +871,8 @@ class BoardGenerator:
                 WHERE position = 1
                 """.format(status, decision)  # noqa: UP032  # nosec B608
             cursor.execute(query)
+            # Written past the models' signals: the stored verdicts are all worked out again.
+            stored.verdicts_mark_stale(everyone=True)
             return cursor.rowcount
 
     def sequences_reset(self):

@@ -24,7 +24,12 @@ class ConsentsConfig(AppConfig):
     verbose_name = _("Consent")
 
     def ready(self):
-        from consents import tasks  # noqa: F401  (registers the tasks, queued by name)
+        from consents import (
+            stored,
+            tasks,  # noqa: F401  (registers the tasks, queued by name)
+        )
         from consents.communications import lookups  # noqa: F401  (registers `__any`)
+
+        stored.watch_rule_inputs()
 
         post_migrate.connect(ensure_reference_data, sender=self)
