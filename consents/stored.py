@@ -153,7 +153,7 @@ def _register_row(key, verdict: Verdict, last) -> tuple:
 
 def register_rows(
     subject_ids: Iterable[int], *, on: dt.date, purposes, media_types
-) -> Iterator[tuple]:
+) -> Iterable[tuple]:
     """The register's view of each verdict on `on`, as tuples of REGISTER_COLUMNS ordered by
     person, purpose and media type: stored rows where they hold, the rest worked out."""
     from_store, worked = _sources(subject_ids, on)
@@ -161,14 +161,16 @@ def register_rows(
         _stored(from_store, purposes, media_types)
         .order_by("subject_id", "purpose_id", "media_type_id")
         .values_list(*REGISTER_COLUMNS)
-        if from_store
-        else ()
     )
     found = _worked_out(worked, on, purposes, media_types) if worked else {}
     computed = [
         _register_row(key, verdict, verdict.decisions[-1] if verdict.decisions else None)
         for key, verdict in sorted(found.items(), key=lambda item: item[0])
     ]
+    if not computed:
+        return read  # the usual case: nobody queued, no merge over every row
+    if not from_store:
+        return computed
     return heapq.merge(read, computed, key=lambda row: row[:3])
 
 

@@ -254,7 +254,7 @@ def test_a_setting_changed_while_a_refresh_runs_leaves_the_store_unused(family, 
 
 @time_machine.travel(OCTOBER, tick=False)
 def test_the_register_for_today_reads_the_stored_verdicts_and_equals_one_worked_out(
-    family, school, tmp_path, monkeypatch
+    family, child, school, tmp_path, monkeypatch
 ):
     request = ExportRequest(
         kind=Kind.REGISTER_STATUS, school_ids=(school.pk,), on=dt.date(2026, 10, 1)
@@ -267,15 +267,18 @@ def test_the_register_for_today_reads_the_stored_verdicts_and_equals_one_worked_
     )
     export_write(request, "csv", tmp_path / "stored.csv")
     assert not worked  # nothing changed since the refresh: read, not worked out
+    stored.verdicts_mark_stale(people=[child.pk])  # one person read afresh, merged in order
+    export_write(request, "csv", tmp_path / "mixed.csv")
+    assert len(worked) == 1
     stored.verdicts_mark_stale(everyone=True)  # the store no longer holds: worked out
     export_write(request, "csv", tmp_path / "worked.csv")
-    assert worked
+    assert len(worked) == 2
 
     def rows(name):
         with open(tmp_path / name, encoding="utf-8-sig") as handle:
             return list(csv.reader(io.StringIO(handle.read()), delimiter=";"))
 
-    assert rows("stored.csv") == rows("worked.csv")
+    assert rows("stored.csv") == rows("mixed.csv") == rows("worked.csv")
     assert len(rows("stored.csv")) == 1 + 3 * Purpose.objects.count() * MediaType.objects.count()
 
 
