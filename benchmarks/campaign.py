@@ -41,6 +41,7 @@ def make_board(name: str, families: int):
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from consents.dates import school_today, years_before
     from consents.models import Board, ConsentText, Guardian, Guardianship, Purpose, School, Subject
     from consents.stored import verdicts_mark_stale
 
@@ -56,7 +57,7 @@ def make_board(name: str, families: int):
             change=ConsentText.Change.INITIAL,
             created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
         )
-    born = dt.date.today().replace(year=dt.date.today().year - 13)
+    born = years_before(school_today(), 13)
     batch = 5000
     for start in range(0, families, batch):
         numbers = range(start, min(start + batch, families))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from consents.communications.directory import people_in
 from consents.communications.publications import group_check, publication_record
-from consents.dates import SCHOOL_TZ, school_today, school_year_start
+from consents.dates import SCHOOL_TZ, school_today, school_year_start, years_before
 from consents.decisions.services import decision_record
 from consents.models import (
     Board,
@@ -357,7 +357,7 @@ class Demo:
             first_name="Zoë",
             prefix="de",
             last_name="Vries",
-            date_of_birth=self.today.replace(year=self.today.year - 13) - dt.timedelta(days=40),
+            date_of_birth=years_before(self.today, 13) - dt.timedelta(days=40),
         )
         turning = self.today + dt.timedelta(days=3)
         daan = Student.objects.create(
@@ -378,7 +378,7 @@ class Demo:
             first_name="Brontë",
             last_name="Jansen",
             user=bronte_user,
-            date_of_birth=self.today.replace(year=self.today.year - 17) - dt.timedelta(days=100),
+            date_of_birth=years_before(self.today, 17) - dt.timedelta(days=100),
         )
         mark = self.guardian("mark.devries@example.org", "Mark", "de", "Vries", [zoe])
         sanne = self.guardian("sanne.bakker@example.org", "Sanne", "", "Bakker", [zoe])
