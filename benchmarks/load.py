@@ -28,6 +28,7 @@ def sessions(parents: int, staff: int) -> dict:
     from django.conf import settings
 
     from consents.models import Purpose
+    from consents.rules import sixteen_cutoff
 
     from .harness import Board
 
@@ -38,7 +39,7 @@ def sessions(parents: int, staff: int) -> dict:
         return client.cookies[settings.SESSION_COOKIE_NAME].value
 
     purpose = Purpose.objects.filter(board=board.board, active=True).order_by("pk").first()
-    under_16 = board.today.replace(year=board.today.year - 16)
+    under_16 = sixteen_cutoff(board.today)  # born on or before: 16 or older
     guardians = []
     for student in board.students(parents * 2, offset=200):
         guardian = student.guardians.select_related("user").order_by("pk").first()

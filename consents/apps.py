@@ -25,9 +25,13 @@ class ConsentsConfig(AppConfig):
 
     def ready(self):
         # Imported here, once the models are loaded; nothing imports the app config back.
-        from consents import tasks  # noqa: F401  (registers the tasks, queued by name)
+        from consents import (
+            stored,
+            tasks,  # noqa: F401  (registers the tasks, queued by name)
+        )
         from consents.communications import lookups  # noqa: F401  (registers `__any`)
 
+        stored.watch_rule_inputs()
         outbox_composers_register()
         post_migrate.connect(ensure_reference_data, sender=self)
 

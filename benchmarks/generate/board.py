@@ -11,7 +11,13 @@ from django.db import connection, transaction
 
 from consents import stored
 from consents.bulk import BulkWriter
-from consents.dates import SCHOOL_TZ, school_today, school_year_end, school_year_start
+from consents.dates import (
+    SCHOOL_TZ,
+    school_today,
+    school_year_end,
+    school_year_start,
+    years_before,
+)
 from consents.decisions.chain import GENESIS_HASH
 from consents.models import (
     Board,
@@ -171,7 +177,7 @@ class BoardGenerator(PeoplePlan, DecisionHistory):
         self.school_weights = [rnd.uniform(0.4, 1.6) for _ in self.schools]
 
         current = school_year_start(self.today)
-        self.year_starts = [current.replace(year=current.year - n) for n in range(self.years)][::-1]
+        self.year_starts = [years_before(current, n) for n in range(self.years)][::-1]
         self.school_years = [
             SchoolYear.objects.create(
                 board=self.board, start_date=start, end_date=school_year_end(start)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
+from consents import stored
 from consents.dates import age_on
 from consents.models import Group, Guardian, Guardianship, Role, StaffMember, Student, Subject
 from consents.rules import Decider, decider_on
@@ -263,4 +264,6 @@ class PeoplePlan:
             ["staffmember", "school"],
             ((p.id, self.schools[s].id) for p, r in staff for s in r[4]),
         )
+        # Written past the models' signals: the stored verdicts are all worked out again.
+        stored.verdicts_mark_stale(everyone=True)
         return count

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection
 
+from consents import stored
 from consents.models import (
     ConsentDecision,
     ConsentStatus,
@@ -128,6 +129,8 @@ def statuses_write() -> int:
             WHERE position = 1
             """.format(status, decision)  # noqa: UP032  # nosec B608
         cursor.execute(query)
+        # Written past the models' signals: the stored verdicts are all worked out again.
+        stored.verdicts_mark_stale(everyone=True)
         return cursor.rowcount
 
 

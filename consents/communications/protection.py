@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consents.communications.publications import takedown_tasks_notify
-from consents.models import Protection, Publication, Role, Subject, TakedownTask, VerdictDirty
+from consents.models import Protection, Publication, Role, Subject, TakedownTask
 from consents.roles import has_role
 from consents.rules import subject_school_ids
 
@@ -44,10 +44,8 @@ def protection_set(*, user, subject: Subject, protected: bool, note: str) -> Pro
             else _("This person is not protected.")
         )
     subject.protected = protected
+    # A rule input: saving it marks the person's stored verdicts stale (`rules.inputs`).
     subject.save(update_fields=["protected"])
-    # The stored verdicts are worked out again for this person: the database triggers of
-    # migration 0011 watch only a person's board and kind.
-    VerdictDirty.objects.create(subject_id=subject.pk)
     change = Protection.objects.create(
         subject=subject, protected=protected, note=note, set_by=user, set_at=timezone.now()
     )

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from consents.dates import SCHOOL_TZ, school_year_start
+from consents.dates import SCHOOL_TZ, school_year_start, years_before
 from consents.decisions.services import decision_record
 from consents.models import Group, Guardian, Guardianship, MediaType, Student
 from consents.rules import Decider, Method, Value, decider_on, sixteen_cutoff
@@ -112,7 +112,7 @@ def showcase_create(demo, board, schools, groups) -> Showcase:
         first_name="Zoë",
         prefix="de",
         last_name="Vries",
-        date_of_birth=today.replace(year=today.year - 13) - dt.timedelta(days=40),
+        date_of_birth=years_before(today, 13) - dt.timedelta(days=40),
     )
     daan = Student.objects.create(
         board=board,
@@ -131,7 +131,7 @@ def showcase_create(demo, board, schools, groups) -> Showcase:
         first_name="Brontë",
         last_name="Jansen",
         user=demo.user("bronte.jansen@example.org", "Brontë", "Jansen"),
-        date_of_birth=today.replace(year=today.year - 17) - dt.timedelta(days=100),
+        date_of_birth=years_before(today, 17) - dt.timedelta(days=100),
     )
     return Showcase(
         zoe=zoe,

@@ -156,8 +156,6 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
         Purpose.objects.filter(board__schools__id__in=request.school_ids, active=True).distinct()
     )
     media_types = list(MediaType.objects.all())
-    # Today's status comes from the stored verdicts; another date's is worked out.
-    from_store = stored.serves(request.on)
     # Translated once per export, not once per row (1.7 million rows for a whole board).
     purpose_names = {p.id: str(p.name) for p in purposes}
     media_names = {m.id: str(m.name) for m in media_types}
@@ -167,9 +165,9 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
         chunk = ids[start : start + CHUNK]
         columns = _person_columns(chunk)
         found = list(
-            stored.register_rows(
-                chunk, on=request.on, purposes=purposes, media_types=media_types, stored=from_store
-            )
+            # Today's status is read from the stored verdicts where they hold; the rest (and
+            # another date's) is worked out.
+            stored.register_rows(chunk, on=request.on, purposes=purposes, media_types=media_types)
         )
         who = _who_decided(found, columns)
         protected = set(

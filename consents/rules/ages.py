@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from django.db.models import Q
 
-from consents.dates import birthday_in
+from consents.dates import birthday_in, years_before
 from consents.models import (
     Subject,
 )
@@ -44,7 +44,7 @@ def sixteen_cutoff(on: dt.date) -> dt.date:
     """The latest date of birth of someone who is 16 on `on` (rule 1, as a query bound): the
     inverse of `sixteenth_birthday`, so that `date_of_birth <= sixteen_cutoff(on)` exactly
     when `sixteenth_birthday(date_of_birth) <= on`."""
-    born = birthday_in(on.year - AGE_OF_CONSENT, on)
+    born = years_before(on, AGE_OF_CONSENT)
     if sixteenth_birthday(born) > on:  # `on` is a 29 February that `born` year lacks
         born -= dt.timedelta(days=1)
     return born

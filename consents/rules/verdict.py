@@ -206,6 +206,45 @@ def renewal_due(decision: ConsentDecision, *, on: dt.date, texts: Iterable[Conse
 VerdictKey = tuple[int, int, int]  # subject id, purpose id, media type id
 
 
+def _inputs(subject_ids, purposes, media_types, *, detail):
+    """What `verdicts` reads besides the decisions: the people (with date of birth and board
+    settings), purposes, media types, texts by purpose and by id, guardians by student.
+
+    Without `detail` only the declared rule inputs (`rules.inputs.RULE_INPUTS`) are loaded, so
+    that a rule that starts reading another field shows as a query of its own in
+    tests/test_rule_inputs.py; an explanation also needs names and the texts themselves.
+    """
+    subjects = Subject.objects.filter(id__in=subject_ids).select_related("student", "board")
+    texts_query = ConsentText.objects.all()
+    if not detail:
+        subjects = subjects.only(
+            "kind",
+            "board",
+            "protected",
+            "student__date_of_birth",
+            "board__at_sixteen",
+            "board__unanswered_year",
+        )
+        texts_query = texts_query.only("purpose", "version", "change", "created_at")
+    subjects = list(subjects)
+    board_ids = {s.board_id for s in subjects}
+    if purposes is None:
+        purposes = Purpose.objects.filter(board_id__in=board_ids, active=True).only("board")
+    purposes = list(purposes)
+    media_types = list(media_types if media_types is not None else MediaType.objects.only("id"))
+    texts = defaultdict(list)
+    texts_by_id = {}
+    for text in texts_query.filter(purpose__in=purposes):
+        texts[text.purpose_id].append(text)
+        texts_by_id[text.id] = text
+    guardians = defaultdict(set)
+    for student_id, guardian_id in Guardianship.objects.filter(
+        student_id__in=subject_ids
+    ).values_list("student_id", "guardian_id"):
+        guardians[student_id].add(guardian_id)
+    return subjects, purposes, media_types, texts, texts_by_id, guardians
+
+
 def verdicts(
     subject_ids: Iterable[int],
     *,
@@ -224,24 +263,9 @@ def verdicts(
     needs the current decisions itself passes what `current_decisions` gave it as `loaded`.
     """
     subject_ids = list(subject_ids)
-    subjects = list(Subject.objects.filter(id__in=subject_ids).select_related("student", "board"))
-    board_ids = {s.board_id for s in subjects}
-    purposes = (
-        list(purposes)
-        if purposes is not None
-        else list(Purpose.objects.filter(board_id__in=board_ids, active=True))
+    subjects, purposes, media_types, texts, texts_by_id, guardians = _inputs(
+        subject_ids, purposes, media_types, detail=detail
     )
-    media_types = list(media_types) if media_types is not None else list(MediaType.objects.all())
-    texts = defaultdict(list)
-    texts_by_id = {}
-    for text in ConsentText.objects.filter(purpose__in=purposes):
-        texts[text.purpose_id].append(text)
-        texts_by_id[text.id] = text
-    guardians = defaultdict(set)
-    for student_id, guardian_id in Guardianship.objects.filter(
-        student_id__in=subject_ids
-    ).values_list("student_id", "guardian_id"):
-        guardians[student_id].add(guardian_id)
     if loaded is None:
         load = current_decisions if detail else current_facts
         loaded = load(subject_ids, purposes, media_types, texts_by_id)
