@@ -79,6 +79,13 @@ PAGES = {
         target="subject",
         note="an empty form changes nothing and redirects back",
     ),
+    "consent_card_action": Page(
+        "login 400 400 400 404 404 404 404 404",
+        "login 404 404 404 404 404 404 404 404",
+        method="post",
+        target="subject",
+        note="an empty form names no action: 400, nothing recorded",
+    ),
     "consent_withdraw": Page(
         "login 200 200 200 404 404 404 404 404",
         "login 404 404 404 404 404 404 404 404",
