@@ -66,6 +66,7 @@ def composer(template: str) -> Callable[..., Outgoing | None]:
         Template.ASK: campaigns.message_compose,
         Template.SIXTEEN_STUDENT: campaigns.message_compose,
         Template.SIXTEEN_GUARDIAN: campaigns.message_compose,
+        Template.SIXTEEN_SOON: campaigns.message_compose,
         Template.RECEIPT: receipts.receipt_message_compose,
         Template.TAKEDOWN: publications.takedown_message_compose,
     }[template]

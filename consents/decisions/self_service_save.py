@@ -87,7 +87,7 @@ def standing_answers(actor, subject: Subject) -> dict[tuple[Purpose, MediaType],
 
 @transaction.atomic
 def choices_renew(*, actor, subject: Subject, **evidence) -> ConsentReceipt | None:
-    """"My choices stay the same": every standing answer of this user that must be renewed
+    """ "My choices stay the same": every standing answer of this user that must be renewed
     (an earlier school year, or a materially changed text) is recorded again, on the text in
     force today. None when nothing was due."""
     return answers_save(
@@ -97,7 +97,7 @@ def choices_renew(*, actor, subject: Subject, **evidence) -> ConsentReceipt | No
 
 @transaction.atomic
 def everything_refuse(*, actor, subject: Subject, **evidence) -> ConsentReceipt | None:
-    """"No to everything": a no for every active purpose and media type; a standing yes is
+    """ "No to everything": a no for every active purpose and media type; a standing yes is
     withdrawn (rule 6). Also possible when nothing was ever granted."""
     answers = {
         (purpose, media_type): NO
@@ -109,7 +109,7 @@ def everything_refuse(*, actor, subject: Subject, **evidence) -> ConsentReceipt 
 
 @transaction.atomic
 def choices_copy(*, actor, source: Subject, target: Subject, **evidence) -> ConsentReceipt | None:
-    """"The same choices as for <source>": what this user explicitly answered for `source`,
+    """ "The same choices as for <source>": what this user explicitly answered for `source`,
     recorded for `target` (the same purposes by code). Authority is checked for both people:
     the user must decide for `source` and for `target` today (a sibling of 16 or another
     family's child raises DecisionNotAllowed and nothing is recorded)."""
