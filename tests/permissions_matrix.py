@@ -9,6 +9,7 @@ Each row gives the expected outcome per role, in the order of ROLES, as a string
     200    the page
     204    accepted, nothing to show (the CSP's violation reports)
     302    a redirect somewhere else than the login page (e.g. after a POST)
+    400    a form this page cannot have sent (an empty POST where an action must be named)
     login  a redirect to the login page (anonymous visitors)
     403    forbidden: the user lacks the role (the admin answers a logged-in non-staff user
            with a page saying so: its login page would send them straight back)
@@ -31,7 +32,7 @@ ROLES = (
     "council",  # (G)MR member: aggregates only
     "superuser",
 )
-OUTCOMES = {"200", "204", "302", "login", "403", "404", "405"}
+OUTCOMES = {"200", "204", "302", "400", "login", "403", "404", "405"}
 
 
 @dataclass(frozen=True)

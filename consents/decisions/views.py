@@ -64,7 +64,7 @@ def my_consent(request):
     on = school_today()
     cards = self_service.cards_for(request.user, on=on)
     # The confirmation of a save offers to move on to the next person.
-    for card, following in zip(cards, [*cards[1:], None], strict=True):
+    for card, following in zip(cards, cards[1:], strict=False):
         card.next = following
     return render(
         request,
