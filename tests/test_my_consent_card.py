@@ -308,9 +308,14 @@ YOU_INFORMAL = re.compile(r"\b(je|jij|jou|jouw|jezelf)\b", re.IGNORECASE)
 def test_a_parent_is_addressed_with_u_never_with_je(client, mother, child, sibling, website):
     client.force_login(mother.user)
     client.post(reverse("consent_save", args=[child.key]), {f"purpose:{website.code}": "yes"})
-    page = text_of(client.get(reverse("my_consent")))
-    assert YOU_FORMAL.search(page)
-    assert not YOU_INFORMAL.search(page), YOU_INFORMAL.search(page)
+    for url in (
+        reverse("my_consent"),
+        reverse("consent_history", args=[child.key]),
+        reverse("consent_withdraw", args=[child.key]),
+    ):
+        page = text_of(client.get(url))
+        assert YOU_FORMAL.search(page), url
+        assert not YOU_INFORMAL.search(page), (url, YOU_INFORMAL.search(page))
 
 
 def test_a_student_of_16_is_addressed_with_je_never_with_u(client, older, website):
@@ -318,6 +323,11 @@ def test_a_student_of_16_is_addressed_with_je_never_with_u(client, older, websit
     older.save()
     client.force_login(older.user)
     client.post(reverse("consent_save", args=[older.key]), {f"purpose:{website.code}": "yes"})
-    page = text_of(client.get(reverse("my_consent")))
-    assert YOU_INFORMAL.search(page)
-    assert not YOU_FORMAL.search(page), YOU_FORMAL.search(page)
+    for url in (
+        reverse("my_consent"),
+        reverse("consent_history", args=[older.key]),
+        reverse("consent_withdraw", args=[older.key]),
+    ):
+        page = text_of(client.get(url))
+        assert YOU_INFORMAL.search(page), url
+        assert not YOU_FORMAL.search(page), (url, YOU_FORMAL.search(page))

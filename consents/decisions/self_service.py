@@ -272,12 +272,15 @@ def cards_for(user, *, on: dt.date) -> list[Card]:
     return cards
 
 
+def is_own_student(user, subject: Subject) -> bool:
+    """Whether `subject` is `user` themself as a student: the page then says "je", not "u"."""
+    return subject.user_id == user.pk and subject.kind == Subject.Kind.STUDENT
+
+
 def speaks_to_student(user, cards: list[Card]) -> bool:
     """Whether the page addresses a student ("je") rather than a parent or staff member ("u"):
     the user's only card is their own as a student."""
-    return bool(cards) and all(
-        c.subject.user_id == user.pk and c.subject.kind == Subject.Kind.STUDENT for c in cards
-    )
+    return bool(cards) and all(is_own_student(user, c.subject) for c in cards)
 
 
 def _read_only_card(user, subject: Subject, *, data: CardData, refusal) -> Card:

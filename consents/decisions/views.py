@@ -160,7 +160,12 @@ def consent_withdraw_confirm(request, key):
     return render(
         request,
         "consents/my_consent/withdraw.html",
-        {"subject": subject, "purpose": purpose, "grants": grants},
+        {
+            "subject": subject,
+            "purpose": purpose,
+            "grants": grants,
+            "student": self_service.is_own_student(request.user, subject),
+        },
     )
 
 
@@ -175,7 +180,12 @@ def consent_history(request, key):
     return render(
         request,
         "consents/my_consent/history.html",
-        {"subject": subject, "page": page, "receipts": receipts},
+        {
+            "subject": subject,
+            "page": page,
+            "receipts": receipts,
+            "student": self_service.is_own_student(request.user, subject),
+        },
     )
 
 
