@@ -8,6 +8,7 @@ card's answers (read by self_service_forms.py) into the decisions that changed.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consents import rules
-from consents.dates import school_date, school_year_start
+from consents.dates import day_label, school_date, school_year_start
 from consents.models import (
     ConsentDecision,
     ConsentStatus,
@@ -93,6 +94,22 @@ class Cell:
     # Decisions of other voices (the other guardian) that count for the status.
     others: list[ConsentDecision]
     renewal_due: bool
+    # "<card number>-<purpose id>-<media type id>", the page's ids (see `number_cards`).
+    key: str = ""
+
+    @property
+    def decided(self) -> list[str]:
+        """Who decided what and when, one sentence per voice that counts (plain text, worded
+        here once rather than by a translation tag per decision in the card's loop)."""
+        return [
+            _("%(who)s: %(answer)s on %(date)s.")
+            % {
+                "who": rules.who_decided(d),
+                "answer": rules.VALUE_LABELS[d.value],
+                "date": day_label(d.decided_on),
+            }
+            for d in self.verdict.decisions
+        ]
 
 
 @dataclass
@@ -102,12 +119,14 @@ class PurposeRow:
     purpose: Purpose
     text: ConsentText | None
     cells: list[Cell]
+    # "<card number>-<purpose id>", the page's ids (see `number_cards`).
+    key: str = ""
 
     @property
     def name(self) -> str:
         return purpose_field(self.purpose)
 
-    @property
+    @cached_property
     def answer(self) -> str | None:
         """This user's answer for the whole purpose: yes or no when every media type has that
         answer, EACH when the answers differ or some are missing, None when none was given."""
@@ -116,7 +135,7 @@ class PurposeRow:
             return None
         return answers.pop() if len(answers) == 1 else EACH
 
-    @property
+    @cached_property
     def state(self) -> str:
         """The status of the purpose as a whole: one state, or "partly" when they differ."""
         states = {c.verdict.state for c in self.cells}
@@ -262,6 +281,7 @@ def cards_for(user, *, on: dt.date) -> list[Card]:
     )
     data = CardData.load(subjects, on=on)
     cards = [card_for(user, subject, on=on, data=data) for subject in subjects]
+    number_cards(cards)
     # A guardian's choices for one child can be copied to a brother or sister they also
     # decide for; never from or to the user's own card.
     siblings = [c for c in cards if c.editable and c.voice is not None]
@@ -270,6 +290,17 @@ def cards_for(user, *, on: dt.date) -> list[Card]:
             other.subject for other in siblings if other is not card and other.has_answers
         ]
     return cards
+
+
+def number_cards(cards: list[Card]) -> None:
+    """Give each row and cell the key its ids on the page are made of. Worked out here once:
+    built in the template from three variables per id, the ids were a third of the page's
+    rendering (2,300 variables for three children)."""
+    for number, card in enumerate(cards, start=1):
+        for row in card.rows:
+            row.key = f"{number}-{row.purpose.pk}"
+            for cell in row.cells:
+                cell.key = f"{row.key}-{cell.media_type.pk}"
 
 
 def is_own_student(user, subject: Subject) -> bool:
