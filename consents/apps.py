@@ -51,6 +51,7 @@ def outbox_composers_register():
         Template.ASK: campaigns.message_compose,
         Template.SIXTEEN_STUDENT: campaigns.message_compose,
         Template.SIXTEEN_GUARDIAN: campaigns.message_compose,
+        Template.SIXTEEN_SOON: campaigns.message_compose,
         Template.RECEIPT: receipts.receipt_message_compose,
         Template.TAKEDOWN: publications.takedown_message_compose,
     }.items():

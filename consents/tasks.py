@@ -40,6 +40,12 @@ def turning_sixteen_notify() -> int:
     return len(campaigns.turning_sixteen_notify())
 
 
+@shared_task
+def sixteen_soon_notify() -> int:
+    """Daily: tell the guardians of students who turn 16 in a week (rule 2)."""
+    return len(campaigns.sixteen_soon_notify())
+
+
 @shared_task(bind=True, max_retries=None)
 def outbox_send(self, message_id: int) -> str:
     """Send one outbox message; the row's state makes a repeated delivery send nothing."""

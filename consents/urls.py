@@ -17,6 +17,7 @@ urlpatterns = [
     path("health/", core.health, name="health"),
     path("my/", my_consent.my_consent, name="my_consent"),
     path("my/<uuid:key>/", my_consent.consent_save, name="consent_save"),
+    path("my/<uuid:key>/quick/", my_consent.consent_card_action, name="consent_card_action"),
     path(
         "my/<uuid:key>/withdraw/",
         my_consent.consent_withdraw_confirm,

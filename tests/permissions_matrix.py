@@ -9,6 +9,7 @@ Each row gives the expected outcome per role, in the order of ROLES, as a string
     200    the page
     204    accepted, nothing to show (the CSP's violation reports)
     302    a redirect somewhere else than the login page (e.g. after a POST)
+    400    a form this page cannot have sent (an empty POST where an action must be named)
     login  a redirect to the login page (anonymous visitors)
     403    forbidden: the user lacks the role (the admin answers a logged-in non-staff user
            with a page saying so: its login page would send them straight back)
@@ -31,7 +32,7 @@ ROLES = (
     "council",  # (G)MR member: aggregates only
     "superuser",
 )
-OUTCOMES = {"200", "204", "302", "login", "403", "404", "405"}
+OUTCOMES = {"200", "204", "302", "400", "login", "403", "404", "405"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,13 @@ PAGES = {
         method="post",
         target="subject",
         note="an empty form changes nothing and redirects back",
+    ),
+    "consent_card_action": Page(
+        "login 400 400 400 404 404 404 404 404",
+        "login 404 404 404 404 404 404 404 404",
+        method="post",
+        target="subject",
+        note="an empty form names no action: 400, nothing recorded",
     ),
     "consent_withdraw": Page(
         "login 200 200 200 404 404 404 404 404",

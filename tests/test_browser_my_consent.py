@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CODE = re.compile(r"\b(\d{4}-\d{4})\b")
-MY_CONSENT = re.compile(r"/my/(#card-[0-9a-f-]+)?$")
+MY_CONSENT = re.compile(r"/my/(#(card|saved)-[0-9a-f-]+)?$")
 
 
 def check(page, name):
@@ -36,8 +36,9 @@ def check(page, name):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
 
 
-def radio_id(purpose, media_type, answer, card=1):
-    return f"c{card}-{purpose.pk}-{media_type.pk}-{answer}"
+def radio_id(purpose, answer, card=1):
+    """The id of a purpose's Yes or No (photo, film and sound together) on the n-th card."""
+    return f"p{card}-{purpose.pk}-{answer}"
 
 
 @pytest.mark.parametrize("screen", VIEWPORTS)
@@ -71,9 +72,9 @@ def test_a_parent_logs_in_with_a_code_grants_withdraws_and_downloads_a_receipt(
     assert page.locator("input[type=radio]:checked").count() == 0
 
     # Grant two purposes: one by mouse, one by keyboard only.
-    page.click(f"label[for={radio_id(website, photo, 'yes')}]")
-    page.focus(f"label[for={radio_id(website, photo, 'yes')}] >> xpath=..")
-    target = f"consent:{yearbook.code}:{photo.code}"
+    page.click(f"label[for={radio_id(website, 'yes')}]")
+    page.focus(f"#{radio_id(website, 'yes')}")
+    target = f"purpose:{yearbook.code}"
     for _tab in range(60):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.name") == target:
@@ -81,28 +82,34 @@ def test_a_parent_logs_in_with_a_code_grants_withdraws_and_downloads_a_receipt(
     else:
         pytest.fail("the yearbook photo question cannot be reached by keyboard")
     page.keyboard.press("Space")
-    assert page.is_checked(f"#{radio_id(yearbook, photo, 'yes')}")
-    page.click(".consent-card form button[type=submit]")
+    assert page.is_checked(f"#{radio_id(yearbook, 'yes')}")
+    page.click(".consent-card form.consent-answers button[type=submit]")
     page.wait_for_url(MY_CONSENT)
     check(page, f"{screen}-4-saved")
     granted = ConsentDecision.objects.filter(subject=child, value="granted")
-    assert {(d.purpose_id, d.media_type_id) for d in granted} == {
-        (website.pk, photo.pk),
-        (yearbook.pk, photo.pk),
+    assert {(d.purpose_id, d.media_type.code) for d in granted} == {
+        (purpose.pk, media) for purpose in purposes for media in ("photo", "film", "sound")
     }
-    assert page.is_checked(f"#{radio_id(website, photo, 'yes')}")
+    assert page.is_checked(f"#{radio_id(website, 'yes')}")
+    # The confirmation and the receipt are in the card, on screen.
+    assert page.locator(f"#saved-{child.key}").is_visible()
+    assert page.evaluate(
+        f"document.getElementById('saved-{child.key}').getBoundingClientRect().top"
+        " < window.innerHeight"
+    )
     assert mail.outbox[-1].to == [mother.user.email]
     assert child.name in mail.outbox[-1].subject
 
-    # Withdraw one purpose, with one confirmation step.
+    # Withdraw one purpose, with one confirmation step, from the purpose's details.
+    page.click(f"#card-{child.key} .purpose-row:first-of-type details.about summary")
     page.click(f"a[href$='withdraw/?purpose={website.code}']")
     page.wait_for_url("**/withdraw/?purpose=*")
     check(page, f"{screen}-5-withdraw")
     page.click("form button.btn-danger[type=submit]")
     page.wait_for_url(MY_CONSENT)
     check(page, f"{screen}-6-withdrawn")
-    assert page.is_checked(f"#{radio_id(website, photo, 'no')}")
-    assert page.is_checked(f"#{radio_id(yearbook, photo, 'yes')}")
+    assert page.is_checked(f"#{radio_id(website, 'no')}")
+    assert page.is_checked(f"#{radio_id(yearbook, 'yes')}")
     latest = ConsentDecision.objects.filter(subject=child).order_by("-seq").first()
     assert (latest.purpose_id, latest.value) == (website.pk, "withdrawn")
 
@@ -117,14 +124,14 @@ def test_a_parent_logs_in_with_a_code_grants_withdraws_and_downloads_a_receipt(
         page.click("a[href$='.json']")
     record = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert record["pii_principal"]["name"] == child.name
-    assert [d["decision"] for d in record["decisions"]] == ["withdrawn"]
+    assert [d["decision"] for d in record["decisions"]] == ["withdrawn"] * 3
     assert record["decisions"][0]["purpose"] == website.code
 
     # The history lists all three decisions, newest first.
     page.click(f"a[href$='/my/{child.key}/history/']")
     page.wait_for_url("**/history/")
     check(page, f"{screen}-7-history")
-    assert page.locator("ol.list-group > li").count() == 3
+    assert page.locator("ol.list-group > li").count() == 9
 
 
 def test_the_consent_page_fits_a_360_pixel_screen(

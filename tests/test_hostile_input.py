@@ -71,7 +71,14 @@ hostile = st.one_of(
 )
 # POST-only pages: the fields their forms send (the form is on another page).
 POST_FIELDS = {
-    "consent_save": ["consent:website:photo", "consent:website:film", "consent:nope:photo"],
+    "consent_save": [
+        "consent:website:photo",
+        "consent:website:film",
+        "consent:nope:photo",
+        "purpose:website",
+        "purpose:nope",
+    ],
+    "consent_card_action": ["action", "source"],
     "communications_publication_create": [
         "school",
         "purpose",
@@ -120,7 +127,7 @@ def database_state() -> dict:
 
 def acting_role(page) -> str:
     expected = page.expected("own")
-    return next((r for r in ROLE_PREFERENCE if expected[r] in ("200", "302")), "anonymous")
+    return next((r for r in ROLE_PREFERENCE if expected[r] in ("200", "302", "400")), "anonymous")
 
 
 def client_as(world, role) -> Client:

@@ -1,5 +1,6 @@
 """Dutch by default, English on request, and no untranslated Dutch string left."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,23 @@ def test_the_catalogue_holds_every_marked_string(tmp_path):
     committed = {e.msgid for e in polib.pofile(str(PO)) if not e.obsolete}
     missing = sorted({e.msgid for e in fresh if not e.obsolete} - committed)
     assert missing == []
+
+
+# The form of address per audience (issue 20): "je" for students, "u" for parents and staff.
+# A message meant for a student carries msgctxt "student" (pgettext, `context "student"`);
+# every other message is read by parents, staff or administrators.
+FORMAL = re.compile(r"\b(u|uw|uzelf)\b", re.IGNORECASE)
+INFORMAL = re.compile(r"\b(je|jij|jou|jouw|jezelf|jullie)\b", re.IGNORECASE)
+
+
+def test_the_dutch_catalogue_says_je_to_students_and_u_to_everyone_else():
+    catalogue = [e for e in polib.pofile(str(PO)) if not e.obsolete and e.msgstr]
+    to_students = [e for e in catalogue if e.msgctxt == "student"]
+    assert to_students, "no message is marked for students"
+    wrong = [(e.msgctxt, e.msgstr) for e in to_students if FORMAL.search(e.msgstr)]
+    wrong += [
+        (e.msgctxt, e.msgstr)
+        for e in catalogue
+        if e.msgctxt != "student" and INFORMAL.search(e.msgstr)
+    ]
+    assert wrong == []

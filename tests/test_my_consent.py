@@ -13,7 +13,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from pypdf import PdfReader
 
 from consents import rules
@@ -105,13 +105,14 @@ def test_a_guardian_sees_a_card_per_child_with_nothing_preselected(
 def test_every_radio_button_has_a_label_and_every_group_a_legend(english, mother, child, purposes):
     english.force_login(mother.user)
     html = english.get(reverse("my_consent")).content.decode()
-    assert html.count('type="radio"') == 2 * 3 * len(purposes)
-    assert html.count('<label class="btn') == html.count('type="radio"')
+    # Per purpose: yes, no and "per type" for all media types, and yes/no for each of three.
+    assert html.count('type="radio"') == (3 + 2 * 3) * len(purposes)
+    assert html.count("<label ") == html.count('type="radio"')
     # One fieldset per purpose and one per purpose and media type, each with a legend.
     assert html.count("<fieldset") == html.count("<legend") == len(purposes) * 4
 
 
-def test_the_text_in_force_is_shown_with_its_version_and_hash(english, mother, child, website):
+def test_the_text_in_force_is_shown_without_version_or_hash(english, mother, child, website):
     consent_text_publish(
         purpose=website, body_nl="Nieuwe tekst", body_en="New website text", change="editorial"
     )
@@ -119,17 +120,21 @@ def test_the_text_in_force_is_shown_with_its_version_and_hash(english, mother, c
     html = english.get(reverse("my_consent")).content.decode()
     text = ConsentText.objects.in_force(website)
     assert text.version == 2
-    assert "Read the consent text (version 2)" in html
     assert "New website text" in html
-    assert text.sha256 in html
+    # Parents see no jargon; the version and hash stay in the receipt and the history.
+    assert text.sha256 not in html
+    assert "version" not in html.lower()
 
 
 def test_a_standing_answer_is_shown_selected(client, mother, child, website, photo):
     record(mother.user, child, website, photo, "granted")
     client.force_login(mother.user)
     html = client.get(reverse("my_consent")).content.decode()
-    assert html.count(" checked") == 1
+    # Film and sound have no answer, so the purpose is answered per type, and opened.
+    assert html.count(" checked") == 2
     assert f'value="yes" id="c1-{website.pk}-{photo.pk}-yes" checked' in html
+    assert f'value="each" id="p1-{website.pk}-each" checked' in html
+    assert '<details class="per-type" open>' in html
 
 
 # --- Saving -------------------------------------------------------------------------------
@@ -230,13 +235,12 @@ def test_each_guardian_sees_what_the_other_decided_and_the_resulting_status(
     record(father.user, child, website, photo, "refused")
     english.force_login(mother.user)
     html = english.get(reverse("my_consent")).content.decode()
-    assert "Status: not allowed." in html
-    assert "The guardians disagree." in html
+    assert "partly allowed · guardians disagree" in " ".join(strip_tags(html).split())
     assert f"{escape(father.name)} (guardian): refused" in html
     english.force_login(father.user)
     html = english.get(reverse("my_consent")).content.decode()
     assert f"{escape(mother.name)} (guardian): granted" in html
-    assert "The guardians disagree." in html
+    assert "guardians disagree" in html
 
 
 def test_the_other_guardians_name_is_shown_as_text_not_markup(
@@ -250,7 +254,7 @@ def test_the_other_guardians_name_is_shown_as_text_not_markup(
     html = english.get(reverse("my_consent")).content.decode()
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
-    assert 'aria-describedby="status-1-' in html  # the cell points at its status
+    assert f'aria-describedby="st-1-{website.pk}"' in html  # the row points at its status
 
 
 def test_one_guardians_yes_is_shown_to_the_other_as_allowed(
@@ -259,8 +263,10 @@ def test_one_guardians_yes_is_shown_to_the_other_as_allowed(
     record(mother.user, child, website, photo, "granted")
     english.force_login(father.user)
     html = english.get(reverse("my_consent")).content.decode()
-    assert "Status: allowed." in html
-    assert f"Granted by {escape(mother.name)}" in html
+    # Photo allowed, film and sound unanswered: the purpose is partly allowed.
+    assert "◐</span> partly allowed" in html
+    assert f"<strong>{photo.name}</strong>: allowed" in html
+    assert f"{escape(mother.name)} (guardian): granted" in html
 
 
 # --- Withdrawing --------------------------------------------------------------------------

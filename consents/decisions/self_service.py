@@ -8,20 +8,17 @@ card's answers (read by self_service_forms.py) into the decisions that changed.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consents import rules
-from consents.dates import school_date
-from consents.decisions.receipts import receipt_issue
-from consents.decisions.services import consent_withdraw, decision_record
+from consents.dates import day_label, school_date, school_year_start
 from consents.models import (
     ConsentDecision,
-    ConsentReceipt,
     ConsentStatus,
     ConsentText,
     Guardian,
@@ -34,12 +31,21 @@ from consents.models import (
 
 Value = ConsentDecision.Value
 YES, NO = "yes", "no"
+# A purpose answered per media type rather than for all of them at once.
+EACH = "each"
+PARTLY = "partly"
 FIELD_PREFIX = "consent"
+PURPOSE_PREFIX = "purpose"
 
 
 def field_name(purpose: Purpose, media_type: MediaType) -> str:
     # Colons cannot occur in a slug, so the name splits back unambiguously.
     return f"{FIELD_PREFIX}:{purpose.code}:{media_type.code}"
+
+
+def purpose_field(purpose: Purpose) -> str:
+    """The name of the one answer for photo, film and sound together."""
+    return f"{PURPOSE_PREFIX}:{purpose.code}"
 
 
 def answer_of(decision: ConsentDecision | None) -> str | None:
@@ -88,26 +94,64 @@ class Cell:
     # Decisions of other voices (the other guardian) that count for the status.
     others: list[ConsentDecision]
     renewal_due: bool
+    # "<card number>-<purpose id>-<media type id>", the page's ids (see `number_cards`).
+    key: str = ""
 
     @property
-    def show_status(self) -> bool:
-        """Whether the status says more than this user's own answer does."""
-        v = self.verdict
-        return bool(
-            self.others
-            or v.disputed
-            or v.asked_again
-            or v.not_renewed
-            or v.inherited_from_guardians
-            or (self.own is not None and v.state == rules.State.NO_ANSWER)
-        )
+    def decided(self) -> list[str]:
+        """Who decided what and when, one sentence per voice that counts (plain text, worded
+        here once rather than by a translation tag per decision in the card's loop)."""
+        return [
+            _("%(who)s: %(answer)s on %(date)s.")
+            % {
+                "who": rules.who_decided(d),
+                "answer": rules.VALUE_LABELS[d.value],
+                "date": day_label(d.decided_on),
+            }
+            for d in self.verdict.decisions
+        ]
 
 
 @dataclass
 class PurposeRow:
+    """One purpose on a card: one answer for photo, film and sound together, or one each."""
+
     purpose: Purpose
     text: ConsentText | None
     cells: list[Cell]
+    # "<card number>-<purpose id>", the page's ids (see `number_cards`).
+    key: str = ""
+
+    @property
+    def name(self) -> str:
+        return purpose_field(self.purpose)
+
+    @cached_property
+    def answer(self) -> str | None:
+        """This user's answer for the whole purpose: yes or no when every media type has that
+        answer, EACH when the answers differ or some are missing, None when none was given."""
+        answers = {c.answer for c in self.cells}
+        if answers == {None}:
+            return None
+        return answers.pop() if len(answers) == 1 else EACH
+
+    @cached_property
+    def state(self) -> str:
+        """The status of the purpose as a whole: one state, or "partly" when they differ."""
+        states = {c.verdict.state for c in self.cells}
+        return states.pop().value if len(states) == 1 else PARTLY
+
+    @property
+    def disputed(self) -> bool:
+        return any(c.verdict.disputed for c in self.cells)
+
+    @property
+    def asked_again(self) -> bool:
+        return any(c.verdict.asked_again for c in self.cells)
+
+    @property
+    def renewal_due(self) -> bool:
+        return any(c.renewal_due for c in self.cells)
 
     @property
     def has_grant(self) -> bool:
@@ -125,10 +169,41 @@ class Card:
     rows: list[PurposeRow] = field(default_factory=list)
     # Read-only statuses are shown to a student under 16, about themself.
     show_statuses: bool = False
+    # Brothers and sisters whose choices by this user can be copied to this card.
+    copy_from: list[Subject] = field(default_factory=list)
+    year_start: dt.date | None = None
+    # The card after this one: a save's confirmation offers to move on to it.
+    next: "Card | None" = None
 
     @property
     def has_grant(self) -> bool:
         return any(row.has_grant for row in self.rows)
+
+    @property
+    def has_answers(self) -> bool:
+        return any(c.own is not None for row in self.rows for c in row.cells)
+
+    @property
+    def renewal_due(self) -> bool:
+        """Whether any answer of this user must be confirmed again (rules 7 and 8)."""
+        return any(row.renewal_due for row in self.rows)
+
+    @property
+    def others_not_renewed(self) -> list[str]:
+        """The other voices whose answers are from an earlier school year, named once each:
+        the one sentence a guardian sees when only the other guardian has not renewed."""
+        names = {
+            rules.voice_name(d): None
+            for row in self.rows
+            for c in row.cells
+            for d in c.others
+            if self.year_start and d.school_year_start < self.year_start
+        }
+        return list(names)
+
+    @property
+    def year_label(self) -> str:
+        return f"{self.year_start.year}-{self.year_start.year + 1}" if self.year_start else ""
 
     @property
     def capacity_label(self) -> str:
@@ -157,7 +232,7 @@ class CardData:
             purposes[purpose.board_id].append(purpose)
         all_purposes = [p for board in purposes.values() for p in board]
         media_types = list(MediaType.objects.all())
-        texts = _texts_by_purpose(all_purposes)
+        texts = texts_by_purpose(all_purposes)
         ids = [s.pk for s in subjects]
         # The current decisions, loaded once: for the verdicts and for each voice's own answers.
         loaded = list(
@@ -189,7 +264,13 @@ def card_for(user, subject: Subject, *, on: dt.date, data: CardData | None = Non
         )
     except rules.DecisionNotAllowed as refusal:
         return _read_only_card(user, subject, data=data, refusal=refusal)
-    card = Card(subject=subject, editable=True, capacity=capacity, voice=voice)
+    card = Card(
+        subject=subject,
+        editable=True,
+        capacity=capacity,
+        voice=voice,
+        year_start=school_year_start(on),
+    )
     card.rows = _rows(subject, voice=voice, data=data)
     return card
 
@@ -199,7 +280,38 @@ def cards_for(user, *, on: dt.date) -> list[Card]:
         subjects_for(user), key=lambda s: (s.user_id != user.pk, s.first_name, s.last_name)
     )
     data = CardData.load(subjects, on=on)
-    return [card_for(user, subject, on=on, data=data) for subject in subjects]
+    cards = [card_for(user, subject, on=on, data=data) for subject in subjects]
+    number_cards(cards)
+    # A guardian's choices for one child can be copied to a brother or sister they also
+    # decide for; never from or to the user's own card.
+    siblings = [c for c in cards if c.editable and c.voice is not None]
+    for card in siblings:
+        card.copy_from = [
+            other.subject for other in siblings if other is not card and other.has_answers
+        ]
+    return cards
+
+
+def number_cards(cards: list[Card]) -> None:
+    """Give each row and cell the key its ids on the page are made of. Worked out here once:
+    built in the template from three variables per id, the ids were a third of the page's
+    rendering (2,300 variables for three children)."""
+    for number, card in enumerate(cards, start=1):
+        for row in card.rows:
+            row.key = f"{number}-{row.purpose.pk}"
+            for cell in row.cells:
+                cell.key = f"{row.key}-{cell.media_type.pk}"
+
+
+def is_own_student(user, subject: Subject) -> bool:
+    """Whether `subject` is `user` themself as a student: the page then says "je", not "u"."""
+    return subject.user_id == user.pk and subject.kind == Subject.Kind.STUDENT
+
+
+def speaks_to_student(user, cards: list[Card]) -> bool:
+    """Whether the page addresses a student ("je") rather than a parent or staff member ("u"):
+    the user's only card is their own as a student."""
+    return bool(cards) and all(is_own_student(user, c.subject) for c in cards)
 
 
 def _read_only_card(user, subject: Subject, *, data: CardData, refusal) -> Card:
@@ -250,7 +362,7 @@ def _rows(subject: Subject, *, voice: Guardian | None, data: CardData) -> list[P
     return rows
 
 
-def _texts_by_purpose(purposes) -> dict[int, list[ConsentText]]:
+def texts_by_purpose(purposes) -> dict[int, list[ConsentText]]:
     texts = defaultdict(list)
     for text in ConsentText.objects.filter(purpose__in=purposes).order_by("-version"):
         texts[text.purpose_id].append(text)
@@ -263,7 +375,7 @@ def _in_force(texts: list[ConsentText]) -> ConsentText | None:
     return next((t for t in texts if t.created_at <= now), None)
 
 
-def _own_decisions(subject: Subject, voice: Guardian | None, texts: dict) -> dict:
+def own_decisions(subject: Subject, voice: Guardian | None, texts: dict) -> dict:
     """The latest decision of this voice per purpose and media type, with its text attached
     from the versions already loaded (not joined into every row)."""
     by_id = {text.pk: text for versions in texts.values() for text in versions}
@@ -276,90 +388,6 @@ def _own_decisions(subject: Subject, voice: Guardian | None, texts: dict) -> dic
             text_field.set_cached_value(status.decision, by_id[status.decision.text_id])
         own[(status.purpose_id, status.media_type_id)] = status.decision
     return own
-
-
-# --- Saving -------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def answers_save(
-    *, actor, subject: Subject, answers: dict, ip_address=None, user_agent=""
-) -> ConsentReceipt | None:
-    """Record the answers that differ from this user's standing ones; one receipt for all.
-
-    An unchanged answer is recorded again only when it must be renewed (rules 7 and 8).
-    Raises DecisionNotAllowed or InvalidDecision and records nothing when any answer fails.
-    Returns None when nothing changed.
-    """
-    today = school_date(timezone.now())
-    _capacity, voice = rules.authority_for(
-        user=actor, subject=subject, on=today, method=rules.Method.ONLINE
-    )
-    texts = _texts_by_purpose({purpose for purpose, _media in answers})
-    own = _own_decisions(subject, voice, texts)
-    recorded = []
-    for (purpose, media_type), answer in sorted(
-        answers.items(), key=lambda item: (item[0][0].order, item[0][0].pk, item[0][1].order)
-    ):
-        current = own.get((purpose.pk, media_type.pk))
-        renew = current is not None and rules.renewal_due(
-            current, on=today, texts=texts[purpose.pk]
-        )
-        if answer_of(current) == answer and not renew:
-            continue
-        if answer == YES:
-            value = Value.GRANTED
-        elif current is not None and current.value == Value.GRANTED:
-            value = Value.WITHDRAWN  # saying no to a standing yes withdraws it (GDPR art. 7(3))
-        else:
-            value = Value.REFUSED
-        recorded.append(
-            decision_record(
-                actor=actor,
-                subject=subject,
-                purpose=purpose,
-                media_type=media_type,
-                value=value,
-                ip_address=ip_address,
-                user_agent=user_agent,
-            )
-        )
-    if not recorded:
-        return None
-    return receipt_issue(actor=actor, subject=subject, decisions=recorded)
-
-
-@transaction.atomic
-def withdraw(
-    *, actor, subject: Subject, purpose: Purpose | None = None, ip_address=None, user_agent=""
-) -> ConsentReceipt | None:
-    """Withdraw this user's consent for one purpose, or for everything; None if none stood."""
-    decisions = consent_withdraw(
-        actor=actor,
-        subject=subject,
-        purposes=[purpose] if purpose else None,
-        ip_address=ip_address,
-        user_agent=user_agent,
-    )
-    if not decisions:
-        return None
-    return receipt_issue(actor=actor, subject=subject, decisions=decisions)
-
-
-def grants_to_withdraw(actor, subject: Subject, purpose: Purpose | None = None):
-    """The standing grants of this user's voice that a withdrawal would end."""
-    _capacity, voice = rules.authority_for(
-        user=actor, subject=subject, on=school_date(timezone.now()), method="online"
-    )
-    statuses = ConsentStatus.objects.filter(
-        subject=subject, guardian=voice, decision__value=Value.GRANTED
-    ).select_related("purpose", "media_type")
-    if purpose is not None:
-        statuses = statuses.filter(purpose=purpose)
-    return sorted(
-        (s.decision for s in statuses.select_related("decision__purpose", "decision__media_type")),
-        key=lambda d: (d.purpose.order, d.purpose_id, d.media_type.order),
-    )
 
 
 # --- History ------------------------------------------------------------------------------

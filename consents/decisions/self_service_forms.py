@@ -1,7 +1,9 @@
-"""The forms of the "my consent" page: a person's yes/no answers, and what a withdrawal is for.
+"""The forms of the "my consent" page: a person's answers, the one-step actions of a card, and
+what a withdrawal is for.
 
-The page draws its answer cells itself (consents/templatetags/answer_grid.py), named by
-`self_service.field_name`; these forms read back what those cells post.
+The card (templates/consents/my_consent/card.html) names its answers by
+`self_service.purpose_field` (photo, film and sound together) and `self_service.field_name`
+(one media type); these forms read back what it posts.
 """
 
 from django import forms
@@ -9,7 +11,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consents.decisions.self_service import FIELD_PREFIX, NO, YES, field_name
+from consents.decisions.self_service import (
+    EACH,
+    FIELD_PREFIX,
+    NO,
+    PURPOSE_PREFIX,
+    YES,
+    field_name,
+    purpose_field,
+    subjects_for,
+)
 from consents.models import MediaType, Purpose, Subject
 
 
@@ -19,13 +30,11 @@ class AnswerField(forms.ChoiceField):
 
     default_error_messages = {"invalid_choice": gettext_lazy("Answer yes or no, not “%(value)s”.")}
 
-    def __init__(self, **kwargs):
-        super().__init__(
-            choices=[(YES, gettext_lazy("Yes")), (NO, gettext_lazy("No"))],
-            required=False,
-            widget=forms.RadioSelect,
-            **kwargs,
-        )
+    def __init__(self, *, each: bool = False, **kwargs):
+        choices = [(YES, gettext_lazy("Yes")), (NO, gettext_lazy("No"))]
+        if each:
+            choices.append((EACH, gettext_lazy("Per type")))
+        super().__init__(choices=choices, required=False, widget=forms.RadioSelect, **kwargs)
 
     def to_python(self, value):
         # ChoiceField turns a missing value into "", which would then pass as no answer.
@@ -41,8 +50,12 @@ class AnswerField(forms.ChoiceField):
 
 
 class ConsentAnswersForm(forms.Form):
-    """The answers on one person's card: a field per active purpose of the person's board and
-    per media type, named `consent:<purpose code>:<media type code>` as the page names them."""
+    """The answers on one person's card. Per active purpose of the person's board one answer
+    for every media type at once, `purpose:<code>` (yes, no, or "per type"), and one per media
+    type, `consent:<purpose code>:<media type code>`. A yes or no for the purpose answers each
+    of its media types and the answers per type are then not read: the page keeps them
+    (folded) whatever the purpose's answer says, so without JavaScript they may lag behind.
+    """
 
     def __init__(self, data, *, subject: Subject):
         super().__init__(data)
@@ -52,6 +65,7 @@ class ConsentAnswersForm(forms.Form):
         self.media_types = {m.code: m for m in MediaType.objects.all()}
         self.cells = {}
         for purpose in self.purposes.values():
+            self.fields[purpose_field(purpose)] = AnswerField(label=purpose.name, each=True)
             for media_type in self.media_types.values():
                 name = field_name(purpose, media_type)
                 self.fields[name] = AnswerField(label=f"{purpose.name}: {media_type.name}")
@@ -61,12 +75,15 @@ class ConsentAnswersForm(forms.Form):
         # A form ignores fields it does not have; an answer this page cannot have asked
         # (a stale or tampered page) must stop the whole save instead.
         for name in self.data:
-            if name.startswith(FIELD_PREFIX + ":") and name not in self.fields:
+            prefix = name.split(":", 1)[0]
+            if prefix in (FIELD_PREFIX, PURPOSE_PREFIX) and name not in self.fields:
                 self.add_error(None, self._unknown(name))
         return super().clean()
 
     def _unknown(self, name: str) -> str:
         parts = name.split(":")
+        if parts[0] == PURPOSE_PREFIX and len(parts) == 2:
+            parts = [*parts, ""]
         if len(parts) != 3:
             return _("The form contains a field this page does not have: %s.") % name
         _prefix, purpose_code, media_code = parts
@@ -80,11 +97,52 @@ class ConsentAnswersForm(forms.Form):
 
     def answers(self) -> dict[tuple[Purpose, MediaType], str]:
         """The answers given, "yes" or "no", per purpose and media type; call after is_valid()."""
-        return {
-            self.cells[name]: value
-            for name, value in self.cleaned_data.items()
-            if name in self.cells and value is not None
+        whole = {
+            purpose.pk: self.cleaned_data.get(purpose_field(purpose))
+            for purpose in self.purposes.values()
         }
+        answers = {}
+        for name, (purpose, media_type) in self.cells.items():
+            value = whole[purpose.pk]
+            if value in (None, EACH):
+                value = self.cleaned_data.get(name)
+            if value is not None:
+                answers[(purpose, media_type)] = value
+        return answers
+
+
+class CardActionForm(forms.Form):
+    """The one-step actions of a card: keep this year's choices, no to everything, or the same
+    choices as for a brother or sister (`source`, one of the people this user sees)."""
+
+    RENEW, REFUSE, COPY = "renew", "refuse", "copy"
+
+    action = forms.ChoiceField(
+        choices=[
+            (RENEW, gettext_lazy("My choices stay the same")),
+            (REFUSE, gettext_lazy("No to everything")),
+            (COPY, gettext_lazy("The same choices as for a brother or sister")),
+        ],
+        error_messages={"invalid_choice": gettext_lazy("Unknown action “%(value)s”.")},
+    )
+    source = forms.ModelChoiceField(
+        queryset=Subject.objects.none(),
+        to_field_name="key",
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy("There is nobody of yours to copy the choices from.")
+        },
+    )
+
+    def __init__(self, data, *, user, subject: Subject):
+        super().__init__(data)
+        self.fields["source"].queryset = subjects_for(user).exclude(pk=subject.pk)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == self.COPY and not cleaned.get("source"):
+            self.add_error("source", _("Choose whose choices to copy."))
+        return cleaned
 
 
 class WithdrawForm(forms.Form):

@@ -1,5 +1,7 @@
 """The "my consent" pages: parents, students and staff decide, withdraw, and get a receipt."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consents.dates import school_today
-from consents.decisions import self_service
+from consents.decisions import self_service, self_service_save
 from consents.decisions.receipts import receipt_filename, receipt_pdf, receipt_record
-from consents.decisions.self_service_forms import ConsentAnswersForm, WithdrawForm
+from consents.decisions.self_service_forms import CardActionForm, ConsentAnswersForm, WithdrawForm
 from consents.decisions.services import InvalidDecision
 from consents.models import ConsentReceipt
 from consents.rules import DecisionNotAllowed
@@ -36,19 +38,24 @@ def _form_problem(request, form):
     return _problem(request, " ".join(errors), status=400)
 
 
-def _receipt_saved(request, receipt, subject):
-    if receipt is None:
-        messages.info(request, _("Nothing changed, so nothing was recorded."))
-        return
-    messages.success(
-        request,
-        _(
-            "Saved for %(name)s. We emailed you a receipt; you can also download it from "
-            "the history."
-        )
-        % {"name": subject.name},
-    )
-    request.session["last_receipt"] = str(receipt.pk)
+def _saved(request, subject, receipt, message: str):
+    """Remember what the card of `subject` says after a save; the page shows it inside that
+    card, where the person is, and the redirect lands on it."""
+    request.session["saved"] = {
+        "key": str(subject.key),
+        "message": str(message if receipt else _("Nothing changed, so nothing was recorded.")),
+        "receipt": str(receipt.pk) if receipt else None,
+    }
+    return redirect(reverse("my_consent") + f"#saved-{subject.key}")
+
+
+def _saved_for(request) -> dict | None:
+    saved = request.session.pop("saved", None)
+    if saved and saved.get("receipt"):
+        saved["receipt"] = ConsentReceipt.objects.filter(
+            pk=saved["receipt"], issued_to=request.user
+        ).first()
+    return saved
 
 
 @login_required
@@ -56,14 +63,31 @@ def _receipt_saved(request, receipt, subject):
 def my_consent(request):
     on = school_today()
     cards = self_service.cards_for(request.user, on=on)
-    last_receipt = None
-    if receipt_id := request.session.pop("last_receipt", None):
-        last_receipt = ConsentReceipt.objects.filter(pk=receipt_id, issued_to=request.user).first()
+    # The confirmation of a save offers to move on to the next person.
+    for card, following in zip(cards, cards[1:], strict=False):
+        card.next = following
     return render(
         request,
         "consents/my_consent/index.html",
-        {"cards": cards, "last_receipt": last_receipt, "today": on},
+        {
+            "cards": cards,
+            "saved": _saved_for(request),
+            "today": on,
+            "student": self_service.speaks_to_student(request.user, cards),
+        },
     )
+
+
+def _recorded(request, subject, save, message: str):
+    """Run `save` (a self_service_save action); a refusal by the rules is a 403 and a
+    malformed decision a 400, with nothing recorded."""
+    try:
+        receipt = save(actor=request.user, **_evidence(request))
+    except DecisionNotAllowed as refusal:
+        return _problem(request, refusal.args[0], status=403)
+    except InvalidDecision as invalid:
+        return _problem(request, " ".join(invalid.messages), status=400)
+    return _saved(request, subject, receipt, message)
 
 
 @login_required
@@ -73,16 +97,34 @@ def consent_save(request, key):
     form = ConsentAnswersForm(request.POST, subject=subject)
     if not form.is_valid():
         return _form_problem(request, form)
-    try:
-        receipt = self_service.answers_save(
-            actor=request.user, subject=subject, answers=form.answers(), **_evidence(request)
-        )
-    except DecisionNotAllowed as refusal:
-        return _problem(request, refusal.args[0], status=403)
-    except InvalidDecision as invalid:
-        return _problem(request, " ".join(invalid.messages), status=400)
-    _receipt_saved(request, receipt, subject)
-    return redirect(reverse("my_consent") + f"#card-{subject.key}")
+    return _recorded(
+        request,
+        subject,
+        lambda **kw: self_service_save.answers_save(subject=subject, answers=form.answers(), **kw),
+        _("Saved for %(name)s.") % {"name": subject.name},
+    )
+
+
+@login_required
+@require_POST
+def consent_card_action(request, key):
+    """The one-step actions of a card: renew, no to everything, copy from a sibling."""
+    subject = self_service.subject_for(request.user, key)
+    form = CardActionForm(request.POST, user=request.user, subject=subject)
+    if not form.is_valid():
+        return _form_problem(request, form)
+    action, source = form.cleaned_data["action"], form.cleaned_data["source"]
+    names = {"name": subject.name, "source": source.name if source else ""}
+    if action == CardActionForm.RENEW:
+        save = partial(self_service_save.choices_renew, subject=subject)
+        message = _("The choices for %(name)s are confirmed for this school year.") % names
+    elif action == CardActionForm.REFUSE:
+        save = partial(self_service_save.everything_refuse, subject=subject)
+        message = _("No to everything for %(name)s: saved.") % names
+    else:
+        save = partial(self_service_save.choices_copy, source=source, target=subject)
+        message = _("The same choices as for %(source)s are saved for %(name)s.") % names
+    return _recorded(request, subject, save, message)
 
 
 @login_required
@@ -97,20 +139,20 @@ def consent_withdraw_confirm(request, key):
     purpose = form.cleaned_data["purpose"]
     try:
         if request.method == "POST":
-            receipt = self_service.withdraw(
+            receipt = self_service_save.withdraw(
                 actor=request.user, subject=subject, purpose=purpose, **_evidence(request)
             )
             if receipt is None:
                 messages.info(request, _("There was no consent to withdraw."))
-            else:
-                messages.success(
-                    request,
-                    _("Consent withdrawn for %(name)s. This takes effect immediately.")
-                    % {"name": subject.name},
-                )
-                request.session["last_receipt"] = str(receipt.pk)
-            return redirect(reverse("my_consent") + f"#card-{subject.key}")
-        grants = self_service.grants_to_withdraw(request.user, subject, purpose)
+                return redirect(reverse("my_consent") + f"#card-{subject.key}")
+            return _saved(
+                request,
+                subject,
+                receipt,
+                _("Consent withdrawn for %(name)s. This takes effect immediately.")
+                % {"name": subject.name},
+            )
+        grants = self_service_save.grants_to_withdraw(request.user, subject, purpose)
     except DecisionNotAllowed as refusal:
         return _problem(request, refusal.args[0], status=403)
     except InvalidDecision as invalid:
@@ -118,7 +160,12 @@ def consent_withdraw_confirm(request, key):
     return render(
         request,
         "consents/my_consent/withdraw.html",
-        {"subject": subject, "purpose": purpose, "grants": grants},
+        {
+            "subject": subject,
+            "purpose": purpose,
+            "grants": grants,
+            "student": self_service.is_own_student(request.user, subject),
+        },
     )
 
 
@@ -133,7 +180,12 @@ def consent_history(request, key):
     return render(
         request,
         "consents/my_consent/history.html",
-        {"subject": subject, "page": page, "receipts": receipts},
+        {
+            "subject": subject,
+            "page": page,
+            "receipts": receipts,
+            "student": self_service.is_own_student(request.user, subject),
+        },
     )
 
 

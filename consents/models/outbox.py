@@ -32,6 +32,7 @@ class OutboxMessage(models.Model):
         ASK = "campaign_ask", _("please answer")
         SIXTEEN_STUDENT = "sixteen_student", _("you turned 16: you decide now")
         SIXTEEN_GUARDIAN = "sixteen_guardian", _("your child turned 16: they decide now")
+        SIXTEEN_SOON = "sixteen_soon", _("your child turns 16 in a week")
         RECEIPT = "consent_receipt", _("consent receipt")
         TAKEDOWN = "takedown_tasks", _("takedown tasks")
 
