@@ -102,7 +102,7 @@ def test_the_counts_take_a_constant_number_of_queries(
         client.get(URL)  # the session and roles settle
         with django_assert_max_num_queries(20) as few:
             client.get(URL)
-        for number in range(20):
+        for _number in range(20):
             f.GuardianFactory(students=[f.StudentFactory(school=school)])
         take_step(dt.date(2026, 10, 1), django_capture_on_commit_callbacks)
         with django_assert_max_num_queries(len(few.captured_queries)):
