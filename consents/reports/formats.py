@@ -134,9 +134,8 @@ def section_chart(report: Report, section: Section, number: int) -> SafeString:
             row["bars"].append(
                 {"x": _px(x), "width": _px(w), "fill": HIDDEN_COLOUR, "title": _("hidden counts")}
             )
-    legend = [(str(m.label), COLOURS[m.code]) for m in report.measures if m.code in COLOURS] + [
-        (_("hidden"), HIDDEN_COLOUR)
-    ]
+    legend = [(str(m.label), COLOURS[m.code]) for m in report.measures if m.code in COLOURS]
+    legend.append((_("hidden"), HIDDEN_COLOUR))
     # One legend entry per line under the bars: a row of them overlapped as soon as a
     # translated label ("toestemming gegeven") was wider than its slot.
     bars_end = row_height * len(section.lines) + 8
