@@ -10,10 +10,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q
 
 from consents.models import (
     Campaign,
+    CampaignStep,
     ConsentDecision,
     OutboxMessage,
     School,
@@ -48,7 +49,7 @@ class SchoolProgress:
 class CampaignProgress:
     campaign: Campaign
     schools: list[SchoolProgress] = field(default_factory=list)
-    unreachable: int = 0  # people without anybody with an email address to ask (all steps)
+    unreachable: int = 0  # people without anybody with an email address to ask (last step)
 
     @property
     def total(self) -> SchoolProgress:
@@ -75,10 +76,11 @@ def running_campaigns(schools, *, today: dt.date) -> list[CampaignProgress]:
     if not campaigns:
         return []
     counts = _counts([c.pk for c in campaigns], [s.pk for s in schools])
+    # The latest step's count: each step counts everyone still unreachable on its day.
     unreachable = dict(
-        Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
-        .annotate(people=Sum("steps__unreachable"))
-        .values_list("pk", "people")
+        CampaignStep.objects.filter(campaign__in=campaigns, planned_at__isnull=False)
+        .order_by("campaign_id", "due_on", "id")
+        .values_list("campaign_id", "unreachable")
     )
     result = []
     for campaign in sorted(campaigns, key=lambda c: (c.kind != Campaign.Kind.RENEWAL, c.opens_on)):
