@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from consents.campaigns.services import campaign_advance
 from consents.communications.directory import people_in
 from consents.communications.publications import group_check, publication_record
 from consents.dates import SCHOOL_TZ, school_today, school_year_start
@@ -22,6 +23,7 @@ from consents.models import (
     Guardian,
     Guardianship,
     MediaType,
+    OutboxMessage,
     Purpose,
     Role,
     School,
@@ -451,9 +453,12 @@ class Demo:
         now = timezone.now()
         past = sorted((h for h in history if h[0] < now), key=lambda h: h[0])
         self.log(f"Recording {len(past)} decisions of {len(students)} students (about 2 minutes)")
+        steps = self.campaign_steps(board, this_year)
         for done, (at, actor, student, purpose, medium, value) in enumerate(past, start=1):
             if done % 1000 == 0:
                 self.log(f"  {done} of {len(past)} decisions recorded")
+            while steps and steps[0][1] <= at:
+                self.campaign_step(*steps.pop(0))
             decision_record(
                 actor=actor,
                 subject=student,
@@ -464,6 +469,33 @@ class Demo:
                 at=at,
                 user_agent="demo data",
                 ip_address="192.0.2.1",
+            )
+
+        for step in steps:
+            self.campaign_step(*step)
+
+    def campaign_steps(self, board, this_year) -> list[tuple[Campaign, dt.datetime]]:
+        """This year's renewal and the moments its steps were due (9:00 on the day), up to
+        now: taken in between the answers, so that it asks whoever had not answered yet."""
+        campaign, _ = Campaign.objects.get_or_create(
+            board=board, school_year=this_year, kind=Campaign.Kind.RENEWAL
+        )
+        now = timezone.now()
+        moments = [
+            dt.datetime.combine(due, dt.time(9), tzinfo=SCHOOL_TZ)
+            for _name, due in campaign.schedule()
+        ]
+        return [(campaign, moment) for moment in moments if moment < now]
+
+    def campaign_step(self, campaign: Campaign, moment: dt.datetime) -> None:
+        """Take the step due at `moment` as beat would have, its emails sent minutes later."""
+        step = campaign_advance(campaign, today=moment.date())
+        if step is not None:
+            OutboxMessage.objects.filter(step=step).update(
+                state=OutboxMessage.State.SENT,
+                created_at=moment,
+                enqueued_at=moment,
+                sent_at=moment + dt.timedelta(minutes=5),
             )
 
     def publications(self, school, this_year, purposes):
