@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views as core
+from .campaigns import views as campaigns
 from .communications import views as communications
 from .communications import views_family as family
 from .communications import views_people as people
@@ -101,6 +102,7 @@ urlpatterns = [
         exports.export_job_download,
         name="export_job_download",
     ),
+    path("manage/campaigns/", campaigns.campaign_progress, name="campaign_progress"),
     path("reports/", reports.council_report, name="council_report"),
     path(
         "reports/report.<str:fmt>", reports.council_report_download, name="council_report_download"

@@ -205,6 +205,10 @@ PAGES = {
     "register_export": Page("login 403 403 403 403 200 200 403 200"),
     "export_job": Page("login 403 403 403 403 404 404 403 404", target="unknown_token"),
     "export_job_download": Page("login 403 403 403 403 404 404 403 404", target="unknown_token"),
+    "campaign_progress": Page(
+        "login 403 403 403 403 200 200 403 200",
+        note="counts per school of the administrator's own schools",
+    ),
     # --- (G)MR reports: aggregates only ----------------------------------------------------
     "council_report": Page("login 403 403 403 403 200 200 200 200"),
     "council_report_download": Page("login 403 403 403 403 200 200 200 200", target="csv"),
@@ -306,6 +310,7 @@ WITHOUT_PERSONAL_DATA = {
     "import_example": "a sample file with invented people",
     "import_column_add": "the upload form again with the column form's errors, no one's data",
     "register_export": "the export form; every download is logged (ExportLog and access log)",
+    "campaign_progress": "counts of people per school and campaign",
     "council_report": "aggregates only, small cells suppressed",
     "council_report_download": "aggregates only, small cells suppressed",
     "admin:index": "a list of models",

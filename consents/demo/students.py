@@ -15,6 +15,7 @@ from consents.decisions.services import decision_record
 from consents.models import Group, Guardian, Guardianship, MediaType, Student
 from consents.rules import Decider, Method, Value, decider_on, sixteen_cutoff
 
+from .campaign import campaign_step, campaign_steps
 from .names import FIRST_NAMES, GUARDIAN_FIRST, LAST_NAMES
 
 # (school index, class name prefix, year groups, students per class)
@@ -53,7 +54,7 @@ def students_load(demo, board, schools, this_year, last_year, purposes) -> None:
     demo.log(f"Created {len(students)} students; adding their guardians and answers")
     history = families_history(demo, students, purposes, media, this_year, last_year)
     history += showcase_history(demo, showcase, purposes, media, this_year)
-    history_record(demo, history, students=len(students))
+    history_record(demo, history, students=len(students), board=board, this_year=this_year)
 
 
 def groups_create(schools, this_year) -> dict[tuple[int, int], list[Group]]:
@@ -208,14 +209,18 @@ def showcase_history(demo, showcase, purposes, media, this_year) -> list[Event]:
     return history
 
 
-def history_record(demo, history: list[Event], *, students: int) -> None:
-    """Record the events of the past in the order they happened."""
+def history_record(demo, history: list[Event], *, students: int, board, this_year) -> None:
+    """Record the events of the past in the order they happened, with this year's renewal
+    campaign taking its steps in between."""
     now = timezone.now()
     past = sorted((event for event in history if event.at < now), key=lambda event: event.at)
     demo.log(f"Recording {len(past)} decisions of {students} students (about 2 minutes)")
+    steps = campaign_steps(board, this_year, now)
     for done, event in enumerate(past, start=1):
         if done % 1000 == 0:
             demo.log(f"  {done} of {len(past)} decisions recorded")
+        while steps and steps[0][1] <= event.at:
+            campaign_step(*steps.pop(0))
         decision_record(
             actor=event.actor,
             subject=event.student,
@@ -227,6 +232,8 @@ def history_record(demo, history: list[Event], *, students: int) -> None:
             user_agent="demo data",
             ip_address="192.0.2.1",
         )
+    for step in steps:
+        campaign_step(*step)
 
 
 def moment(day: dt.date) -> dt.datetime:

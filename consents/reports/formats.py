@@ -134,29 +134,33 @@ def section_chart(report: Report, section: Section, number: int) -> SafeString:
             row["bars"].append(
                 {"x": _px(x), "width": _px(w), "fill": HIDDEN_COLOUR, "title": _("hidden counts")}
             )
-    height = row_height * len(section.lines) + 30
-    legend = [(m.label, COLOURS[m.code]) for m in report.measures if m.code in COLOURS]
+    legend = [(str(m.label), COLOURS[m.code]) for m in report.measures if m.code in COLOURS]
+    legend.append((_("hidden"), HIDDEN_COLOUR))
+    # One legend entry per line under the bars: a row of them overlapped as soon as a
+    # translated label ("toestemming gegeven") was wider than its slot.
+    bars_end = row_height * len(section.lines) + 8
+    legend_height = 16
     return render_to_string(
         "consents/reports/chart.svg",
         {
             "number": number,
             "title": _("Answers per purpose and media type: %(title)s") % {"title": section.title},
+            "too_few": _("too few people to show"),
             "width": label_width + bar_width + 10,
-            "height": height,
+            "height": bars_end + legend_height * len(legend) + 4,
             "label_x": label_width - 6,
             "bars_x": label_width,
             "bar_height": row_height - 6,
             "rows": rows,
-            "legend_y": height - 10,
-            "legend_box_y": height - 19,
             "legend": [
                 {
-                    "x": label_width + 90 * i,
-                    "text_x": label_width + 90 * i + 14,
+                    "box_y": bars_end + legend_height * i + 2,
+                    "text_y": bars_end + legend_height * i + 11,
+                    "text_x": label_width + 14,
                     "text": text,
                     "fill": colour,
                 }
-                for i, (text, colour) in enumerate([*legend, (_("hidden"), HIDDEN_COLOUR)])
+                for i, (text, colour) in enumerate(legend)
             ],
         },
     )

@@ -2,89 +2,22 @@
 
 import tempfile
 
-from django import forms
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from consents.dates import school_today
 from consents.models import ExportJob, ExportLog, Role
 from consents.reports.exports import (
     ExportRequest,
-    Kind,
-    default_period,
     export_job_start,
     export_log,
     export_write,
     filename,
     row_count,
 )
+from consents.reports.forms import RegisterForm
 from consents.reports.spreadsheets import CONTENT_TYPES
 from consents.roles import role_required
-
-
-class RegisterForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=gettext_lazy("What"),
-        choices=[
-            (Kind.REGISTER_STATUS, Kind.REGISTER_STATUS.label),
-            (Kind.REGISTER_EVENTS, Kind.REGISTER_EVENTS.label),
-        ],
-        widget=forms.RadioSelect,
-    )
-    school = forms.ModelChoiceField(
-        label=gettext_lazy("School"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("all my schools"),
-    )
-    on = forms.DateField(
-        label=gettext_lazy("Status on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    start = forms.DateField(
-        label=gettext_lazy("Events from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    end = forms.DateField(
-        label=gettext_lazy("up to and including"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    format = forms.ChoiceField(
-        label=gettext_lazy("Format"), choices=[("csv", "CSV"), ("xlsx", "Excel")]
-    )
-
-    def __init__(self, *args, schools, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools
-        self.schools = schools
-
-    def clean(self):
-        data = super().clean()
-        today = school_today()
-        start, end = default_period(today)
-        data["on"] = data.get("on") or today
-        data["start"] = data.get("start") or start
-        data["end"] = data.get("end") or end
-        if data["start"] > data["end"]:
-            self.add_error("end", _("The period ends before it starts."))
-        return data
-
-    def export_request(self) -> ExportRequest:
-        data = self.cleaned_data
-        school_ids = (
-            (data["school"].id,)
-            if data.get("school")
-            else tuple(self.schools.values_list("id", flat=True))
-        )
-        if data["kind"] == Kind.REGISTER_STATUS:
-            return ExportRequest(Kind.REGISTER_STATUS, school_ids, on=data["on"])
-        return ExportRequest(Kind.REGISTER_EVENTS, school_ids, start=data["start"], end=data["end"])
 
 
 @role_required(Role.Kind.ADMINISTRATOR)
