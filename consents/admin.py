@@ -44,6 +44,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class BoardAdmin(admin.ModelAdmin):
     list_display = ("name", "contact_email", "at_sixteen", "unanswered_year", "retention_months")
     search_fields = ("name",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(School)

@@ -20,6 +20,9 @@ class ConsentReceipt(models.Model):
     )
     decisions = models.ManyToManyField("consents.ConsentDecision", related_name="receipts")
     created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    # The language the consent texts were shown in when the person decided (a receipt is
+    # issued in the request that saved the decisions); empty on receipts issued before.
+    language = models.CharField(_("language of the texts"), max_length=10, blank=True)
 
     class Meta:
         verbose_name = _("consent receipt")
