@@ -152,28 +152,40 @@ class Verdict:
         return " ".join(parts)
 
 
-def who_decided_text(*, guardian: str | None, person: str) -> str:
+def who_decided_text(*, guardian: str | None, person: str, registered: bool = True) -> str:
     """Who decided, in the words of every page, receipt and export that says it (rule 5):
     "A. Jansen (guardian)", or "Zoë de Vries (themself)" for a student of 16 or older or a
     staff member, also when an administrator entered their form (the pages that show the
     history add who entered it). `guardian` is the name of the guardian whose voice the
-    decision is, None for the person's own; `person` the person's name."""
+    decision is, None for the person's own; `person` the person's name. A guardian who is not
+    registered in the portal (`registered=False`) is named as such."""
+    if guardian is not None and not registered:
+        return _("%(name)s (guardian, not registered)") % {"name": guardian}
     if guardian is not None:
         return _("%(name)s (guardian)") % {"name": guardian}
     return _("%(name)s (themself)") % {"name": person}
 
 
+def _guardian_name(decision: ConsentDecision) -> str | None:
+    if decision.guardian_id:
+        return decision.guardian.name
+    if decision.by_unregistered_guardian:  # rare: the name is in the evidence, one query
+        return decision.evidence.guardian_name
+    return None
+
+
 def voice_name(decision: ConsentDecision) -> str:
     """Whose decision it is: the guardian whose voice it is, or the person themself. Reads the
     decision's guardian and subject, loaded with it (`verdicts` attaches the subject)."""
-    return decision.guardian.name if decision.guardian_id else decision.subject.name
+    return _guardian_name(decision) or decision.subject.name
 
 
 def who_decided(decision: ConsentDecision) -> str:
     """`who_decided_text` for a decision, with its guardian and subject loaded."""
     return who_decided_text(
-        guardian=decision.guardian.name if decision.guardian_id else None,
+        guardian=_guardian_name(decision),
         person=decision.subject.name,
+        registered=not decision.by_unregistered_guardian,
     )
 
 
@@ -195,8 +207,11 @@ def _verdict(*, decider, on, this_year, latest_material, decisions, guardian_ids
     known = [d for d in decisions if d.decided_on <= on]
     if not known:
         return UNANSWERED[decider]
-    own = [d for d in known if d.guardian_id is None]
-    by_guardians = [d for d in known if d.guardian_id in guardian_ids]
+    own = [d for d in known if d.guardian_id is None and not d.by_unregistered_guardian]
+    # A guardian who is not registered counts until a registered guardian decides.
+    by_guardians = [d for d in known if d.guardian_id in guardian_ids] or [
+        d for d in known if d.by_unregistered_guardian
+    ]
 
     inherited = False
     lapsed = ""
@@ -252,10 +267,15 @@ class DecisionFacts:
     decided_by_id: int
     school_year_start: dt.date
     text_version: int
+    capacity: str = Capacity.GUARDIAN
 
     @property
     def is_granted(self) -> bool:
         return self.value == Value.GRANTED
+
+    @property
+    def by_unregistered_guardian(self) -> bool:
+        return self.capacity == Capacity.UNREGISTERED
 
 
 def latest_material_version(texts: Iterable[ConsentText], on: dt.date) -> int:
@@ -401,9 +421,10 @@ def current_facts(subject_ids, purposes, media_types, texts_by_id):
         "decided_by_id",
         "school_year__start_date",
         "text_id",
+        "capacity",
     )
     for decision_id, subject_id, purpose_id, media_type_id, decided_at, *rest in rows:
-        value, guardian_id, decided_by_id, year_start, text_id = rest
+        value, guardian_id, decided_by_id, year_start, text_id, capacity = rest
         yield (
             (subject_id, purpose_id, media_type_id),
             DecisionFacts(
@@ -415,6 +436,7 @@ def current_facts(subject_ids, purposes, media_types, texts_by_id):
                 decided_by_id,
                 year_start,
                 texts_by_id[text_id].version,
+                capacity,
             ),
         )
 
@@ -516,9 +538,11 @@ def voices_to_ask(
             voices.add(None)
             continue
         material = latest_material_version(texts[purpose_id], on)
-        if changed_text_only:
+        if changed_text_only:  # a guardian who is not registered has no address to ask
             voices.update(
-                d.guardian_id for d in found_verdict.decisions if d.text_version < material
+                d.guardian_id
+                for d in found_verdict.decisions
+                if d.text_version < material and not d.by_unregistered_guardian
             )
         else:
             current = {
@@ -552,43 +576,29 @@ def _date_of_birth(subject: Subject) -> dt.date | None:
 
 
 def authority_for(
-    *, user, subject: Subject, on: dt.date, method: str, guardian: Guardian | None = None
+    *,
+    user,
+    subject: Subject,
+    on: dt.date,
+    method: str,
+    guardian: Guardian | None = None,
+    unregistered: bool = False,
 ) -> tuple[str, Guardian | None]:
     """The capacity in which `user` records a decision for `subject`, and the voice it counts for.
 
-    Raises DecisionNotAllowed, with a message for the user, when they may not.
+    With `unregistered` an administrator records the decision of a guardian who is not
+    registered: only for a child under 16 with no registered guardian at all (capacity
+    UNREGISTERED, no guardian as voice). Raises DecisionNotAllowed, with a message for the
+    user, when they may not.
     """
     decider = decider_on(_date_of_birth(subject), on)
 
     if method != Method.ONLINE:
-        if not has_role(
-            user,
-            Role.Kind.ADMINISTRATOR,
-            board_id=subject.board_id,
-            school_ids=subject_school_ids(subject),
-        ):
-            raise DecisionNotAllowed(
-                _(
-                    "Only a consent administrator of this school can record a paper form "
-                    "or a decision given in person."
-                )
-            )
-        if decider == Decider.SELF:
-            if guardian is not None:
-                raise DecisionNotAllowed(
-                    _("%(name)s decides alone; a guardian's answer no longer counts.")
-                    % {"name": subject.name}
-                )
-            return Capacity.ADMINISTRATOR, None
-        if (
-            guardian is None
-            or not Guardianship.objects.filter(guardian=guardian, student_id=subject.pk).exists()
-        ):
-            raise DecisionNotAllowed(
-                _("Name the registered guardian of %(name)s whose decision this is.")
-                % {"name": subject.name}
-            )
-        return Capacity.ADMINISTRATOR, guardian
+        return _administrator_authority(user, subject, decider, guardian, unregistered)
+    if unregistered:
+        raise DecisionNotAllowed(
+            _("Only an administrator records the decision of a guardian who is not registered.")
+        )
 
     if subject.user_id is not None and subject.user_id == user.pk:
         if subject.kind == Subject.Kind.STAFF:
@@ -607,3 +617,45 @@ def authority_for(
             )
         return Capacity.GUARDIAN, own_guardian
     raise DecisionNotAllowed(_("You may not decide for this person."))
+
+
+def _administrator_authority(user, subject, decider, guardian, unregistered):
+    """`authority_for` a paper form or a decision given in person."""
+    if not has_role(
+        user,
+        Role.Kind.ADMINISTRATOR,
+        board_id=subject.board_id,
+        school_ids=subject_school_ids(subject),
+    ):
+        raise DecisionNotAllowed(
+            _(
+                "Only a consent administrator of this school can record a paper form "
+                "or a decision given in person."
+            )
+        )
+    if decider == Decider.SELF:
+        if guardian is not None or unregistered:
+            raise DecisionNotAllowed(
+                _("%(name)s decides alone; a guardian's answer no longer counts.")
+                % {"name": subject.name}
+            )
+        return Capacity.ADMINISTRATOR, None
+    if unregistered:
+        if Guardianship.objects.filter(student_id=subject.pk).exists():
+            raise DecisionNotAllowed(
+                _(
+                    "%(name)s has a registered guardian: record that guardian's decision, "
+                    "or register the other guardian first."
+                )
+                % {"name": subject.name}
+            )
+        return Capacity.UNREGISTERED, None
+    if (
+        guardian is None
+        or not Guardianship.objects.filter(guardian=guardian, student_id=subject.pk).exists()
+    ):
+        raise DecisionNotAllowed(
+            _("Name the registered guardian of %(name)s whose decision this is.")
+            % {"name": subject.name}
+        )
+    return Capacity.ADMINISTRATOR, guardian

@@ -269,8 +269,10 @@ def _own_decisions(subject: Subject, voice: Guardian | None, texts: dict) -> dic
     by_id = {text.pk: text for versions in texts.values() for text in versions}
     text_field = ConsentDecision._meta.get_field("text")
     own = {}
-    for status in ConsentStatus.objects.filter(subject=subject, guardian=voice).select_related(
-        "decision__school_year"
+    for status in (
+        ConsentStatus.objects.of_voice(voice)
+        .filter(subject=subject)
+        .select_related("decision__school_year")
     ):
         if status.decision.text_id in by_id:  # else a purpose no longer asked about
             text_field.set_cached_value(status.decision, by_id[status.decision.text_id])
@@ -351,9 +353,11 @@ def grants_to_withdraw(actor, subject: Subject, purpose: Purpose | None = None):
     _capacity, voice = rules.authority_for(
         user=actor, subject=subject, on=school_date(timezone.now()), method="online"
     )
-    statuses = ConsentStatus.objects.filter(
-        subject=subject, guardian=voice, decision__value=Value.GRANTED
-    ).select_related("purpose", "media_type")
+    statuses = (
+        ConsentStatus.objects.of_voice(voice)
+        .filter(subject=subject, decision__value=Value.GRANTED)
+        .select_related("purpose", "media_type")
+    )
     if purpose is not None:
         statuses = statuses.filter(purpose=purpose)
     return sorted(

@@ -22,6 +22,10 @@ ROW = (
     "<td>{who}</td><td>{method}{scan}</td><td>{note}</td></tr>"
 )
 SCAN = ' · <a href="{}">{}</a>'
+ENTERED_BY_ADMINISTRATOR = {
+    ConsentDecision.Capacity.ADMINISTRATOR,
+    ConsentDecision.Capacity.UNREGISTERED,
+}
 
 
 @register.filter(name="who_decided")
@@ -39,7 +43,7 @@ def history_rows(decisions) -> str:
 def _row(decision: ConsentDecision) -> dict:
     evidence = getattr(decision, "evidence", None)  # every decision has one; shown if not
     who = who_decided(decision)
-    if decision.capacity == ConsentDecision.Capacity.ADMINISTRATOR:
+    if decision.capacity in ENTERED_BY_ADMINISTRATOR:
         who += ", " + _("entered by %(admin)s") % {"admin": decision.decided_by}
     return {
         "seq": decision.seq,
