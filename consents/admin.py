@@ -178,7 +178,7 @@ class ConsentTextAdmin(admin.ModelAdmin):
 class EvidenceInline(admin.StackedInline):
     model = DecisionEvidence
     can_delete = False
-    readonly_fields = ("ip_address", "user_agent", "note", "scan")
+    readonly_fields = ("ip_address", "user_agent", "note", "guardian_name", "scan")
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -23,7 +23,10 @@ from consents.models import (
     ConsentStatus,
     DecisionEvidence,
     Guardianship,
+    Student,
 )
+from consents.privacy.retention import subject_erase
+from consents.privacy.subject_access import subject_access_data
 from consents.rules import DecisionNotAllowed, State, verdict_for, voices_to_ask
 
 from . import factories as f
@@ -286,3 +289,20 @@ def test_the_paper_page_of_a_child_with_a_guardian_asks_for_that_guardian(
     client.force_login(administrator)
     form = client.get(url(child)).context["form"]
     assert "guardian" in form.fields and "guardian_name" not in form.fields
+
+
+def test_erasing_a_child_who_left_erases_the_guardians_name(administrator, orphan, website, photo):
+    by_phone(administrator, orphan, website, photo)
+    Student.objects.filter(pk=orphan.pk).update(date_left=dt.date(2026, 9, 30))
+    subject_erase(Student.objects.get(pk=orphan.pk), today=dt.date(2029, 1, 1))
+    evidence = DecisionEvidence.objects.get()
+    assert evidence.guardian_name == "" and evidence.note == ""
+    assert chain_verify().ok
+
+
+def test_the_persons_data_download_names_the_guardian_who_is_not_registered(
+    administrator, orphan, website, photo
+):
+    by_phone(administrator, orphan, website, photo)
+    (row,) = subject_access_data(orphan)["decisions"]
+    assert row["guardian_not_registered"] == NAME
