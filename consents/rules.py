@@ -25,6 +25,7 @@ from consents.models import (
     ConsentDecision,
     ConsentStatus,
     ConsentText,
+    DecisionEvidence,
     Guardian,
     Guardianship,
     MediaType,
@@ -402,9 +403,15 @@ def current_decisions(subject_ids, purposes, media_types, texts_by_id):
     authors = author_field.related_model._default_manager.in_bulk(
         {decision.decided_by_id for decision in found}
     )
+    # A guardian who is not registered is named in the evidence: one query for them all.
+    evidence = DecisionEvidence.objects.in_bulk(
+        [decision.id for decision in found if decision.by_unregistered_guardian]
+    )
     for decision in found:
         text_field.set_cached_value(decision, texts_by_id[decision.text_id])
         author_field.set_cached_value(decision, authors[decision.decided_by_id])
+        if decision.id in evidence:
+            ConsentDecision.evidence.related.set_cached_value(decision, evidence[decision.id])
         yield (decision.subject_id, decision.purpose_id, decision.media_type_id), decision
 
 

@@ -10,6 +10,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consents.decisions.chain import chain_verify
@@ -27,7 +29,7 @@ from consents.models import (
 )
 from consents.privacy.retention import subject_erase
 from consents.privacy.subject_access import subject_access_data
-from consents.rules import DecisionNotAllowed, State, verdict_for, voices_to_ask
+from consents.rules import DecisionNotAllowed, State, verdict_for, verdicts, voices_to_ask
 
 from . import factories as f
 from .helpers import amsterdam, record
@@ -306,3 +308,20 @@ def test_the_persons_data_download_names_the_guardian_who_is_not_registered(
     by_phone(administrator, orphan, website, photo)
     (row,) = subject_access_data(orphan)["decisions"]
     assert row["guardian_not_registered"] == NAME
+
+
+def test_naming_unregistered_guardians_takes_a_constant_number_of_queries(
+    administrator, school, website, photo
+):
+    def queries_for(count):
+        children = [f.StudentFactory(school=school) for _ in range(count)]
+        for child in children:
+            by_phone(administrator, child, website, photo)
+        with CaptureQueriesContext(connection) as queries:
+            found = verdicts([c.pk for c in children], on=TODAY, purposes=[website])
+            texts = [v.explanation for v in found.values() if v.decisions]
+        assert len(texts) == count
+        assert all(f"{NAME} (guardian, not registered)" in text for text in texts)
+        return len(queries)
+
+    assert queries_for(1) == queries_for(3)

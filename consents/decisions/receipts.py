@@ -81,7 +81,6 @@ def receipt_record(receipt: ConsentReceipt) -> dict:
         "timestamp": receipt.created_at.isoformat(),
         "jurisdiction": "NL",
         "language": translation.get_language(),
-        "text_language": receipt.language or settings.LANGUAGE_CODE,
         "legal_basis": str(LEGAL_BASIS),
         "controller": {
             "name": board.name,
