@@ -291,6 +291,15 @@ def latest_material_version(texts: Iterable[ConsentText], on: dt.date) -> int:
     )
 
 
+def answer_lapsed(decision: ConsentDecision, *, board: Board, on: dt.date) -> bool:
+    """Rule 7: an answer given for an earlier school year than `on`'s has lapsed when the board
+    lets unanswered years lapse (otherwise it is carried forward, marked "not renewed")."""
+    return (
+        decision.school_year_start < school_year_start(on)
+        and board.unanswered_year == Board.UnansweredYear.LAPSE
+    )
+
+
 def renewal_due(decision: ConsentDecision, *, on: dt.date, texts: Iterable[ConsentText]) -> bool:
     """Whether an answer must be given again to count as current (rules 7 and 8).
 

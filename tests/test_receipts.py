@@ -13,12 +13,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from consents.models import ConsentReceipt, ConsentText, Subject
 
 from . import factories as f
+from .helpers import amsterdam
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,12 @@ def keys_in(node) -> set[str]:
     if isinstance(node, list):
         return set().union(*(keys_in(value) for value in node))
     return set()
+
+
+@pytest.fixture(autouse=True)
+def in_october_2026():
+    with time_machine.travel(amsterdam(2026, 10, 1), tick=False):
+        yield
 
 
 @pytest.fixture
@@ -93,12 +101,14 @@ def decide(client, subject: Subject, purpose, media, value: str) -> ConsentRecei
     cell = f"consent:{purpose.code}:{media.code}"
     if value == "withdrawn":
         client.post(reverse("consent_save", args=[subject.key]), {cell: "yes"})
+    earlier = list(ConsentReceipt.objects.values_list("pk", flat=True))
+    if value == "withdrawn":
         client.post(reverse("consent_withdraw", args=[subject.key]), {"purpose": purpose.code})
     else:
         answer = {"granted": "yes", "refused": "no"}[value]
         client.post(reverse("consent_save", args=[subject.key]), {cell: answer})
-    receipt = ConsentReceipt.objects.filter(subject=subject).order_by("-created_at").first()
-    assert receipt is not None and receipt.decisions.get().value == value
+    receipt = ConsentReceipt.objects.exclude(pk__in=earlier).get(subject=subject)
+    assert receipt.decisions.get().value == value
     return receipt
 
 
@@ -254,3 +264,25 @@ def test_the_history_links_every_receipt_format(board, mother, child, website, p
     html = client.get(reverse("consent_history", args=[child.key])).content.decode()
     for name in ("receipt_pdf", "receipt_json", "receipt_jsonld"):
         assert reverse(name, args=[receipt.pk]) in html
+
+
+@pytest.mark.parametrize(
+    ("setting", "status"),
+    [("lapse", "dpv:ConsentExpired"), ("carry_forward", "dpv:ConsentGiven")],
+)
+def test_a_grant_of_a_past_school_year_has_expired_where_the_board_lets_it_lapse(
+    board, mother, child, website, photo, setting, status
+):
+    board.unanswered_year = setting
+    board.save()
+    client = client_in("en")
+    with time_machine.travel(amsterdam(2026, 10, 1), tick=False):
+        client.force_login(mother.user)
+        receipt = decide(client, child, website, photo, "granted")
+        during = download(client, "receipt_jsonld", receipt)["@graph"][1]
+    with time_machine.travel(amsterdam(2027, 9, 1), tick=False):
+        client.force_login(mother.user)
+        after = download(client, "receipt_jsonld", receipt)["@graph"][1]
+    assert during["dpv:hasConsentStatus"] == {"@id": "dpv:ConsentGiven"}
+    assert after["dpv:hasConsentStatus"] == {"@id": status}
+    assert after["dct:hasPart"]["dpv:hasConsentStatus"] == {"@id": "dpv:ConsentGiven"}

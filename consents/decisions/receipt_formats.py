@@ -7,6 +7,7 @@ language of the request that downloads them. The controller's facts come from th
 settings (`Board`), never from here.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -15,8 +16,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from consents.dates import school_today
 from consents.models import Board, ConsentDecision, ConsentReceipt, Subject
-from consents.rules import Decider, decider_on
+from consents.rules import Decider, answer_lapsed, decider_on
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
 ISO_27560 = "ISO/IEC TS 27560:2023"
@@ -34,6 +36,7 @@ DPV_STATUS = {
     ConsentDecision.Value.REFUSED: "dpv:ConsentRefused",
     ConsentDecision.Value.WITHDRAWN: "dpv:ConsentWithdrawn",
 }
+DPV_EXPIRED = "dpv:ConsentExpired"
 # Recordings are made, kept, and published on the purpose's channel.
 DPV_PROCESSING = ("dpv:Collect", "dpv:Store", "dpv:Disseminate")
 # Who carried out the event, as DPV entities.
@@ -52,6 +55,7 @@ class ReceiptFacts:
     board: Board
     decisions: list[ConsentDecision]
     language: str
+    today: dt.date
 
 
 def _facts(receipt: ConsentReceipt) -> ReceiptFacts:
@@ -66,6 +70,7 @@ def _facts(receipt: ConsentReceipt) -> ReceiptFacts:
         board=receipt.subject.board,
         decisions=decisions,
         language=receipt.language or settings.LANGUAGE_CODE,
+        today=school_today(),
     )
 
 
@@ -210,9 +215,16 @@ def _data_subject_types(facts: ReceiptFacts, decision: ConsentDecision) -> list[
     return ["dpv:DataSubject"]
 
 
+def _record_status(facts: ReceiptFacts, decision: ConsentDecision) -> str:
+    """The record's state now: the event's, or expired once a grant's school year is over and
+    the board lets unrenewed answers lapse (rule 7). The event keeps the state it had."""
+    if decision.is_granted and answer_lapsed(decision, board=facts.board, on=facts.today):
+        return DPV_EXPIRED
+    return DPV_STATUS[decision.value]
+
+
 def _record_node(facts, decision, controller, third_parties) -> dict:
     receipt_id = str(facts.receipt.pk)
-    status = {"@id": DPV_STATUS[decision.value]}
     return {
         "@id": f"urn:uuid:{receipt_id}#event-{decision.seq}",
         "@type": "dpv:ConsentRecord",
@@ -263,7 +275,7 @@ def _record_node(facts, decision, controller, third_parties) -> dict:
             "dct:source": _absolute(reverse("my_consent")),
         },
         "dpv:hasLegalBasis": {"@id": "dpv:ExplicitlyExpressedConsent"},
-        "dpv:hasConsentStatus": status,
+        "dpv:hasConsentStatus": {"@id": _record_status(facts, decision)},
         "dct:hasPart": {
             "@type": [DPV_STATUS[decision.value], "dpv:ExplicitlyExpressedConsent"],
             "dct:date": {"@type": "xsd:dateTime", "@value": decision.decided_at.isoformat()},
@@ -275,6 +287,6 @@ def _record_node(facts, decision, controller, third_parties) -> dict:
                 "dct:identifier": str(decision.decided_by.key),
             },
             "dpv:hasLegalBasis": {"@id": "dpv:ExplicitlyExpressedConsent"},
-            "dpv:hasConsentStatus": status,
+            "dpv:hasConsentStatus": {"@id": DPV_STATUS[decision.value]},
         },
     }
