@@ -45,6 +45,7 @@ DPV_ENTITY = {
     ConsentDecision.Capacity.SELF: "dpv:DataSubject",
     ConsentDecision.Capacity.STAFF: "dpv:DataSubject",
     ConsentDecision.Capacity.ADMINISTRATOR: "dpv:DataController",
+    ConsentDecision.Capacity.UNREGISTERED: "dpv:DataController",
 }
 
 
@@ -283,7 +284,7 @@ def _record_node(facts, decision, controller, third_parties) -> dict:
             "dct:description": str(decision.get_method_display()),
             "dpv:isImplementedByEntity": {
                 "@id": f"urn:uuid:{decision.decided_by.key}",
-                "@type": DPV_ENTITY.get(decision.capacity, "dpv:DataController"),
+                "@type": DPV_ENTITY[decision.capacity],
                 "dct:identifier": str(decision.decided_by.key),
             },
             "dpv:hasLegalBasis": {"@id": "dpv:ExplicitlyExpressedConsent"},

@@ -31,12 +31,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='consentstatus',
             name='unregistered',
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
             model_name='decisionevidence',
             name='guardian_name',
-            field=models.CharField(blank=True, max_length=200, verbose_name='guardian (not registered)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='guardian (not registered)'),
         ),
         migrations.AlterField(
             model_name='consentdecision',

@@ -134,7 +134,9 @@ class DecisionEvidence(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     note = models.TextField(_("note"), blank=True)
     # The guardian, not registered in the portal, whose paper or phone decision this is.
-    guardian_name = models.CharField(_("guardian (not registered)"), max_length=200, blank=True)
+    guardian_name = models.CharField(
+        _("guardian (not registered)"), max_length=200, blank=True, default="", db_default=""
+    )
     scan = models.FileField(_("scanned form"), upload_to="scans/%Y/", blank=True)
 
     class Meta:
@@ -181,7 +183,7 @@ class ConsentStatus(models.Model):
     )
     decision = models.OneToOneField(ConsentDecision, models.CASCADE, related_name="+")
     # The voice of guardians who are not registered (decisions with capacity "unregistered").
-    unregistered = models.BooleanField(default=False)
+    unregistered = models.BooleanField(default=False, db_default=False)
 
     objects = ConsentStatusQuerySet.as_manager()
 
