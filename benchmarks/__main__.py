@@ -12,7 +12,7 @@ import sys
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["faults"]:
-        # Fault runs start their own PostgreSQL, Redis, gunicorn and worker (benchmarks/faults.py).
+        # Fault runs start their own PostgreSQL, Redis, gunicorn and worker (benchmarks/faults/).
         from . import faults
 
         return faults.main(argv[1:])
@@ -27,6 +27,10 @@ def main(argv=None) -> int:
 
         campaign.main()
         return 0
+    return benchmarks_run(arguments(argv))
+
+
+def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
         "names", nargs="*", help="benchmarks to run (default: all); 'campaign' runs alone"
@@ -37,8 +41,10 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--strict", action="store_true", help="exit with status 1 when a target is missed"
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def benchmarks_run(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consent_portal.settings")
     import django
 
@@ -84,25 +90,30 @@ def main(argv=None) -> int:
     missed = [r for r in run.results.values() if r.verdicts]
     print(f"\n{len(run.results) - len(missed)} met their targets, {len(missed)} missed.")
     if args.json:
-        with open(args.json, "w") as out:
-            json.dump(
-                {
-                    name: {
-                        "median_ms": round(r.median_ms, 2),
-                        "p95_ms": round(r.p95_ms, 2),
-                        "cpu_median_ms": round(r.cpu_median_ms, 2),
-                        "queries": {str(k): v for k, v in r.queries.items()},
-                        "peak_kib": {str(k): round(v) for k, v in r.peak_kib.items()},
-                        "baseline": r.benchmark.baseline,
-                        "ratio": round(r.ratio, 2) if r.ratio else None,
-                        "missed": r.verdicts,
-                    }
-                    for name, r in run.results.items()
-                },
-                out,
-                indent=2,
-            )
+        results_write(args.json, run)
     return 1 if args.strict and missed else 0
+
+
+def results_write(path: str, run) -> None:
+    """The results as JSON, for comparing two runs."""
+    with open(path, "w") as out:
+        json.dump(
+            {
+                name: {
+                    "median_ms": round(r.median_ms, 2),
+                    "p95_ms": round(r.p95_ms, 2),
+                    "cpu_median_ms": round(r.cpu_median_ms, 2),
+                    "queries": {str(k): v for k, v in r.queries.items()},
+                    "peak_kib": {str(k): round(v) for k, v in r.peak_kib.items()},
+                    "baseline": r.benchmark.baseline,
+                    "ratio": round(r.ratio, 2) if r.ratio else None,
+                    "missed": r.verdicts,
+                }
+                for name, r in run.results.items()
+            },
+            out,
+            indent=2,
+        )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ def sessions(parents: int, staff: int) -> dict:
     from django.conf import settings
 
     from consents.models import Purpose
+    from consents.rules import sixteen_cutoff
 
     from .harness import Board
 
@@ -38,7 +39,7 @@ def sessions(parents: int, staff: int) -> dict:
         return client.cookies[settings.SESSION_COOKIE_NAME].value
 
     purpose = Purpose.objects.filter(board=board.board, active=True).order_by("pk").first()
-    under_16 = board.today.replace(year=board.today.year - 16)
+    under_16 = sixteen_cutoff(board.today)  # born on or before: 16 or older
     guardians = []
     for student in board.students(parents * 2, offset=200):
         guardian = student.guardians.select_related("user").order_by("pk").first()
@@ -94,6 +95,20 @@ def main(argv: list[str]) -> int:
     (VAR / "sessions.json").write_text(json.dumps(data))
     connection.close()
 
+    load_run(env, users, minutes, workers)
+    print(f"\n{users} users ({parents} parents, {users - parents} staff), {minutes:g} minutes, "
+          f"gunicorn {workers} processes x 4 threads:")  # fmt: skip
+    print(f"{'request':<52} {'count':>7} {'errors':>7} {'req/s':>7} {'median':>7} {'p95':>7}")
+    for row in stats(VAR / "locust_stats.csv"):
+        print(
+            f"{row['Name']:<52} {row['Request Count']:>7} {row['Failure Count']:>7} "
+            f"{float(row['Requests/s']):>7.1f} {row['Median Response Time']:>7} {row['95%']:>7}"
+        )
+    return 0
+
+
+def load_run(env: dict, users: int, minutes: float, workers: str) -> None:
+    """gunicorn serving the application while locust's users run for `minutes`."""
     from benchmarks.smtp_sink import free_port
 
     port = free_port()
@@ -116,12 +131,3 @@ def main(argv: list[str]) -> int:
         finally:
             server.terminate()
             server.wait(timeout=60)
-    print(f"\n{users} users ({parents} parents, {users - parents} staff), {minutes:g} minutes, "
-          f"gunicorn {workers} processes x 4 threads:")  # fmt: skip
-    print(f"{'request':<52} {'count':>7} {'errors':>7} {'req/s':>7} {'median':>7} {'p95':>7}")
-    for row in stats(VAR / "locust_stats.csv"):
-        print(
-            f"{row['Name']:<52} {row['Request Count']:>7} {row['Failure Count']:>7} "
-            f"{float(row['Requests/s']):>7.1f} {row['Median Response Time']:>7} {row['95%']:>7}"
-        )
-    return 0

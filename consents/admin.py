@@ -244,8 +244,16 @@ class PublicationAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
 
 @admin.register(TakedownTask)
 class TakedownTaskAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
-    list_display = ("publication", "subject", "opened_at", "closed_at", "outcome", "closed_by")
-    list_filter = ("outcome", "publication__school")
+    list_display = (
+        "publication",
+        "subject",
+        "origin",
+        "opened_at",
+        "closed_at",
+        "outcome",
+        "closed_by",
+    )
+    list_filter = ("origin", "outcome", "publication__school")
     list_select_related = ("publication", "subject", "closed_by")
 
 

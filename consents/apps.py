@@ -24,7 +24,34 @@ class ConsentsConfig(AppConfig):
     verbose_name = _("Consent")
 
     def ready(self):
-        from consents import tasks  # noqa: F401  (registers the tasks, queued by name)
+        # Imported here, once the models are loaded; nothing imports the app config back.
+        from consents import (
+            stored,
+            tasks,  # noqa: F401  (registers the tasks, queued by name)
+        )
         from consents.communications import lookups  # noqa: F401  (registers `__any`)
 
+        stored.watch_rule_inputs()
+        outbox_composers_register()
         post_migrate.connect(ensure_reference_data, sender=self)
+
+
+def outbox_composers_register():
+    """Each kind of outbox email and the feature's function that composes it at sending
+    time. The features import the outbox to enqueue; the outbox learns their composers here,
+    so that its imports run one way."""
+    from consents import outbox
+    from consents.campaigns import services as campaigns
+    from consents.communications import publications
+    from consents.decisions import receipts
+    from consents.models import OutboxMessage
+
+    Template = OutboxMessage.Template
+    for template, compose in {
+        Template.ASK: campaigns.message_compose,
+        Template.SIXTEEN_STUDENT: campaigns.message_compose,
+        Template.SIXTEEN_GUARDIAN: campaigns.message_compose,
+        Template.RECEIPT: receipts.receipt_message_compose,
+        Template.TAKEDOWN: publications.takedown_message_compose,
+    }.items():
+        outbox.composer_register(template, compose)

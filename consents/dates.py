@@ -29,6 +29,12 @@ def birthday_in(year: int, born: dt.date) -> dt.date:
         return dt.date(year, 3, 1)
 
 
+def years_before(on: dt.date, years: int) -> dt.date:
+    """The day `years` years before `on`: the birthday of someone who turns `years` on `on`,
+    by the same reading of 29 February as `birthday_in`."""
+    return birthday_in(on.year - years, on)
+
+
 def age_on(born: dt.date, on: dt.date) -> int:
     years = on.year - born.year
     if on < birthday_in(on.year, born):
@@ -51,6 +57,13 @@ def school_year_end(on: dt.date) -> dt.date:
     """The last day of the school year that contains `on`: 31 July (rule 7)."""
     start = school_year_start(on)
     return start.replace(year=start.year + 1) - dt.timedelta(days=1)
+
+
+def campaign_period(on: dt.date) -> tuple[dt.date, dt.date]:
+    """The default opening and closing day of the yearly campaign of the school year that
+    contains `on`: 1 September and 30 November (rule 7; a board may choose others)."""
+    start = school_year_start(on)
+    return start.replace(month=9, day=1), start.replace(month=11, day=30)
 
 
 def day_label(day: dt.date) -> str:

@@ -5,8 +5,9 @@
   `campaigns.step_finish`). A rollback sends nothing; a broker that is down loses nothing.
 - The task `outbox_send` calls `outbox_deliver`, which claims the row with a compare-and-set
   (a duplicate delivery sends nothing), composes the email from the row's ids as things are
-  now (`COMPOSERS`: someone who answered in the meantime gets no reminder), and sends, or
-  schedules a retry with exponential backoff, or marks the row failed with the error.
+  now (with the composer each feature registered for its kind of email, `composer_register`:
+  someone who answered in the meantime gets no reminder), and sends, or schedules a retry
+  with exponential backoff, or marks the row failed with the error.
 - `outbox_sweep` (every minute) publishes rows committed but never picked up and takes back
   rows whose worker died while sending.
 """
@@ -53,22 +54,29 @@ class Outgoing:
     sent: Callable[[], object] | None = None
 
 
-def composer(template: str) -> Callable[..., Outgoing | None]:
-    """The function that composes an outbox row of `template` as things are now, or returns
-    None when it is no longer needed (the row ends as skipped)."""
-    # Imported here: these features enqueue their emails through this module, which composes
-    # them at sending time (one direction at import, the other at run time).
-    from consents.campaigns import services as campaigns
-    from consents.communications import publications
-    from consents.decisions import receipts
+Composer = Callable[..., Outgoing | None]
+# Which function composes each kind of email: filled by `composer_register`, which the
+# features' owner, `consents.apps.ConsentsConfig.ready`, calls once at start-up. The features
+# import this module to enqueue their emails, so the outbox cannot import them back.
+COMPOSERS: dict[str, Composer] = {}
 
-    return {
-        Template.ASK: campaigns.message_compose,
-        Template.SIXTEEN_STUDENT: campaigns.message_compose,
-        Template.SIXTEEN_GUARDIAN: campaigns.message_compose,
-        Template.RECEIPT: receipts.receipt_message_compose,
-        Template.TAKEDOWN: publications.takedown_message_compose,
-    }[template]
+
+def composer_register(template: str, compose: Composer) -> None:
+    """Let `compose(message, *, today)` compose the outbox rows of `template`: it returns the
+    email as things are now, or None when it is no longer needed (the row ends as skipped)."""
+    if template not in Template.values:
+        raise ValueError(f"{template!r} is not a kind of outbox email")
+    registered = COMPOSERS.setdefault(template, compose)
+    if registered is not compose:
+        raise ValueError(f"{template!r} already has a composer: {registered.__qualname__}")
+
+
+def composer(template: str) -> Composer:
+    """The function that composes an outbox row of `template`."""
+    try:
+        return COMPOSERS[template]
+    except KeyError:
+        raise LookupError(f"no composer registered for outbox emails of {template!r}") from None
 
 
 def outbox_enqueue(

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views as core
 from .communications import views as communications
+from .communications import views_family as family
 from .communications import views_people as people
 from .communications import views_publications as publications
 from .decisions import views as my_consent
@@ -23,6 +24,11 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("my/<uuid:key>/history/", my_consent.consent_history, name="consent_history"),
+    path(
+        "my/<uuid:key>/publications/<int:pk>/takedown/",
+        family.takedown_request_page,
+        name="publication_takedown_request",
+    ),
     path("receipts/<uuid:receipt_id>.pdf", receipts.receipt_pdf_download, name="receipt_pdf"),
     path("receipts/<uuid:receipt_id>.json", receipts.receipt_json_download, name="receipt_json"),
     path(
@@ -70,11 +76,22 @@ urlpatterns = [
     # Administrators (issue 6)
     path("manage/import/", imports.import_start, name="import_start"),
     path("manage/import/examples/<str:name>", imports.import_example, name="import_example"),
+    path("manage/import/columns/", imports.import_column_add, name="import_column_add"),
+    path(
+        "manage/import/columns/<int:pk>/delete/",
+        imports.import_column_delete,
+        name="import_column_delete",
+    ),
     path("manage/import/<uuid:token>/apply/", imports.import_apply, name="import_apply"),
     path("manage/import/<uuid:token>/cancel/", imports.import_cancel, name="import_cancel"),
     path("manage/people/", people.people_list, name="people_list"),
     path("manage/people/<uuid:key>/", people.person_detail, name="person_detail"),
     path("manage/people/<uuid:key>/record/", paper.paper_record, name="paper_record"),
+    path(
+        "manage/people/<uuid:key>/protection/",
+        people.person_protection,
+        name="person_protection",
+    ),
     path(
         "manage/people/<uuid:key>/access.<str:fmt>",
         access.subject_access_admin,

@@ -11,6 +11,7 @@ from django.db import connection
 from consents.models import MediaType, Role
 
 from . import factories as f
+from .helpers import FlakyBackend
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -243,6 +244,16 @@ def other_school_communications(other_school):
     return f.RoleFactory(
         school=other_school, kind=Role.Kind.COMMUNICATIONS, user__email="dana@example.org"
     ).user
+
+
+@pytest.fixture
+def flaky_mail_server(settings):
+    """A mail server that loses the connection to the addresses in `.failures` that many
+    times (set them in the test); `.attempts` notes when each address was tried."""
+    FlakyBackend.failures = {}
+    FlakyBackend.attempts.clear()
+    settings.EMAIL_BACKEND = "tests.helpers.FlakyBackend"
+    return FlakyBackend
 
 
 @pytest.fixture

@@ -89,6 +89,12 @@ PAGES = {
         "login 404 404 404 404 404 404 404 404",
         target="subject",
     ),
+    "publication_takedown_request": Page(
+        "login 200 404 404 404 404 404 404 404",
+        "login 404 404 404 404 404 404 404 404",
+        target="subject_publication",
+        note="only for a publication the person one decides for is on",
+    ),
     "receipt_pdf": Page(
         "login 200 200 200 404 404 404 404 404",
         "login 404 404 404 404 404 404 404 404",
@@ -158,6 +164,13 @@ PAGES = {
         "login 403 403 403 403 404 200 403 200",
         target="person_key",
     ),
+    "person_protection": Page(
+        "login 403 403 403 403 302 302 403 302",
+        "login 403 403 403 403 404 302 403 302",
+        method="post",
+        target="person_key",
+        note="an empty form changes nothing and redirects back",
+    ),
     "subject_access_admin": Page(
         "login 403 403 403 403 200 200 403 200",
         "login 403 403 403 403 404 200 403 200",
@@ -177,6 +190,14 @@ PAGES = {
     ),
     "import_cancel": Page(
         "login 403 403 403 403 404 404 403 404", method="post", target="unknown_token"
+    ),
+    "import_column_add": Page(
+        "login 403 403 403 403 200 200 403 200",
+        method="post",
+        note="an empty form: the import page again, with the form's errors",
+    ),
+    "import_column_delete": Page(
+        "login 403 403 403 403 404 404 403 404", method="post", target="unknown_pk"
     ),
     "register_export": Page("login 403 403 403 403 200 200 403 200"),
     "export_job": Page("login 403 403 403 403 404 404 403 404", target="unknown_token"),
@@ -261,6 +282,7 @@ WITHOUT_PERSONAL_DATA = {
     "my_consent": "the user's own data",
     "consent_withdraw": "the user's own data",
     "consent_history": "the user's own data",
+    "publication_takedown_request": "the user's own data (one publication they are on)",
     "receipt_pdf": "the user's own data",
     "receipt_json": "the user's own data",
     "receipt_jsonld": "the user's own data",
@@ -280,6 +302,7 @@ WITHOUT_PERSONAL_DATA = {
     "my_data": "the user's own data (each download is logged in ExportLog)",
     "import_start": "the upload form; an import's dry run shows rows of the uploaded file",
     "import_example": "a sample file with invented people",
+    "import_column_add": "the upload form again with the column form's errors, no one's data",
     "register_export": "the export form; every download is logged (ExportLog and access log)",
     "council_report": "aggregates only, small cells suppressed",
     "council_report_download": "aggregates only, small cells suppressed",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -20,10 +21,14 @@ from django.utils import timezone
 from consents.decisions.services import decision_record
 from consents.models import (
     AccessLogEntry,
+    Campaign,
+    CampaignStep,
     ConsentReceipt,
     MediaType,
+    OutboxMessage,
     Publication,
     Role,
+    SchoolYear,
     TakedownTask,
 )
 
@@ -74,47 +79,63 @@ def world_build() -> World:
     schools = {"own": f.SchoolFactory(board=board), "other": f.SchoolFactory(board=board)}
     website = f.PurposeFactory(board=board, code="website")
     photo = MediaType.objects.get(code="photo")
-    now = timezone.now()
-
     for variant, school in schools.items():
-        w.objects[("school", variant)] = school
-        child = f.StudentFactory(
-            school=school,
-            group=f.GroupFactory(school=school),
-            date_of_birth=dt.date.today().replace(year=2015),
+        family_build(w, variant, school, website, photo)
+    people_build(w, board, schools["own"], website, photo)
+    admin_objects_build(w, board)
+    # Everyone has logged in before: a login by code verifies the address (allauth), which is
+    # what re-authentication by code sends its code to.
+    for user in w.users.values():
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
-        guardian = f.GuardianFactory(students=[child])
-        w.objects[("student", variant)] = child
-        w.objects[("guardian", variant)] = guardian
-        decision = decision_record(
-            actor=guardian.user, subject=child, purpose=website, media_type=photo, value="granted"
-        )
-        receipt = ConsentReceipt.objects.create(subject=child, issued_to=guardian.user)
-        receipt.decisions.set([decision])
-        w.objects[("receipt", "guardian" if variant == "own" else "other")] = receipt
-        w.objects[("decision", variant)] = decision
-        author = f.RoleFactory(school=school, kind=Role.Kind.COMMUNICATIONS).user
-        publication = Publication.objects.create(
-            school=school,
-            title=f"Sports day {variant}",
-            purpose=website,
-            media_type=photo,
-            published_on=dt.date.today(),
-            recorded_by=author,
-            recorded_at=now,
-            flagged=True,
-            override_reason="Test",
-        )
-        publication.entries.create(subject=child, state="allowed")
-        w.objects[("publication", variant)] = publication
-        w.objects[("takedown", variant)] = TakedownTask.objects.create(
-            publication=publication, subject=child, decision=decision, opened_at=now
-        )
-        if variant == "own":
-            w.users["guardian"] = guardian.user
-            w.own_subject["guardian"] = child
+    return w
 
-    own = schools["own"]
+
+def family_build(w: World, variant: str, school, website, photo) -> None:
+    """A child of the school with a guardian, a decision, a receipt, and a publication with a
+    takedown task; the guardian of the own school is the role "guardian"."""
+    now = timezone.now()
+    w.objects[("school", variant)] = school
+    child = f.StudentFactory(
+        school=school,
+        group=f.GroupFactory(school=school),
+        date_of_birth=dt.date.today().replace(year=2015),
+    )
+    guardian = f.GuardianFactory(students=[child])
+    w.objects[("student", variant)] = child
+    w.objects[("guardian", variant)] = guardian
+    decision = decision_record(
+        actor=guardian.user, subject=child, purpose=website, media_type=photo, value="granted"
+    )
+    receipt = ConsentReceipt.objects.create(subject=child, issued_to=guardian.user)
+    receipt.decisions.set([decision])
+    w.objects[("receipt", "guardian" if variant == "own" else "other")] = receipt
+    w.objects[("decision", variant)] = decision
+    author = f.RoleFactory(school=school, kind=Role.Kind.COMMUNICATIONS).user
+    publication = Publication.objects.create(
+        school=school,
+        title=f"Sports day {variant}",
+        purpose=website,
+        media_type=photo,
+        published_on=dt.date.today(),
+        recorded_by=author,
+        recorded_at=now,
+        flagged=True,
+        override_reason="Test",
+    )
+    publication.entries.create(subject=child, state="allowed")
+    w.objects[("publication", variant)] = publication
+    w.objects[("takedown", variant)] = TakedownTask.objects.create(
+        publication=publication, subject=child, decision=decision, opened_at=now
+    )
+    if variant == "own":
+        w.users["guardian"] = guardian.user
+        w.own_subject["guardian"] = child
+
+
+def people_build(w: World, board, own, website, photo) -> None:
+    """A student of 16+, a staff member and every staff role, at the own school or board."""
     student = f.StudentFactory(school=own, date_of_birth=dt.date(2008, 5, 1), user=f.UserFactory())
     w.users["student"] = student.user
     w.own_subject["student"] = student
@@ -130,17 +151,19 @@ def world_build() -> World:
     ).user
     w.users["council"] = f.RoleFactory(board=board, school=None, kind=Role.Kind.COUNCIL).user
     superuser = f.UserFactory(is_staff=True, is_superuser=True)
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
     TOTP.activate(superuser, generate_totp_secret())
     w.users["superuser"] = superuser
+
+
+def admin_objects_build(w: World, board) -> None:
+    """An access log entry, and a campaign with one step and one outbox message, for their
+    admin pages."""
+    now = timezone.now()
+    superuser = w.users["superuser"]
     entry = AccessLogEntry.objects.create(
         user=superuser, user_email=superuser.email, action="person", path="/"
     )
     entry.subjects.add(w.objects[("student", "own")])
-    # A campaign with one step and one outbox message, for their admin pages.
-    from consents.models import Campaign, CampaignStep, OutboxMessage, SchoolYear
-
     year = SchoolYear.objects.for_date(board, now.date())
     campaign = Campaign.objects.create(board=board, school_year=year)
     step = CampaignStep.objects.create(campaign=campaign, name="invitation", due_on=now.date())
@@ -148,13 +171,6 @@ def world_build() -> World:
         step=step, recipient=w.objects[("guardian", "own")].user, template="campaign_ask"
     )
     message.subjects.add(w.objects[("student", "own")])
-    # Everyone has logged in before: a login by code verifies the address (allauth), which is
-    # what re-authentication by code sends its code to.
-    for user in w.users.values():
-        EmailAddress.objects.get_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
-    return w
 
 
 # --- Every page of the portal, and how to reach it ------------------------------------
@@ -206,49 +222,84 @@ def admin_object_pages_skipped() -> set[str]:
 ALL_PAGES = {**PAGES, **admin_pages()}
 
 
+# URL keyword arguments of the pages whose object is the same for every role and variant.
+FIXED_TARGETS = {
+    None: {},
+    "json": {"fmt": "json"},
+    "csv": {"fmt": "csv"},
+    "import_example": {"name": "leerlingen.csv"},
+    # No import run or export job of this user has this token: the role gate decides.
+    "unknown_token": {"token": "00000000-0000-4000-8000-000000000000"},
+    # No object with this id exists: the role gate decides, then 404.
+    "unknown_pk": {"pk": 999_999_999},
+    "app_label": {"app_label": "consents"},
+}
+
+
+def student(world: World, variant: str):
+    return world.objects[("student", variant)]
+
+
+# URL keyword arguments and query string of the pages whose object depends on the variant
+# (own, other family, other school) and sometimes on the role.
+OBJECT_TARGETS = {
+    "subject": lambda world, role, variant: ({"key": world.subject(role, variant).key}, ""),
+    "subject_publication": lambda world, role, variant: (
+        {
+            "key": world.subject(role, variant).key,
+            "pk": world.objects[("publication", variant)].pk,
+        },
+        "",
+    ),
+    "receipt": lambda world, role, variant: (
+        {"receipt_id": world.receipt(role, variant).pk},
+        "",
+    ),
+    "person": lambda world, role, variant: ({"pk": student(world, variant).pk}, ""),
+    "publication": lambda world, role, variant: (
+        {"pk": world.objects[("publication", variant)].pk},
+        "",
+    ),
+    "takedown": lambda world, role, variant: (
+        {"pk": world.objects[("takedown", variant)].pk},
+        "",
+    ),
+    "lookup": lambda world, role, variant: ({}, f"?q={student(world, 'own').last_name}"),
+    "person_key": lambda world, role, variant: ({"key": student(world, variant).key}, ""),
+    "person_access": lambda world, role, variant: (
+        {"key": student(world, variant).key, "fmt": "json"},
+        "",
+    ),
+    "decision": lambda world, role, variant: (
+        {"decision_id": world.objects[("decision", variant)].pk},
+        "",
+    ),
+    "school": lambda world, role, variant: (
+        {},
+        f"?school={world.objects[('school', variant)].pk}",
+    ),
+}
+
+
+def admin_object_kwargs(label: str) -> dict:
+    model = next(m for m in admin.site._registry if m._meta.label_lower == label)
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, (
+        f"the permission world has no {label}: add one to world_build() in "
+        "tests/permissions_world.py so its admin pages can be checked"
+    )
+    return {"object_id": obj.pk}
+
+
 def target_kwargs(world: World, page: Page, role: str, variant: str) -> tuple[dict, str]:
     """URL keyword arguments and query string for the page's object of `variant`."""
-    match page.target:
-        case None:
-            return {}, ""
-        case "subject":
-            return {"key": world.subject(role, variant).key}, ""
-        case "receipt":
-            return {"receipt_id": world.receipt(role, variant).pk}, ""
-        case "person":
-            return {"pk": world.objects[("student", variant)].pk}, ""
-        case "publication" | "takedown":
-            return {"pk": world.objects[(page.target, variant)].pk}, ""
-        case "lookup":
-            return {}, f"?q={world.objects[('student', 'own')].last_name}"
-        case "person_key":
-            return {"key": world.objects[("student", variant)].key}, ""
-        case "person_access":
-            return {"key": world.objects[("student", variant)].key, "fmt": "json"}, ""
-        case "decision":
-            return {"decision_id": world.objects[("decision", variant)].pk}, ""
-        case "json":
-            return {"fmt": "json"}, ""
-        case "csv":
-            return {"fmt": "csv"}, ""
-        case "import_example":
-            return {"name": "leerlingen.csv"}, ""
-        case "unknown_token":
-            # No import run or export job of this user has this token: the role gate decides.
-            return {"token": "00000000-0000-4000-8000-000000000000"}, ""
-        case "app_label":
-            return {"app_label": "consents"}, ""
-        case "school":
-            return {}, f"?school={world.objects[('school', variant)].pk}"
-        case str(target) if target.startswith("admin_object:"):
-            label = target.removeprefix("admin_object:")
-            model = next(m for m in admin.site._registry if m._meta.label_lower == label)
-            obj = model._default_manager.order_by("pk").first()
-            assert obj is not None, (
-                f"the permission world has no {label}: add one to world_build() in "
-                "tests/permissions_world.py so its admin pages can be checked"
-            )
-            return {"object_id": obj.pk}, ""
+    target = page.target
+    if target in FIXED_TARGETS:
+        return dict(FIXED_TARGETS[target]), ""
+    if target in OBJECT_TARGETS:
+        return OBJECT_TARGETS[target](world, role, variant)
+    if target.startswith("admin_object:"):
+        return admin_object_kwargs(target.removeprefix("admin_object:")), ""
     raise AssertionError(f"unknown target {page.target!r}: add it to target_kwargs()")
 
 

@@ -1,6 +1,6 @@
 """The broker (Redis) down: parents see no error, and nothing that was to be sent is lost.
 
-Here the broker's refusal is simulated at the publish call; `benchmarks/faults.py` stops a
+Here the broker's refusal is simulated at the publish call; `benchmarks/faults/` stops a
 real Redis during real saves and a real campaign (results in docs/benchmarks.md).
 """
 
@@ -16,12 +16,11 @@ from kombu.exceptions import OperationalError
 
 from consents import outbox
 from consents.campaigns import services as campaigns
-from consents.communications.publications import publication_record
 from consents.models import ExportJob, OutboxMessage, TakedownTask
 from consents.tasks import outbox_sweep
 
 from . import factories as f
-from .helpers import record
+from .helpers import publish, record
 from .test_campaigns_worker import renewal_opened
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_in_english")]
@@ -58,15 +57,7 @@ def test_a_withdrawal_while_the_broker_is_down_succeeds_and_staff_are_told_after
     django_capture_on_commit_callbacks,
 ):
     record(mother.user, child, website, photo)
-    publication_record(
-        user=communications,
-        school=school,
-        title="Sportdag",
-        purpose=website,
-        media_type=photo,
-        published_on=dt.date(2026, 9, 1),
-        people=[child],
-    )
+    publish(communications, school, website, photo, [child], "Sportdag")
     client.force_login(mother.user)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -25,7 +25,7 @@ def test_dry_run_then_import_then_report(
     page.goto(live_server.url + "/manage/import/")
     assert axe_violations(page) == []
     page.locator("#id_file").set_input_files(str(EXAMPLE))
-    page.locator("main form button[type=submit]").click()
+    page.locator("#import-upload button[type=submit]").click()
 
     rows = page.locator("#import-rows tbody tr")
     assert rows.count() == 5

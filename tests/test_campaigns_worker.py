@@ -8,10 +8,8 @@ because the worker runs on the real clock.
 import datetime as dt
 import os
 import signal
-import smtplib
 import subprocess
-import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -30,6 +28,7 @@ from consents.models import Campaign, MediaType, OutboxMessage, SchoolYear
 from consents.tasks import campaigns_advance, outbox_send, outbox_sweep
 
 from . import factories as f
+from .helpers import outbox_all_done as all_done
 from .helpers import record, wait_until
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
@@ -56,13 +55,6 @@ def renewal_opened(board, days_ago=0):
         opened_on=opened,
         closes_on=max(year.end_date, today),
     )
-
-
-def all_done():
-    """Every outbox row has reached a final state."""
-    return not OutboxMessage.objects.filter(
-        state__in=[State.QUEUED, State.SENDING, State.RETRY]
-    ).exists()
 
 
 def sent_to():
@@ -172,32 +164,10 @@ def test_a_message_delivered_three_times_is_sent_once(
     assert set(OutboxMessage.objects.values_list("state", "attempts")) == {(State.SENT, 1)}
 
 
-class FlakyBackend:
-    """parent0's server is down for good; parent1's is down for two attempts."""
-
-    failures = {}
-    attempts = defaultdict(list)
-
-    def __init__(self, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        for message in messages:
-            address = message.to[0]
-            self.attempts[address].append(time.monotonic())
-            if self.failures.get(address, 0) > 0:
-                self.failures[address] -= 1
-                raise smtplib.SMTPServerDisconnected(f"{address}: connection lost")
-        mail.outbox.extend(messages)
-        return len(messages)
-
-
 def test_smtp_errors_retry_with_backoff_and_end_as_failed_with_the_error(
-    chain_transactional_db, small_board, board, celery_worker, settings
+    chain_transactional_db, small_board, board, celery_worker, settings, flaky_mail_server
 ):
-    settings.EMAIL_BACKEND = "tests.test_campaigns_worker.FlakyBackend"
-    FlakyBackend.failures = {"parent0@example.org": 99, "parent1@example.org": 2}
-    FlakyBackend.attempts.clear()
+    flaky_mail_server.failures = {"parent0@example.org": 99, "parent1@example.org": 2}
     settings.OUTBOX_MAX_ATTEMPTS = 4
     renewal_opened(board)
     with celery_worker():
@@ -215,7 +185,7 @@ def test_smtp_errors_retry_with_backoff_and_end_as_failed_with_the_error(
     recovered = OutboxMessage.objects.get(recipient__email="parent1@example.org")
     assert (recovered.state, recovered.attempts) == (State.SENT, 3)
     # The waits between attempts grow: 0.05 s, 0.1 s, then 0.2 s (the configured cap).
-    times = FlakyBackend.attempts["parent0@example.org"]
+    times = flaky_mail_server.attempts["parent0@example.org"]
     gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
     assert len(gaps) == 3
     for gap, delay in zip(gaps, [0.05, 0.1, 0.2], strict=True):

@@ -95,7 +95,15 @@ def test_group_check_publication_withdrawal_and_takedown(
     assert "Sem Bakker" in pdf.pages[0].extract_text()
     page.emulate_media(media="screen")
 
-    # Record the publication with the people allowed (ticked by default).
+    # Nobody is ticked until staff tick; the button ticks exactly the people allowed.
+    boxes = page.locator("input[name=people]")
+    expect(boxes).to_have_count(30)
+    assert boxes.evaluate_all("boxes => boxes.filter(b => b.checked).length") == 0
+    page.get_by_role("button", name="Tick everyone who may appear").click()
+    expect(page.locator("#allowed-table input[name=people]:checked")).to_have_count(27)
+    expect(page.locator("#not-allowed-table input[name=people]:checked")).to_have_count(0)
+
+    # Record the publication with the people allowed.
     page.get_by_label("Title").fill("Sportdag 2a")
     page.get_by_label("Web address").fill("https://waldheim.example.org/sportdag")
     page.get_by_role("button", name="Record publication").click()
@@ -133,3 +141,59 @@ def test_group_check_publication_withdrawal_and_takedown(
     task = TakedownTask.objects.get()
     assert (task.outcome, task.closed_by_id) == ("removed", communications.pk)
     assert task.closed_at is not None
+
+
+def fits_390_px(page) -> bool:
+    return page.evaluate("document.scrollingElement.scrollWidth") <= 390
+
+
+def test_a_group_check_at_phone_width_marks_namesakes_and_does_not_scroll_sideways(
+    page, live_server, communications, school, purposes, photo
+):
+    """Class G1a has two students called Brontë van der Linden, one refused, one allowed."""
+    website = purposes[0]
+    year = SchoolYear.objects.for_date(school.board, school_today())
+    g1a = f.GroupFactory(school=school, school_year=year, name="G1a")
+    refused, allowed = (
+        f.StudentFactory(
+            school=school, group=g1a, first_name="Brontë", prefix="van der", last_name="Linden"
+        )
+        for _ in range(2)
+    )
+    others = [
+        f.StudentFactory(school=school, group=g1a, first_name=f"Leerling{n}", last_name="Jansen")
+        for n in range(8)
+    ]
+    for student, value in [(refused, "refused"), (allowed, "granted")] + [
+        (other, "granted") for other in others
+    ]:
+        record(f.GuardianFactory(students=[student]).user, student, website, photo, value=value)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_browser(page, live_server, communications)
+
+    page.goto(live_server.url + "/communications/")
+    assert fits_390_px(page)
+    page.goto(live_server.url + "/communications/group-check/")
+    page.get_by_label("G1a").check()
+    page.get_by_label("Purpose").select_option(label="Website")
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("h1")).to_contain_text("Group check")
+
+    for person in (refused, allowed):
+        row = page.locator(f'tr[data-person="{person.pk}"]')
+        expect(row).to_contain_text("same name: check the number")
+        expect(row).to_contain_text(person.student_number)
+    expect(page.locator("tr.namesake")).to_have_count(2)
+    assert page.locator("input[name=people]:checked").count() == 0
+    page.get_by_role("button", name="Tick everyone who may appear").click()
+    expect(page.locator("input[name=people]:checked")).to_have_count(9)
+    expect(page.locator(f'tr[data-person="{refused.pk}"] input')).not_to_be_checked()
+    screenshot(page, "communications-group-check-390")
+    assert fits_390_px(page)
+    assert_accessible(page)
+
+    page.goto(live_server.url + "/communications/people/?q=bronte+linden")
+    expect(page.locator("#lookup-table tbody tr")).to_have_count(2)
+    assert fits_390_px(page)
+    page.goto(live_server.url + f"/communications/people/{refused.pk}/")
+    assert fits_390_px(page)

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from consents.imports import records_import
-from consents.imports.tabular import MAX_COLUMNS, MAX_COMPRESSION_RATIO
+from consents.imports.reading import MAX_COLUMNS, MAX_COMPRESSION_RATIO
 from consents.models import (
     ConsentDecision,
     Group,
@@ -135,7 +135,12 @@ def test_oneroster_example_imports_students_guardians_classes_and_staff(school):
     result = run(oneroster_zip(), school, format=ImportRun.Format.ONEROSTER, filename="or.zip")
     assert result.ok, result.errors
     zoe = Student.objects.get(student_number="100101")
-    assert (zoe.prefix, zoe.group.name, zoe.group.year_group) == ("de", "2a", 2)
+    assert (zoe.prefix, zoe.last_name, zoe.group.name, zoe.group.year_group) == (
+        "",
+        "de Vries",
+        "2a",
+        2,
+    )
     assert zoe.date_of_birth == dt.date(2013, 3, 14)
     assert sorted(g.user.email for g in zoe.guardians.all()) == [
         "mark.devries@example.org",
@@ -227,7 +232,9 @@ def test_an_unknown_school_is_an_error(school):
 
 def test_a_missing_required_column_is_an_error(school):
     data = students_file("1;Sem;Berg", header="leerlingnummer;roepnaam;achternaam")
-    assert_single_error(run(data, school), "line 1", "date_of_birth")
+    assert_single_error(
+        run(data, school), "line 1", "No column holds the date of birth", "“Geboortedatum”"
+    )
 
 
 def test_a_failing_import_writes_nothing_even_when_most_rows_are_good(school):
@@ -300,7 +307,7 @@ def test_full_import_marks_missing_students_as_left_and_keeps_their_decisions(
     with time_machine.travel(amsterdam(2026, 9, 15)):
         record(peter.user, sem, website, photo)
     without_sem = b"\r\n".join(line for line in data.split(b"\r\n") if b"100104" not in line)
-    result = run(without_sem, school, full=True)
+    result = run(without_sem, school, full=True, confirmed_leavers=1)
     assert actions(result)["Sem van den Berg (100104)"] == "left"
     sem.refresh_from_db()
     assert sem.date_left == TODAY
@@ -427,8 +434,8 @@ def test_full_staff_import_removes_the_school_and_marks_leavers(school, other_sc
     both = f.StaffMemberFactory(board=school.board, schools=[school, other_school])
     only_here = f.StaffMemberFactory(board=school.board, schools=[school])
     data = b"e-mail;achternaam\r\nnew@example.org;Nieuw\r\n"
-    result = run(data, school, format=ImportRun.Format.STAFF, full=True)
-    assert result.ok
+    result = run(data, school, format=ImportRun.Format.STAFF, full=True, confirmed_leavers=2)
+    assert result.ok and result.applied
     both.refresh_from_db()
     only_here.refresh_from_db()
     assert list(both.schools.all()) == [other_school] and both.date_left is None
@@ -798,8 +805,8 @@ def test_a_crash_after_the_run_was_stored_leaves_no_file(
 # is what gunicorn raises in a worker it stops for taking too long.
 CRASHES = [
     ("consents.imports.tabular.parse_date", RuntimeError),
-    ("consents.imports.service._Importer.group", RuntimeError),
-    ("consents.imports.service._Importer.group", SystemExit),
+    ("consents.imports.importer.Importer.group", RuntimeError),
+    ("consents.imports.importer.Importer.group", SystemExit),
 ]
 
 

@@ -7,8 +7,6 @@ import datetime as dt
 import importlib
 import json
 import smtplib
-import time
-from collections import defaultdict
 
 import pytest
 import time_machine
@@ -17,13 +15,14 @@ from django.core import mail
 from django.urls import reverse
 
 from consents import outbox
-from consents.communications.publications import publication_record, takedown_close
+from consents.communications.publications import takedown_close
 from consents.decisions.services import consent_withdraw
 from consents.models import ConsentDecision, ConsentReceipt, OutboxMessage, TakedownTask
 from consents.tasks import outbox_send, outbox_sweep
 
 from . import factories as f
-from .helpers import record, wait_until
+from .helpers import outbox_all_done as all_done
+from .helpers import publish, record, wait_until
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_in_english")]
 
@@ -57,18 +56,6 @@ def save(client, subject, answers):
 
 def cell(purpose, media_type):
     return f"consent:{purpose.code}:{media_type.code}"
-
-
-def publish(user, school, purpose, media_type, people, title):
-    return publication_record(
-        user=user,
-        school=school,
-        title=title,
-        purpose=purpose,
-        media_type=media_type,
-        published_on=dt.date(2026, 9, 1),
-        people=people,
-    )
 
 
 # --- The consent receipt ---------------------------------------------------------------------
@@ -251,33 +238,6 @@ def test_takedown_tasks_nobody_was_told_about_before_the_upgrade_are_sent_by_the
 # --- Through a real worker and broker (Redis) -------------------------------------------------
 
 
-class FlakyBackend:
-    """Delivers to the locmem outbox; the addresses in `failures` fail that many times first."""
-
-    failures = {}
-    attempts = defaultdict(list)
-
-    def __init__(self, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        for message in messages:
-            address = message.to[0]
-            self.attempts[address].append(time.monotonic())
-            if self.failures.get(address, 0) > 0:
-                self.failures[address] -= 1
-                raise smtplib.SMTPServerDisconnected(f"{address}: connection lost")
-        mail.outbox.extend(messages)
-        return len(messages)
-
-
-def all_done():
-    """Every outbox row has reached a final state."""
-    return not OutboxMessage.objects.filter(
-        state__in=[State.QUEUED, State.SENDING, State.RETRY]
-    ).exists()
-
-
 @pytest.mark.broker
 @pytest.mark.django_db(transaction=True)
 def test_a_withdrawal_emails_the_receipt_and_the_takedown_notice_through_a_worker(
@@ -292,10 +252,9 @@ def test_a_withdrawal_emails_the_receipt_and_the_takedown_notice_through_a_worke
     mother,
     settings,
     celery_worker,
+    flaky_mail_server,
 ):
-    settings.EMAIL_BACKEND = "tests.test_outbox.FlakyBackend"
-    FlakyBackend.failures = {"comms@example.org": 2}  # staff's server is away for a while
-    FlakyBackend.attempts.clear()
+    flaky_mail_server.failures = {"comms@example.org": 2}  # staff's server is away for a while
     record(mother.user, child, website, photo)
     publish(communications, school, website, photo, [child], "Sportdag")
     client.force_login(mother.user)
@@ -315,5 +274,33 @@ def test_a_withdrawal_emails_the_receipt_and_the_takedown_notice_through_a_worke
     assert (notice.state, notice.attempts) == (State.SENT, 3)
     receipt = OutboxMessage.objects.get(template=Template.RECEIPT)
     assert (receipt.state, receipt.attempts) == (State.SENT, 1)
-    assert len(FlakyBackend.attempts["comms@example.org"]) == 3
+    assert len(flaky_mail_server.attempts["comms@example.org"]) == 3
     assert TakedownTask.objects.get().notified_at is not None
+
+
+# --- The composers ------------------------------------------------------------------------
+
+
+def test_every_kind_of_outbox_email_has_a_composer():
+    assert set(outbox.COMPOSERS) == set(Template.values)
+
+
+def test_a_row_of_a_kind_without_a_composer_fails_with_the_reason(monkeypatch, mother):
+    monkeypatch.delitem(outbox.COMPOSERS, Template.RECEIPT)
+    message = OutboxMessage.objects.create(template=Template.RECEIPT, recipient=mother.user)
+    with pytest.raises(LookupError):
+        outbox.outbox_deliver(message.pk)
+    message.refresh_from_db()
+    assert message.state == State.FAILED
+    assert "no composer registered" in message.last_error
+    assert mail.outbox == []
+
+
+def test_a_second_composer_for_the_same_kind_is_refused_and_changes_nothing():
+    registered = outbox.COMPOSERS[Template.RECEIPT]
+    with pytest.raises(ValueError, match="already has a composer"):
+        outbox.composer_register(Template.RECEIPT, lambda message, *, today: None)
+    with pytest.raises(ValueError, match="not a kind of outbox email"):
+        outbox.composer_register("newsletter", registered)
+    assert outbox.COMPOSERS[Template.RECEIPT] is registered
+    assert "newsletter" not in outbox.COMPOSERS

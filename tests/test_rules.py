@@ -236,7 +236,7 @@ def decides_alone_on_every_surface(client, student, guardian, website, photo) ->
 
     today = school_today()
     turning_sixteen_notify.apply()  # the daily job: invites on (or a week after) the birthday
-    assert stored.serves(today)
+    assert stored.refresh().as_of == today  # what the worker runs every minute
     client.force_login(guardian.user)
     page = client.get(reverse("my_consent")).content.decode()
     return {
@@ -581,7 +581,7 @@ def in_the_new_school_year_on_every_surface(client, child, mother, website, phot
     today = school_today()
     new_start, new_end = dt.date(2027, 8, 1), dt.date(2028, 7, 31)
     year = SchoolYear.objects.for_date(child.board, today)
-    assert stored.serves(today)
+    assert stored.refresh().as_of == today  # what the worker runs every minute
     client.force_login(f.superuser())
     campaign_form = client.get(reverse("admin:consents_campaign_add")).context["adminform"].form
     client.force_login(mother.user)

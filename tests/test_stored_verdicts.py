@@ -72,7 +72,7 @@ def worked_out(on: dt.date) -> dict:
 
 
 def assert_stored_equal_rules(on: dt.date) -> dict:
-    assert stored.serves(on)
+    assert stored.refresh().as_of == on  # what the worker runs every minute
     assert VerdictRefresh.objects.get().as_of == on
     rows = stored_rows()
     assert rows == worked_out(on)
@@ -128,7 +128,7 @@ def test_stored_verdicts_equal_the_rules_after_a_date_of_birth_and_a_board_setti
     board.at_sixteen = (
         Board.AtSixteen.LAPSE if board.at_sixteen == Board.AtSixteen.KEEP else Board.AtSixteen.KEEP
     )
-    board.save()
+    board.save()  # as the admin saves it
     assert VerdictRefresh.objects.get().as_of is None  # the whole board is worked out again
     changed = assert_stored_equal_rules(on)
     assert changed[(child.pk, website.pk, photo.pk)] != rows[(child.pk, website.pk, photo.pk)]
@@ -236,11 +236,13 @@ def test_a_setting_changed_while_a_refresh_runs_leaves_the_store_unused(family, 
     write = stored._write
 
     def write_while_the_setting_changes(ids, on):
-        Board.objects.filter(pk=board.pk).update(
-            unanswered_year=Board.UnansweredYear.LAPSE
+        changed = Board.objects.get(pk=board.pk)  # as the admin saves it
+        changed.unanswered_year = (
+            Board.UnansweredYear.LAPSE
             if board.unanswered_year == Board.UnansweredYear.CARRY_FORWARD
             else Board.UnansweredYear.CARRY_FORWARD
         )
+        changed.save()
         return write(ids, on)
 
     VerdictDirty.objects.create(subject_id=family[0].pk)
@@ -252,7 +254,7 @@ def test_a_setting_changed_while_a_refresh_runs_leaves_the_store_unused(family, 
 
 @time_machine.travel(OCTOBER, tick=False)
 def test_the_register_for_today_reads_the_stored_verdicts_and_equals_one_worked_out(
-    family, school, tmp_path, monkeypatch
+    family, child, school, tmp_path, monkeypatch
 ):
     request = ExportRequest(
         kind=Kind.REGISTER_STATUS, school_ids=(school.pk,), on=dt.date(2026, 10, 1)
@@ -265,15 +267,18 @@ def test_the_register_for_today_reads_the_stored_verdicts_and_equals_one_worked_
     )
     export_write(request, "csv", tmp_path / "stored.csv")
     assert not worked  # nothing changed since the refresh: read, not worked out
-    monkeypatch.setattr(stored, "serves", lambda on: False)
+    stored.verdicts_mark_stale(people=[child.pk])  # one person read afresh, merged in order
+    export_write(request, "csv", tmp_path / "mixed.csv")
+    assert len(worked) == 1
+    stored.verdicts_mark_stale(everyone=True)  # the store no longer holds: worked out
     export_write(request, "csv", tmp_path / "worked.csv")
-    assert worked
+    assert len(worked) == 2
 
     def rows(name):
         with open(tmp_path / name, encoding="utf-8-sig") as handle:
             return list(csv.reader(io.StringIO(handle.read()), delimiter=";"))
 
-    assert rows("stored.csv") == rows("worked.csv")
+    assert rows("stored.csv") == rows("mixed.csv") == rows("worked.csv")
     assert len(rows("stored.csv")) == 1 + 3 * Purpose.objects.count() * MediaType.objects.count()
 
 
@@ -284,17 +289,43 @@ def test_the_report_counts_from_the_stored_verdicts_equal_those_worked_out(
     from consents.models import SchoolYear
 
     year = SchoolYear.objects.for_date(school.board, dt.date(2026, 10, 1))
+    stored.refresh()
+    worked_out_people = []
+    real_verdicts = stored.verdicts
+    monkeypatch.setattr(
+        stored,
+        "verdicts",
+        lambda ids, **k: worked_out_people.extend(ids) or real_verdicts(ids, **k),
+    )
     from_store = CountScope.for_school(school, year, dt.date(2026, 10, 1)).states
-    monkeypatch.setattr(stored, "serves", lambda on: False)
+    assert not worked_out_people  # read from the store
+    stored.verdicts_mark_stale(everyone=True)
     worked = CountScope.for_school(school, year, dt.date(2026, 10, 1)).states
+    assert worked_out_people  # worked out
     assert from_store == worked
     assert sum(from_store.values()) == 3 * Purpose.objects.count() * MediaType.objects.count()
 
 
 @time_machine.travel(OCTOBER, tick=False)
-def test_an_earlier_date_is_worked_out_not_read(family):
-    assert stored.serves(dt.date(2026, 10, 1))
-    assert not stored.serves(dt.date(2026, 9, 1))
+def test_an_earlier_date_is_worked_out_not_read(family, monkeypatch):
+    stored.refresh()
+    everyone = list(Subject.objects.values_list("id", flat=True))
+    scope = {
+        "purposes": Purpose.objects.filter(active=True),
+        "media_types": MediaType.objects.all(),
+    }
+    worked_out_people = []
+    real_verdicts = stored.verdicts
+    monkeypatch.setattr(
+        stored,
+        "verdicts",
+        lambda ids, **k: worked_out_people.extend(ids) or real_verdicts(ids, **k),
+    )
+    today = stored.states(everyone, on=dt.date(2026, 10, 1), **scope)
+    assert worked_out_people == []
+    earlier = stored.states(everyone, on=dt.date(2026, 9, 1), **scope)
+    assert sorted(worked_out_people) == sorted(everyone)
+    assert len(today) == len(earlier) == len(everyone) * Purpose.objects.count() * 3
 
 
 @time_machine.travel(OCTOBER, tick=False)

@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from consents import outbox
 from consents.campaigns import services as campaigns
-from consents.dates import school_today, school_year_start
+from consents.dates import campaign_period, school_today
 from consents.models import Campaign, CampaignStep, OutboxMessage, SchoolYear
 from consents.privacy.access_log import AccessLoggedAdmin
 
@@ -54,8 +54,9 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         today = school_today()
-        initial.setdefault("opens_on", school_year_start(today).replace(month=9, day=1))
-        initial.setdefault("closes_on", initial["opens_on"].replace(month=11, day=30))
+        opens_on, closes_on = campaign_period(today)
+        initial.setdefault("opens_on", opens_on)
+        initial.setdefault("closes_on", closes_on)
         return initial
 
     def get_readonly_fields(self, request, obj=None):

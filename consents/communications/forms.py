@@ -50,6 +50,39 @@ class SchoolChoiceForm(forms.Form):
         return self.cleaned_data["school"] or self.schools.order_by("name").first()
 
 
+class LookupForm(forms.Form):
+    """The lookup's search: words, and which channel (purpose) and media type to show. A
+    choice that names nothing falls back to all channels and the first media type."""
+
+    q = forms.CharField(required=False, strip=True)
+    purpose = forms.ModelChoiceField(
+        label=_("Channel"), queryset=None, required=False, empty_label=_("All channels")
+    )
+    media = forms.ModelChoiceField(
+        label=_("Media type"),
+        queryset=MediaType.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=None,
+    )
+
+    def __init__(self, data, *, schools):
+        super().__init__(data)
+        self.fields["purpose"].queryset = Purpose.objects.filter(
+            board_id__in=schools.values("board_id"), active=True
+        )
+
+    def chosen(self) -> tuple[str, list[Purpose], MediaType]:
+        """(query, purposes to show, media type). A field that does not validate falls back
+        to its default; the others still count (cleaned_data keeps the valid fields)."""
+        self.is_valid()
+        data = self.cleaned_data
+        purpose = data.get("purpose")
+        self.channels = list(self.fields["purpose"].queryset)
+        media = data.get("media") or MediaType.objects.first()
+        return data.get("q", "")[:100], [purpose] if purpose else self.channels, media
+
+
 class GroupCheckForm(forms.Form):
     groups = IdsField(
         label=_("Classes"),
@@ -166,5 +199,28 @@ class TakedownCloseForm(forms.Form):
         help_text=_("Required when you keep the publication online."),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=2000,
+    )
+
+
+class TakedownRequestForm(forms.Form):
+    """A parent, a student of 16+ or a staff member asks for a publication to be taken down."""
+
+    reason = forms.CharField(
+        label=_("Why should it be taken down?"),
+        help_text=_("The school's communications staff read this."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
+
+
+class ProtectionForm(forms.Form):
+    """An administrator marks a person "must not appear" (or lifts it), saying why."""
+
+    protected = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Why (only administrators can read this)"),
+        help_text=_("For example: court order, foster care, safety."),
+        widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )

@@ -6,9 +6,9 @@ and stores what the rules answered.
 """
 
 import datetime as dt
-import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 
 from django.core.exceptions import ValidationError
@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from consents import rules
 from consents.communications.directory import group_label, people_in
+from consents.communications.lookups import fold
 from consents.dates import school_date
 from consents.models import (
     ConsentDecision,
@@ -66,6 +67,13 @@ class GroupCheck:
     @property
     def allowed(self) -> list[CheckRow]:
         return [row for row in self.rows if row.verdict.allowed]
+
+    @cached_property
+    def namesakes(self) -> set[int]:
+        """The people of the check who share their name with someone else in it: their rows
+        are marked, so that staff tell them apart by student number."""
+        names = Counter(_normalised(row.person.name) for row in self.rows)
+        return {row.person.pk for row in self.rows if names[_normalised(row.person.name)] > 1}
 
 
 def group_check(
@@ -134,10 +142,7 @@ def group_check_run(
 
 def _normalised(text: str) -> str:
     """Lower case, no diacritics, single spaces: "Zoë  de Vries" and "zoe de vries" match."""
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text.casefold())
-        text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(text.casefold().split())
+    return " ".join(fold(text).split())
 
 
 def _name_keys(first_name: str, prefix: str, last_name: str, student_number: str | None) -> set:
@@ -334,12 +339,17 @@ def takedowns_open(
         TakedownTask(publication=publication, subject=subject, decision=decision, opened_at=now)
         for publication in publications
     )
+    takedown_tasks_notify(tasks)
+    return tasks
+
+
+def takedown_tasks_notify(tasks: list[TakedownTask]) -> None:
+    """Put new `tasks` in their schools' takedown emails (one per school, see below)."""
     by_school = defaultdict(list)
     for task in tasks:
         by_school[task.publication.school_id].append(task)
     for school_id, school_tasks in by_school.items():
         takedown_message_write(school_id, school_tasks)
-    return tasks
 
 
 def takedown_message_write(school_id: int, tasks: list[TakedownTask]) -> OutboxMessage:

@@ -7,15 +7,22 @@ from django.shortcuts import get_object_or_404, render
 
 from consents import rules, stored
 from consents.communications.directory import group_label, people_in, people_search
-from consents.communications.forms import GroupCheckForm, PublicationForm, SchoolChoiceForm
+from consents.communications.forms import (
+    GroupCheckForm,
+    LookupForm,
+    PublicationForm,
+    SchoolChoiceForm,
+)
 from consents.communications.publications import group_check_run
 from consents.dates import school_today
 from consents.models import MediaType, Publication, Purpose, Role, School, Subject, TakedownTask
+from consents.models.access import AccessLogEntry
 from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import role_required
 
 STAFF_ROLES = (Role.Kind.COMMUNICATIONS, Role.Kind.ADMINISTRATOR)
 LOOKUP_LIMIT = 50
+RECENT_CHECKS = 5
 
 
 def school_from(request) -> School:
@@ -28,11 +35,6 @@ def school_from(request) -> School:
     if not form.is_valid():
         raise Http404
     return form.chosen()
-
-
-def media_type_from(request, media_types: list[MediaType]) -> MediaType:
-    code = request.GET.get("media")
-    return next((m for m in media_types if m.code == code), media_types[0])
 
 
 @role_required(*STAFF_ROLES)
@@ -52,11 +54,16 @@ def home(request):
         .filter(flagged=True, reviewed_at__isnull=True)
         .select_related("school", "purpose", "media_type")
     )
+    # The group checks are not stored apart from the access log, which names each one.
+    recent_checks = AccessLogEntry.objects.filter(
+        user=request.user, action=Action.GROUP_CHECK
+    ).order_by("-at", "-pk")[:RECENT_CHECKS]
     return render(
         request,
         "consents/communications/home.html",
         {
             "tasks": tasks,
+            "recent_checks": recent_checks,
             "to_review": to_review,
             "many_schools": request.schools.count() > 1,
             "section": "home",
@@ -73,13 +80,10 @@ class LookupRow:
 
 @role_required(*STAFF_ROLES)
 def lookup(request):
-    """Search as you type; each row shows a verdict per purpose for the chosen media type."""
-    media_types = list(MediaType.objects.all())
-    media_type = media_type_from(request, media_types)
-    query = request.GET.get("q", "").strip()[:100]
-    purposes = list(
-        Purpose.objects.filter(board_id__in=request.schools.values("board_id"), active=True)
-    )
+    """Search as you type; each row shows a verdict per channel (all, or the one chosen) for
+    the chosen media type."""
+    form = LookupForm(request.GET, schools=request.schools)
+    query, purposes, media_type = form.chosen()
     people = people_search(request.schools, query, limit=LOOKUP_LIMIT + 1)
     more = len(people) > LOOKUP_LIMIT
     people = people[:LOOKUP_LIMIT]
@@ -95,8 +99,11 @@ def lookup(request):
         for person in people
     ]
     context = {
+        "form": form,
         "query": query,
-        "media_types": media_types,
+        "media_types": list(MediaType.objects.all()),
+        "channels": form.channels,
+        "channel": form.cleaned_data.get("purpose"),
         "media_type": media_type,
         "purposes": purposes,
         "rows": rows,
@@ -181,9 +188,10 @@ def group_check_page(request):
 
 
 def check_result(request, check, publication_form, *, selected):
-    """The result page; `selected` are the people ticked for the publication (None: default)."""
+    """The result page; `selected` are the people ticked for the publication. A new check
+    ticks nobody: staff tick who is on the photo, or everyone allowed with one button."""
     if selected is None:
-        selected = {row.person.pk for row in check.allowed}
+        selected = set()
     staff_access_record(
         request,
         Action.GROUP_CHECK,

@@ -1,10 +1,16 @@
 """Administrators find a person of their schools, see their history, and open the scan of a form."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from consents.communications.directory import among, found_by, people_by_pk, people_in
+from consents.communications.forms import ProtectionForm
+from consents.communications.protection import protection_set
 from consents.dates import school_today
 from consents.decisions.paper import CONTENT_TYPES
 from consents.models import ConsentDecision, DecisionEvidence, MediaType, Purpose, Role, Subject
@@ -72,8 +78,39 @@ def person_detail(request, key):
             "decisions": decisions,
             "guardians": guardians,
             "today": today,
+            "protections": subject.protections.select_related("set_by"),
+            "protection_form": ProtectionForm(initial={"protected": not subject.protected}),
         },
     )
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+@require_POST
+def person_protection(request, key):
+    """Mark a person "must not appear", or lift it (rule 12); a note is required."""
+    subject = subject_or_404(request, key)
+    form = ProtectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("person_detail", key=subject.key)
+    try:
+        change = protection_set(
+            user=request.user,
+            subject=subject,
+            protected=form.cleaned_data["protected"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now protected: not allowed for any purpose; takedown tasks opened.")
+            % {"name": subject.name}
+            if change.protected
+            else _("%(name)s is no longer protected.") % {"name": subject.name},
+        )
+    return redirect("person_detail", key=subject.key)
 
 
 @role_required(Role.Kind.ADMINISTRATOR)

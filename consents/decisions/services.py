@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consents import stored
 from consents.campaigns.services import text_change_campaign_create
 from consents.communications import publications
 from consents.dates import school_date
@@ -252,4 +253,6 @@ def consent_status_rebuild(chunk_size: int = 10000) -> int:
             ConsentStatus.objects.bulk_create(batch)
             batch = []
     ConsentStatus.objects.bulk_create(batch)
+    # Written in bulk, past the models' signals: every stored verdict is worked out again.
+    stored.verdicts_mark_stale(everyone=True)
     return len(latest)

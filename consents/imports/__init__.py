@@ -5,6 +5,7 @@ records (`records`); `service.records_import` applies them, as a dry run or for 
 """
 
 from .records import Problem
-from .service import ImportResult, Outcome, records_import
+from .results import ImportResult, Outcome
+from .service import records_import
 
 __all__ = ["ImportResult", "Outcome", "Problem", "records_import"]

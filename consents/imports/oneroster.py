@@ -1,191 +1,161 @@
-"""OneRoster 1.1 CSV (a zip with orgs, classes, users, enrollments and demographics).
+"""OneRoster 1.1 and 1.2 CSV: a zip with manifest, orgs, classes, users, enrollments, (1.2)
+roles, and optionally demographics.
 
-Students are users with role `student` (student number: `identifier`, else `sourcedId`; the
-tussenvoegsel in `middleName`); their class is their enrollment in a class of type `homeroom`;
-their date of birth comes from demographics.csv. Guardians are users with role `parent`,
-`guardian` or `relative`, linked to the student through `agentSourcedIds` (in either
-direction). Teachers, administrators and aides become staff members. Schools are orgs,
-matched by `identifier` (the BRIN code) or by name.
+`manifest.csv` says the version; any other is refused. Students are users with role `student`
+(student number: `identifier`, else `sourcedId`); `middleName` is a second given name, not a
+tussenvoegsel, so it is not stored. Their class is their enrollment in a class of type
+`homeroom`; their date of birth comes from demographics.csv (optional in the standard, but a
+student without one cannot be imported: the age rule needs it). Guardians are users with role
+`parent` or `guardian`, linked through `agentSourcedIds` (in either direction); other agents
+(a `relative`, a teacher) are skipped with a warning. In 1.1 a user's role and schools are on
+their row; in 1.2 in roles.csv. Teachers, administrators and aides become staff members.
+Schools are orgs, matched by `identifier` (the BRIN code) or by name. A row with status
+`tobedeleted` is deleted: it is left out, and so is every row that refers to it.
 """
 
-import csv
-import io
-import zipfile
-import zlib
-from dataclasses import dataclass
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .records import GuardianRecord, ParsedFile, Problem, Source, StaffRecord, StudentRecord
-from .tabular import (
-    UnreadableFile,
-    archive_check,
-    clean_email,
-    decode,
-    normalise,
-    parse_date,
-    text,
-    too_many_rows,
-    unreadable_as_error,
-    unreadable_line,
-)
+from .oneroster_files import Row, tables_read
+from .reading import clean_email, parse_date, unreadable_as_error
+from .records import GuardianRecord, ParsedFile, StaffRecord, StudentRecord
 
-REQUIRED_FILES = ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv", "demographics.csv")
-GUARDIAN_ROLES = {"parent", "guardian", "relative"}
+GUARDIAN_ROLES = {"parent", "guardian"}
 STAFF_ROLES = {"teacher", "administrator", "aide"}
-
-
-@dataclass
-class Row:
-    file: str
-    line: int
-    values: dict[str, str]
-    labels: dict[str, str]
-
-    def get(self, name: str) -> str:
-        return self.values.get(normalise(name), "")
-
-    def source(self, **columns) -> Source:
-        return Source(
-            self.file,
-            self.line,
-            {name: self.labels.get(normalise(column), column) for name, column in columns.items()},
-        )
-
-    def problem(self, column: str, message: str) -> Problem:
-        return Problem(self.file, self.line, self.labels.get(normalise(column), column), message)
-
-
-def _rows(name: str, data: bytes, warnings: list[Problem]) -> list[Row]:
-    try:
-        content, notes = decode(data)
-    except UnreadableFile as error:
-        raise UnreadableFile(str(error), file=name) from None
-    warnings.extend(Problem(name, None, "", note) for note in notes)
-    reader = csv.reader(io.StringIO(content, newline=""))
-    rows = []
-    line = 0
-    try:
-        headers = next(reader, [])
-        keys = [normalise(h) for h in headers]
-        labels = dict(zip(keys, (h.strip() for h in headers), strict=True))
-        line = reader.line_num
-        for count, cells in enumerate(reader, start=1):
-            if count > settings.IMPORT_MAX_ROWS:
-                raise too_many_rows(file=name)
-            start, line = line + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            values = {key: text(cells[i]) if i < len(cells) else "" for i, key in enumerate(keys)}
-            if values.get("status", "").lower() == "tobedeleted":
-                continue
-            rows.append(Row(name, start, values, labels))
-    except csv.Error:
-        raise unreadable_line(line + 1, file=name) from None
-    return rows
-
-
-def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
-    try:
-        return archive.read(member)
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
-        # a damaged member, an unsupported compression method, or a password
-        raise UnreadableFile(
-            _("%(name)s cannot be unpacked: the zip file is damaged or encrypted.")
-            % {"name": member.filename}
-        ) from None
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-@unreadable_as_error
-def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
-    parsed = ParsedFile(names_schools=True)
-    errors = parsed.errors
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        errors.append(Problem(filename, None, "", _("A OneRoster export is a zip file.")))
-        return parsed
-    archive_check(archive)
-    members = {info.filename.rsplit("/", 1)[-1].lower(): info for info in archive.infolist()}
-    missing = [name for name in REQUIRED_FILES if name not in members]
-    for name in missing:
-        errors.append(Problem(filename, None, "", _("%(name)s is missing.") % {"name": name}))
-    if missing:
-        return parsed
-    tables = {
-        name: _rows(name, _unpack(archive, members[name]), parsed.warnings)
-        for name in REQUIRED_FILES
-    }
+def _is_deleted(row: Row) -> bool:
+    return row.get("status").lower() == "tobedeleted"
 
-    orgs = {row.get("sourcedId"): row for row in tables["orgs.csv"]}
-    classes = {row.get("sourcedId"): row for row in tables["classes.csv"]}
-    users = {row.get("sourcedId"): row for row in tables["users.csv"]}
-    birth_dates = {row.get("sourcedId"): row for row in tables["demographics.csv"]}
 
-    def school_of(row: Row, column: str, sourced_id: str) -> tuple[str, str] | None:
-        org = orgs.get(sourced_id)
+class _Roster:
+    """The export's files indexed by sourcedId, and the links between them.
+
+    Rows with status `tobedeleted` are deleted (OneRoster 1.1 §2.1, 1.2 §3.1): they are not
+    imported, and an enrollment or agent link that names one is dropped with them.
+    """
+
+    def __init__(self, version: str, tables: dict[str, list[Row]], parsed: ParsedFile):
+        self.version = version
+        self.errors = parsed.errors
+        self.warnings = parsed.warnings
+        self.tables = {
+            name: [row for row in rows if not _is_deleted(row)] for name, rows in tables.items()
+        }
+        deleted = {
+            name: {row.get("sourcedId") for row in rows if _is_deleted(row)}
+            for name, rows in tables.items()
+        }
+        self.deleted_users = deleted["users.csv"]
+        self.deleted_classes = deleted["classes.csv"]
+        self.orgs = self.by_id("orgs.csv")
+        self.classes = self.by_id("classes.csv")
+        self.users = self.by_id("users.csv")
+        self.birth_dates = self.by_id("demographics.csv")
+        self.homeroom: dict[str, Row] = {}
+        self.guardians_of: dict[str, list[str]] = {}
+        if version == "1.2":
+            self.roles_read()
+
+    def by_id(self, name: str) -> dict[str, Row]:
+        return {row.get("sourcedId"): row for row in self.tables.get(name, [])}
+
+    def roles_read(self):
+        """OneRoster 1.2 keeps a user's roles and schools in roles.csv: the primary role
+        becomes the user's role, and the orgs of all their roles their schools, as in 1.1."""
+        roles: dict[str, list[Row]] = {}
+        for row in self.tables["roles.csv"]:
+            user_id = row.get("userSourcedId")
+            if user_id in self.deleted_users:
+                continue
+            if user_id not in self.users:
+                self.errors.append(
+                    row.problem("userSourcedId", _("Unknown user “%(id)s”.") % {"id": user_id})
+                )
+                continue
+            roles.setdefault(user_id, []).append(row)
+        for user_id, rows in roles.items():
+            rows.sort(key=lambda row: row.get("roleType").lower() != "primary")
+            user = self.users[user_id]
+            user.values["role"] = rows[0].get("role")
+            orgs = dict.fromkeys(row.get("orgSourcedId") for row in rows if row.get("orgSourcedId"))
+            user.values["orgsourcedids"] = ",".join(orgs)
+            user.labels.setdefault("role", "roles.csv: role")
+            user.labels.setdefault("orgsourcedids", "roles.csv: orgSourcedId")
+
+    def school_of(self, row: Row, column: str, sourced_id: str) -> tuple[str, str] | None:
+        org = self.orgs.get(sourced_id)
         if org is None:
-            errors.append(row.problem(column, _("Unknown org “%(id)s”.") % {"id": sourced_id}))
+            self.errors.append(row.problem(column, _("Unknown org “%(id)s”.") % {"id": sourced_id}))
             return None
         return org.get("identifier") or org.get("name"), org.get("name")
 
-    for row in tables["classes.csv"]:
-        if row.get("schoolSourcedId") not in orgs:
-            school_of(row, "schoolSourcedId", row.get("schoolSourcedId"))
+    def classes_check(self):
+        for row in self.tables["classes.csv"]:
+            if row.get("schoolSourcedId") not in self.orgs:
+                self.school_of(row, "schoolSourcedId", row.get("schoolSourcedId"))
 
-    homeroom: dict[str, Row] = {}
-    for row in tables["enrollments.csv"]:
-        class_id = row.get("classSourcedId")
-        if class_id not in classes:
-            errors.append(
-                row.problem("classSourcedId", _("Unknown class “%(id)s”.") % {"id": class_id})
-            )
-            continue
-        if row.get("userSourcedId") not in users:
-            errors.append(
-                row.problem(
-                    "userSourcedId",
-                    _("Unknown user “%(id)s”.") % {"id": row.get("userSourcedId")},
-                )
-            )
-            continue
-        klass = classes[class_id]
-        if row.get("role").lower() == "student" and klass.get("classType").lower() == "homeroom":
-            homeroom.setdefault(row.get("userSourcedId"), klass)
-
-    guardians_of: dict[str, list[str]] = {}
-    for row in tables["users.csv"]:
-        for agent in _split(row.get("agentSourcedIds")):
-            if agent not in users:
-                errors.append(
-                    row.problem("agentSourcedIds", _("Unknown agent “%(id)s”.") % {"id": agent})
+    def enrollments_read(self):
+        for row in self.tables["enrollments.csv"]:
+            class_id, user_id = row.get("classSourcedId"), row.get("userSourcedId")
+            if class_id in self.deleted_classes or user_id in self.deleted_users:
+                continue
+            if class_id not in self.classes:
+                self.errors.append(
+                    row.problem("classSourcedId", _("Unknown class “%(id)s”.") % {"id": class_id})
                 )
                 continue
-            student, guardian = (
-                (agent, row.get("sourcedId"))
-                if row.get("role").lower() in GUARDIAN_ROLES
-                else (row.get("sourcedId"), agent)
-            )
-            linked = guardians_of.setdefault(student, [])
-            if guardian not in linked:
-                linked.append(guardian)
+            if user_id not in self.users:
+                self.errors.append(
+                    row.problem("userSourcedId", _("Unknown user “%(id)s”.") % {"id": user_id})
+                )
+                continue
+            klass = self.classes[class_id]
+            is_homeroom = klass.get("classType").lower() == "homeroom"
+            if row.get("role").lower() == "student" and is_homeroom:
+                self.homeroom.setdefault(user_id, klass)
 
-    def guardian_record(sourced_id: str, student_row: Row) -> GuardianRecord | None:
-        row = users[sourced_id]
-        if row.get("role").lower() not in GUARDIAN_ROLES:
-            errors.append(
-                student_row.problem(
+    def agents_read(self):
+        for row in self.tables["users.csv"]:
+            for agent in _split(row.get("agentSourcedIds")):
+                if agent in self.deleted_users:
+                    continue
+                if agent not in self.users:
+                    self.errors.append(
+                        row.problem("agentSourcedIds", _("Unknown agent “%(id)s”.") % {"id": agent})
+                    )
+                    continue
+                self.agent_link(row, agent)
+
+    def agent_link(self, row: Row, agent: str):
+        """Link a student and a guardian named on either's row; skip any other agent."""
+        if row.get("role").lower() in GUARDIAN_ROLES:
+            student, guardian = agent, row.get("sourcedId")
+        else:
+            student, guardian = row.get("sourcedId"), agent
+        role = self.users[guardian].get("role")
+        if role.lower() not in GUARDIAN_ROLES:
+            self.warnings.append(
+                row.problem(
                     "agentSourcedIds",
-                    _("Agent “%(id)s” is not a parent or guardian.") % {"id": sourced_id},
+                    _(
+                        "Agent “%(id)s” has the role “%(role)s”, not parent or guardian: "
+                        "they may not decide for the student, so the link is skipped."
+                    )
+                    % {"id": guardian, "role": role or "–"},
                 )
             )
-            return None
+            return
+        linked = self.guardians_of.setdefault(student, [])
+        if guardian not in linked:
+            linked.append(guardian)
+
+    def guardian_record(self, sourced_id: str) -> GuardianRecord | None:
+        row = self.users[sourced_id]
         try:
             email = clean_email(row.get("email"))
         except ValidationError:
@@ -194,138 +164,165 @@ def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
                 if not row.get("email")
                 else _("“%(value)s” is not an email address.")
             )
-            errors.append(
+            self.errors.append(
                 row.problem("email", message % {"id": sourced_id, "value": row.get("email")})
             )
             return None
         return GuardianRecord(
             first_name=row.get("givenName"),
-            prefix=row.get("middleName"),
+            prefix="",
             last_name=row.get("familyName"),
             email=email,
             slot=sourced_id,
-            source=row.source(
-                first_name="givenName", prefix="middleName", last_name="familyName", email="email"
-            ),
+            source=row.source(first_name="givenName", last_name="familyName", email="email"),
         )
 
+    def birth_date(self, row: Row):
+        demographics = self.birth_dates.get(row.get("sourcedId"))
+        if demographics is None or not demographics.get("birthDate"):
+            self.errors.append(
+                row.problem(
+                    "sourcedId",
+                    _(
+                        "No birth date for this student (birthDate in demographics.csv): the "
+                        "portal needs it to know whether the student decides at 16 or older "
+                        "or the guardians decide."
+                    ),
+                )
+            )
+            return None
+        try:
+            return parse_date(demographics.get("birthDate"))
+        except ValueError:
+            self.errors.append(
+                demographics.problem(
+                    "birthDate",
+                    _("“%(value)s” is not a date.") % {"value": demographics.get("birthDate")},
+                )
+            )
+            return None
+
+
+def _student_email(roster: _Roster, row: Row) -> str:
+    if not row.get("email"):
+        return ""
+    try:
+        return clean_email(row.get("email"))
+    except ValidationError:
+        roster.errors.append(
+            row.problem(
+                "email", _("“%(value)s” is not an email address.") % {"value": row.get("email")}
+            )
+        )
+        return ""
+
+
+def _student(roster: _Roster, row: Row, schools, first_line_of: dict) -> StudentRecord | None:
+    errors = roster.errors
+    number = row.get("identifier") or row.get("sourcedId")
+    if number in first_line_of:
+        errors.append(
+            row.problem(
+                "identifier",
+                _("Duplicate student number %(number)s (also on line %(line)s).")
+                % {"number": number, "line": first_line_of[number]},
+            )
+        )
+        return None
+    first_line_of[number] = row.line
+    errors_before = len(errors)
+    born = roster.birth_date(row)
+    if not schools:
+        errors.append(row.problem("orgSourcedIds", _("The student has no school.")))
+    for column in ("givenName", "familyName"):
+        if not row.get(column):
+            errors.append(row.problem(column, _("This value is required.")))
+    email = _student_email(roster, row)
+    guardians = [
+        roster.guardian_record(agent) for agent in roster.guardians_of.get(row.get("sourcedId"), [])
+    ]
+    if len(errors) > errors_before:
+        return None
+    klass = roster.homeroom.get(row.get("sourcedId"))
+    grades = klass.get("grades") if klass else ""
+    school, school_name = schools[0]
+    return StudentRecord(
+        source=row.source(
+            student_number="identifier" if row.get("identifier") else "sourcedId",
+            first_name="givenName",
+            last_name="familyName",
+            email="email",
+            school="orgSourcedIds",
+            group="sourcedId",
+        ),
+        student_number=number,
+        first_name=row.get("givenName"),
+        prefix="",
+        last_name=row.get("familyName"),
+        date_of_birth=born,
+        group=klass.get("title") if klass else "",
+        year_group=int(grades) if grades.isdigit() and 0 < int(grades) < 20 else None,
+        school=school,
+        school_name=school_name,
+        email=email,
+        guardians=[g for g in guardians if g is not None],
+    )
+
+
+def _staff_member(roster: _Roster, row: Row, role: str, schools) -> StaffRecord | None:
+    try:
+        email = clean_email(row.get("email"))
+    except ValidationError:
+        roster.errors.append(row.problem("email", _("A staff member needs a valid email address.")))
+        return None
+    if not row.get("familyName"):
+        roster.errors.append(row.problem("familyName", _("This value is required.")))
+        return None
+    return StaffRecord(
+        source=row.source(
+            email="email",
+            first_name="givenName",
+            last_name="familyName",
+            school="orgSourcedIds",
+        ),
+        email=email,
+        first_name=row.get("givenName"),
+        prefix="",
+        last_name=row.get("familyName"),
+        function=role,
+        schools=schools,
+    )
+
+
+def _people(roster: _Roster, parsed: ParsedFile):
     first_line_of: dict[str, int] = {}
-    for row in tables["users.csv"]:
+    for row in roster.tables["users.csv"]:
         role = row.get("role").lower()
         if row.get("enabledUser").lower() == "false" or role in GUARDIAN_ROLES:
             continue
         org_ids = _split(row.get("orgSourcedIds"))
-        schools = [school_of(row, "orgSourcedIds", org_id) for org_id in org_ids]
+        schools = [roster.school_of(row, "orgSourcedIds", org_id) for org_id in org_ids]
         if None in schools:
             continue
-        errors_before = len(errors)
         if role == "student":
-            number = row.get("identifier") or row.get("sourcedId")
-            if number in first_line_of:
-                errors.append(
-                    row.problem(
-                        "identifier",
-                        _("Duplicate student number %(number)s (also on line %(line)s).")
-                        % {"number": number, "line": first_line_of[number]},
-                    )
-                )
-                continue
-            first_line_of[number] = row.line
-            demographics = birth_dates.get(row.get("sourcedId"))
-            born = None
-            if demographics is None or not demographics.get("birthDate"):
-                errors.append(
-                    row.problem(
-                        "sourcedId",
-                        _("No birth date for this student in demographics.csv."),
-                    )
-                )
-            else:
-                try:
-                    born = parse_date(demographics.get("birthDate"))
-                except ValueError:
-                    errors.append(
-                        demographics.problem(
-                            "birthDate",
-                            _("“%(value)s” is not a date.")
-                            % {"value": demographics.get("birthDate")},
-                        )
-                    )
-            if not schools:
-                errors.append(row.problem("orgSourcedIds", _("The student has no school.")))
-            for column in ("givenName", "familyName"):
-                if not row.get(column):
-                    errors.append(row.problem(column, _("This value is required.")))
-            email = ""
-            if row.get("email"):
-                try:
-                    email = clean_email(row.get("email"))
-                except ValidationError:
-                    errors.append(
-                        row.problem(
-                            "email",
-                            _("“%(value)s” is not an email address.") % {"value": row.get("email")},
-                        )
-                    )
-            guardians = [
-                guardian_record(agent, row) for agent in guardians_of.get(row.get("sourcedId"), [])
-            ]
-            if len(errors) > errors_before:
-                continue
-            klass = homeroom.get(row.get("sourcedId"))
-            grades = klass.get("grades") if klass else ""
-            year_group = int(grades) if grades.isdigit() and 0 < int(grades) < 20 else None
-            school, school_name = schools[0]
-            parsed.students.append(
-                StudentRecord(
-                    source=row.source(
-                        student_number="identifier" if row.get("identifier") else "sourcedId",
-                        first_name="givenName",
-                        prefix="middleName",
-                        last_name="familyName",
-                        email="email",
-                        school="orgSourcedIds",
-                        group="sourcedId",
-                    ),
-                    student_number=number,
-                    first_name=row.get("givenName"),
-                    prefix=row.get("middleName"),
-                    last_name=row.get("familyName"),
-                    date_of_birth=born,
-                    group=klass.get("title") if klass else "",
-                    year_group=year_group,
-                    school=school,
-                    school_name=school_name,
-                    email=email,
-                    guardians=[g for g in guardians if g is not None],
-                )
-            )
+            student = _student(roster, row, schools, first_line_of)
+            if student is not None:
+                parsed.students.append(student)
         elif role in STAFF_ROLES:
-            try:
-                email = clean_email(row.get("email"))
-            except ValidationError:
-                errors.append(
-                    row.problem("email", _("A staff member needs a valid email address."))
-                )
-                continue
-            if not row.get("familyName"):
-                errors.append(row.problem("familyName", _("This value is required.")))
-                continue
-            parsed.staff.append(
-                StaffRecord(
-                    source=row.source(
-                        email="email",
-                        first_name="givenName",
-                        prefix="middleName",
-                        last_name="familyName",
-                        school="orgSourcedIds",
-                    ),
-                    email=email,
-                    first_name=row.get("givenName"),
-                    prefix=row.get("middleName"),
-                    last_name=row.get("familyName"),
-                    function=role,
-                    schools=schools,
-                )
-            )
+            member = _staff_member(roster, row, role, schools)
+            if member is not None:
+                parsed.staff.append(member)
+
+
+@unreadable_as_error
+def parse_oneroster(filename: str, data: bytes) -> ParsedFile:
+    parsed = ParsedFile(names_schools=True)
+    found = tables_read(filename, data, parsed)
+    if found is None:
+        return parsed
+    roster = _Roster(*found, parsed)
+    roster.classes_check()
+    roster.enrollments_read()
+    roster.agents_read()
+    _people(roster, parsed)
     return parsed

@@ -14,6 +14,8 @@ class Problem:
     line: int | None
     column: str
     message: str
+    # An unknown column, which the school can map to a field on the import page.
+    mappable: bool = False
 
     def __str__(self):
         where = [self.file]
@@ -47,6 +49,9 @@ class GuardianRecord:
     # Where this guardian's own values came from (the student's row, or in OneRoster the
     # guardian's row), with fields named as here ("email").
     source: Source | None = None
+    # False when the file has only the guardian's address (a Magister export can): their
+    # name is then left as it is.
+    names_known: bool = True
 
 
 @dataclass

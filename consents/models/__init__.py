@@ -1,11 +1,11 @@
 from .access import AccessLogEntry
-from .administration import ExportJob, ExportLog, ImportRun, ReportSnapshot
+from .administration import ExportJob, ExportLog, ImportColumn, ImportRun, ReportSnapshot
 from .campaigns import Campaign, CampaignStep
 from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
 from .organisation import Board, Group, Role, School, SchoolYear
 from .outbox import OutboxMessage
-from .people import Guardian, Guardianship, StaffMember, Student, Subject
+from .people import Guardian, Guardianship, Protection, StaffMember, Student, Subject
 from .publications import Publication, PublicationPerson, TakedownTask
 from .receipts import ConsentReceipt
 from .verdicts import CurrentVerdict, VerdictDirty, VerdictRefresh
@@ -24,9 +24,11 @@ __all__ = [
     "DecisionEvidence",
     "ExportJob",
     "ExportLog",
+    "ImportColumn",
     "Group",
     "Guardian",
     "Guardianship",
+    "Protection",
     "ImportRun",
     "MediaType",
     "Publication",

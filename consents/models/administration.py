@@ -18,7 +18,8 @@ class ImportRun(models.Model):
     class Format(models.TextChoices):
         STUDENTS = "students", _("students (CSV or Excel)")
         STAFF = "staff", _("staff (CSV or Excel)")
-        ONEROSTER = "oneroster", _("OneRoster 1.1 (zip with CSV files)")
+        ONEROSTER = "oneroster", _("OneRoster 1.1 or 1.2 (zip with CSV files)")
+        EDEXML = "edexml", _("EDEXML 2.1 from ParnasSys or ESIS (XML, with a guardians CSV)")
 
     class Status(models.TextChoices):
         CHECKED = "checked", _("checked (dry run)")
@@ -53,6 +54,34 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class ImportColumn(models.Model):
+    """A column of a school's export that the importer does not know, mapped to a field once
+    and remembered for that school's next imports."""
+
+    school = models.ForeignKey(
+        "consents.School", models.CASCADE, related_name="import_columns", verbose_name=_("school")
+    )
+    # `consents.imports.columns.normalise` of the header: case, spaces and dashes do not count
+    header = models.CharField(_("column"), max_length=200)
+    label = models.CharField(_("column as in the file"), max_length=200)
+    field = models.CharField(_("means"), max_length=40)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("mapped at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mapped import column")
+        verbose_name_plural = _("mapped import columns")
+        ordering = ["school", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "header"], name="import_column_once")
+        ]
+
+    def __str__(self):
+        return f"{self.label} → {self.field}"
 
 
 class ExportLog(models.Model):

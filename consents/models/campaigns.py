@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from consents.dates import campaign_period
+
 INVITATION = "invitation"
 
 
@@ -113,10 +115,10 @@ class Campaign(models.Model):
         return f"{self.get_kind_display()} {self.school_year}"
 
     def fill_defaults(self) -> None:
-        if self.opens_on is None and self.school_year_id:
-            self.opens_on = dt.date(self.school_year.start_date.year, 9, 1)
-        if self.closes_on is None and self.school_year_id:
-            self.closes_on = dt.date(self.school_year.start_date.year, 11, 30)
+        if self.school_year_id:
+            opens_on, closes_on = campaign_period(self.school_year.start_date)
+            self.opens_on = self.opens_on or opens_on
+            self.closes_on = self.closes_on or closes_on
 
     def clean(self):
         self.fill_defaults()

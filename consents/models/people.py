@@ -37,6 +37,12 @@ class Subject(models.Model):
     )
     date_left = models.DateField(_("date left"), null=True, blank=True)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    # Rule 12: "must not appear" (court order, foster care, safety), set by an administrator
+    # with a note (`Protection`, the log of every change); a rule input (`rules.verdicts`).
+    # db_default: the board generator writes people with raw INSERT and COPY.
+    protected = models.BooleanField(
+        _("must not appear"), default=False, db_default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -137,3 +143,29 @@ class Guardianship(models.Model):
 
     def __str__(self):
         return f"{self.guardian} → {self.student}"
+
+
+class Protection(models.Model):
+    """One change of a person's "must not appear" flag (rule 12): who, when, and why.
+
+    Append-only; the note is for administrators only. `Subject.protected` holds the flag now.
+    """
+
+    subject = models.ForeignKey(Subject, models.CASCADE, related_name="protections")
+    protected = models.BooleanField(_("must not appear"))
+    note = models.TextField(_("note"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="protections_set"
+    )
+    set_at = models.DateTimeField(_("set at"))
+
+    class Meta:
+        verbose_name = _("protection")
+        verbose_name_plural = _("protections")
+        ordering = ["-set_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(note=""), name="protection_has_note"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} {self.protected} {self.set_at:%Y-%m-%d}"

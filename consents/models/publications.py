@@ -101,7 +101,14 @@ class TakedownTaskQuerySet(models.QuerySet):
 
 
 class TakedownTask(models.Model):
-    """Take a publication down (or decide not to) after a person on it withdrew (rule 6)."""
+    """Take a publication down (or decide not to): after a person on it withdrew (rule 6),
+    because the person who decides for them asked, or because an administrator marked the
+    person protected (rule 12)."""
+
+    class Origin(models.TextChoices):
+        WITHDRAWAL = "withdrawal", _("consent withdrawn")
+        REQUEST = "request", _("asked to take it down")
+        PROTECTED = "protected", _("the person may no longer appear")
 
     class Outcome(models.TextChoices):
         REMOVED = "removed", _("removed")
@@ -110,9 +117,26 @@ class TakedownTask(models.Model):
 
     publication = models.ForeignKey(Publication, models.CASCADE, related_name="takedown_tasks")
     subject = models.ForeignKey("consents.Subject", models.CASCADE, related_name="takedown_tasks")
-    decision = models.ForeignKey(
-        "consents.ConsentDecision", models.PROTECT, related_name="takedown_tasks"
+    origin = models.CharField(
+        _("why"), max_length=12, choices=Origin, default=Origin.WITHDRAWAL, editable=False
     )
+    # The withdrawal that opened it (origin "withdrawal").
+    decision = models.ForeignKey(
+        "consents.ConsentDecision",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="takedown_tasks",
+    )
+    # Who asked, and why in their words (origin "request").
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requested_takedowns",
+    )
+    request_reason = models.TextField(_("reason given by the person who asked"), blank=True)
     opened_at = models.DateTimeField(_("opened at"))
     # When the school's communications staff were emailed about it.
     notified_at = models.DateTimeField(_("staff emailed at"), null=True, blank=True)
@@ -147,6 +171,15 @@ class TakedownTask(models.Model):
             models.CheckConstraint(
                 condition=~Q(outcome="kept") | ~Q(reason=""),
                 name="takedown_kept_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(origin="withdrawal") | Q(decision__isnull=False),
+                name="takedown_withdrawal_has_decision",
+            ),
+            models.CheckConstraint(
+                condition=~Q(origin="request")
+                | (Q(requested_by__isnull=False) & ~Q(request_reason="")),
+                name="takedown_request_has_who_and_why",
             ),
         ]
 

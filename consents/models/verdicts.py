@@ -6,9 +6,9 @@ class CurrentVerdict(models.Model):
     """The verdict of `rules.verdicts` for one person, purpose and media type, stored.
 
     For the whole-board register and the (G)MR report, which would otherwise work out 1.7
-    million verdicts per run. The rows hold for the date in `VerdictRefresh.as_of`; database
-    triggers queue every person whose inputs change (`VerdictDirty`) and `consents.stored`
-    brings the table up to date before anything reads it.
+    million verdicts per run. The rows hold for the date in `VerdictRefresh.as_of`, except for
+    the people queued in `VerdictDirty`, whose inputs changed since; readers work those out
+    afresh, and the worker's `consents.stored.refresh` brings the rows up to date.
     """
 
     # Derived rows, rewritten in bulk: no foreign-key checks or extra indexes to maintain (a
@@ -63,9 +63,10 @@ class CurrentVerdict(models.Model):
 class VerdictDirty(models.Model):
     """A person whose stored verdicts must be worked out again.
 
-    Written by database triggers (migration 0011) whenever a status, guardianship, date of
-    birth or person changes, whatever code made the change. Not unique and without a foreign
-    key, so that writing one never waits for a refresh or for a person's removal.
+    Written by `consents.stored.verdicts_mark_stale` whenever a rule input of that person
+    changes (`consents.rules.inputs.RULE_INPUTS`): a status, guardianship, date of birth or the
+    person. Not unique and without a foreign key, so that writing one never waits for a
+    refresh or for a person's removal.
     """
 
     subject_id = models.BigIntegerField(db_index=True)
@@ -81,9 +82,9 @@ class VerdictDirty(models.Model):
 class VerdictRefresh(models.Model):
     """The single row saying for which date the stored verdicts hold.
 
-    `as_of` empty means "rebuild everything": the triggers on boards, purposes, media types
-    and texts empty it and raise `generation`, which tells a refresh that ran meanwhile that
-    its result no longer holds.
+    `as_of` empty means "rebuild everything": a change of a board setting, purpose, media type,
+    text or school year empties it (`verdicts_mark_stale(everyone=True)`) and raises
+    `generation`, which tells a refresh that ran meanwhile that its result no longer holds.
     """
 
     as_of = models.DateField(null=True, blank=True)

@@ -92,6 +92,7 @@ def subject_access_data(subject: Subject) -> dict:
         "last_name": subject.last_name,
         "date_left": subject.date_left,
         "erased_at": subject.erased_at,
+        "must_not_appear": subject.protected,  # rule 12: the flag, not the administrator's note
         "account": _account(subject.user),
     }
     guardians = []
@@ -115,7 +116,7 @@ def subject_access_data(subject: Subject) -> dict:
         {
             "purpose": purpose_names[purpose_id],
             "media_type": media_names[media_id],
-            "state": verdict.state.label,
+            "state": verdict.label,
             "explanation": verdict.explanation,
         }
         for (_s, purpose_id, media_id), verdict in sorted(
@@ -207,6 +208,7 @@ LABELS = {
     "email": gettext_lazy("email"),
     "date_left": gettext_lazy("date left"),
     "erased_at": gettext_lazy("erased at"),
+    "must_not_appear": gettext_lazy("must not appear"),
     "school": gettext_lazy("school"),
     "schools": gettext_lazy("schools"),
     "group": gettext_lazy("class"),

@@ -126,6 +126,7 @@ STATUS_HEADER = [
     gettext_lazy("asked again"),
     gettext_lazy("last decision"),
     gettext_lazy("decided by"),
+    gettext_lazy("must not appear"),  # rule 12: the flag, never its reason
 ]
 EVENTS_HEADER = [
     gettext_lazy("number"),
@@ -155,8 +156,6 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
         Purpose.objects.filter(board__schools__id__in=request.school_ids, active=True).distinct()
     )
     media_types = list(MediaType.objects.all())
-    # Today's status comes from the stored verdicts; another date's is worked out.
-    from_store = stored.serves(request.on)
     # Translated once per export, not once per row (1.7 million rows for a whole board).
     purpose_names = {p.id: str(p.name) for p in purposes}
     media_names = {m.id: str(m.name) for m in media_types}
@@ -166,11 +165,14 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
         chunk = ids[start : start + CHUNK]
         columns = _person_columns(chunk)
         found = list(
-            stored.register_rows(
-                chunk, on=request.on, purposes=purposes, media_types=media_types, stored=from_store
-            )
+            # Today's status is read from the stored verdicts where they hold; the rest (and
+            # another date's) is worked out.
+            stored.register_rows(chunk, on=request.on, purposes=purposes, media_types=media_types)
         )
         who = _who_decided(found, columns)
+        protected = set(
+            Subject.objects.filter(id__in=chunk, protected=True).values_list("id", flat=True)
+        )
         for row in found:
             subject_id, purpose_id, media_id, state, decider, *flags, decided_at, voice, _by = row
             disputed, not_renewed, asked_again = flags
@@ -185,6 +187,7 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
                 yes[asked_again],
                 _local_time(decided_at) if decided_at else "",
                 who[subject_id, voice] if decided_at else "",
+                yes[subject_id in protected],
             ]
 
 

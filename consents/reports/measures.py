@@ -84,7 +84,6 @@ class CountScope:
         ones for today, worked out for another reference date."""
         counts = Counter()
         ids = sorted(self.buckets)
-        from_store = stored.serves(self.on)
         codes = {p.id: p.code for p in self.purposes}
         media = {m.id: m.code for m in self.media_types}
         by_value = {state.value: state for state in State}
@@ -94,7 +93,6 @@ class CountScope:
                 on=self.on,
                 purposes=self.purposes,
                 media_types=self.media_types,
-                stored=from_store,
             )
             for subject_id, purpose_id, media_id, state in found:
                 bucket = self.buckets[subject_id]

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
 from consents import stored
-from consents.models import VerdictRefresh
 
 
 class Command(BaseCommand):
@@ -12,7 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["all"]:
-            VerdictRefresh.objects.update(as_of=None)
+            stored.verdicts_mark_stale(everyone=True)
         done = stored.refresh()
         what = "Rebuilt" if done.rebuilt else "Refreshed"
         held = f"as of {done.as_of}" if done.as_of else "changed meanwhile: run it again"

@@ -1,0 +1,146 @@
+"""OneRoster 1.1 and 1.2 exports through the import page: versions, roles, deletions, agents."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from consents.models import Guardian, ImportRun, StaffMember, Student
+
+from .helpers import amsterdam
+from .import_helpers import DATA, DOCS, confirm, page, upload, zipped
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "private_media")]
+
+ONEROSTER_11 = DOCS / "oneroster"
+ONEROSTER_12 = DATA / "oneroster-1.2"
+
+
+@pytest.fixture(autouse=True)
+def in_october_2026():
+    with time_machine.travel(amsterdam(2026, 10, 1), tick=False):
+        yield
+
+
+@pytest.fixture
+def admin_client(client, administrator, school):
+    school.brin = "02VX"
+    school.save()
+    client.force_login(administrator)
+    return client
+
+
+def dry_run(client, school, content):
+    return page(upload(client, school, content, name="or.zip", format=ImportRun.Format.ONEROSTER))
+
+
+def test_a_oneroster_1_2_set_imports_students_guardians_classes_and_staff(admin_client, school):
+    text = dry_run(admin_client, school, zipped(ONEROSTER_12))
+    assert "Dry run" in text and "Import now" in text
+    page(confirm(admin_client))
+    zoe, lotte = Student.objects.filter(last_name="de Vries").order_by("first_name").reverse()
+    assert (zoe.first_name, zoe.date_of_birth, zoe.group.name) == (
+        "Zoë",
+        dt.date(2013, 3, 14),
+        "2a",
+    )
+    # siblings share their guardians: one account each, linked to both children
+    assert set(zoe.guardians.all()) == set(lotte.guardians.all())
+    assert Guardian.objects.filter(user__email="mark.devries@example.org").count() == 1
+    anton = StaffMember.objects.get(user__email="anton.verhoeven@example.org")
+    assert anton.schools.get() == school and anton.function == "teacher"
+    assert Student.objects.count() == 3
+
+
+def test_middle_name_is_not_stored_as_the_tussenvoegsel(admin_client, school):
+    dry_run(admin_client, school, zipped(ONEROSTER_12))
+    confirm(admin_client)
+    zoe = Student.objects.get(student_number="100101")
+    assert (zoe.first_name, zoe.prefix, zoe.last_name) == ("Zoë", "", "de Vries")
+
+
+def test_an_agent_who_is_not_a_parent_or_guardian_is_skipped_with_a_warning(admin_client, school):
+    text = dry_run(admin_client, school, zipped(ONEROSTER_12))
+    assert "users.csv, line 3, column “agentSourcedIds”" in text
+    assert "Agent “rel-1” has the role “relative”, not parent or guardian" in text
+    confirm(admin_client)
+    daan = Student.objects.get(student_number="100102")
+    assert [g.user.email for g in daan.guardians.all()] == ["ayse.celik@example.org"]
+    assert not Guardian.objects.filter(user__email="fatma.yilmaz@example.org").exists()
+
+
+def test_an_enrollment_in_a_class_to_be_deleted_is_dropped_not_an_unknown_class(
+    admin_client, school
+):
+    text = dry_run(admin_client, school, zipped(ONEROSTER_12))
+    assert "Unknown class" not in text and "class-3c" not in text
+    confirm(admin_client)
+    assert Student.objects.get(student_number="100103").group.name == "2a"
+
+
+def test_a_user_to_be_deleted_in_1_1_is_not_imported_and_nothing_that_names_them_fails(
+    admin_client, school
+):
+    users = (ONEROSTER_11 / "users.csv").read_text().replace("stu-2,,,", "stu-2,tobedeleted,,")
+    text = dry_run(admin_client, school, zipped(ONEROSTER_11, {"users.csv": users}))
+    assert "Import now" in text, text[text.find("import-errors") :][:600]
+    confirm(admin_client)
+    assert list(Student.objects.values_list("student_number", flat=True)) == ["100101"]
+
+
+def test_demographics_are_optional_in_the_standard_but_a_student_needs_a_birth_date(
+    admin_client, school
+):
+    text = dry_run(admin_client, school, zipped(ONEROSTER_11, leave_out={"demographics.csv"}))
+    assert "demographics.csv is missing" not in text
+    assert "users.csv, line 2, column “sourcedId”: No birth date for this student" in text
+    assert "whether the student decides at 16 or older" in text
+    assert Student.objects.count() == 0
+
+
+def test_staff_import_needs_no_demographics(admin_client, school):
+    users = "\n".join(
+        line
+        for line in (ONEROSTER_11 / "users.csv").read_text().splitlines()
+        if ",student," not in line and ",parent," not in line and ",guardian," not in line
+    )
+    enrollments = "\n".join(
+        line
+        for line in (ONEROSTER_11 / "enrollments.csv").read_text().splitlines()
+        if "stu-" not in line
+    )
+    content = zipped(
+        ONEROSTER_11,
+        {"users.csv": users, "enrollments.csv": enrollments},
+        leave_out={"demographics.csv"},
+    )
+    assert "Import now" in dry_run(admin_client, school, content)
+    confirm(admin_client)
+    assert StaffMember.objects.get().user.email == "anton.verhoeven@example.org"
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0", ""])
+def test_another_oneroster_version_is_refused_naming_it(admin_client, school, version):
+    manifest = (ONEROSTER_12 / "manifest.csv").read_text().replace("1.2", version)
+    text = dry_run(admin_client, school, zipped(ONEROSTER_12, {"manifest.csv": manifest}))
+    assert "manifest.csv, line 3, column “oneroster.version”" in text
+    assert f"OneRoster version “{version or '–'}” cannot be read" in text
+    assert "Import now" not in text
+    assert Student.objects.count() == 0
+
+
+def test_a_oneroster_zip_without_manifest_is_refused(admin_client, school):
+    text = dry_run(admin_client, school, zipped(ONEROSTER_11, leave_out={"manifest.csv"}))
+    assert "manifest.csv is missing: it says which OneRoster version" in text
+
+
+def test_a_1_2_set_without_roles_is_refused(admin_client, school):
+    text = dry_run(admin_client, school, zipped(ONEROSTER_12, leave_out={"roles.csv"}))
+    assert "roles.csv is missing." in text
+    assert "Import now" not in text
+
+
+def test_a_role_for_an_unknown_user_is_an_error_naming_the_line(admin_client, school):
+    roles = (ONEROSTER_12 / "roles.csv").read_text().replace(",stu-3,", ",stu-33,")
+    text = dry_run(admin_client, school, zipped(ONEROSTER_12, {"roles.csv": roles}))
+    assert "roles.csv, line 4, column “userSourcedId”: Unknown user “stu-33”." in text
