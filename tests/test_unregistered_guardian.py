@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from consents import stored
 from consents.decisions.chain import chain_verify
 from consents.decisions.services import (
     InvalidDecision,
@@ -325,3 +326,45 @@ def test_naming_unregistered_guardians_takes_a_constant_number_of_queries(
         return len(queries)
 
     assert queries_for(1) == queries_for(3)
+
+
+def test_counting_with_unregistered_guardians_takes_a_constant_number_of_queries(
+    administrator, school, website, photo
+):
+    """`verdicts(detail=False)` loads only the declared rule inputs; the decision's capacity
+    is one of them, so no decision is read again one by one."""
+
+    def queries_for(count):
+        children = [f.StudentFactory(school=school) for _ in range(count)]
+        for child in children:
+            by_phone(administrator, child, website, photo)
+        with CaptureQueriesContext(connection) as queries:
+            found = verdicts(
+                [c.pk for c in children],
+                on=TODAY,
+                purposes=[website],
+                media_types=[photo],
+                detail=False,
+            )
+        assert [v.state for v in found.values()] == [State.ALLOWED] * count
+        return len(queries)
+
+    assert queries_for(1) == queries_for(3)
+
+
+def test_the_stored_verdict_follows_the_guardian_who_is_not_registered(
+    administrator, orphan, mother, website, photo
+):
+    stored.refresh()
+    by_phone(administrator, orphan, website, photo)
+    stored.refresh()
+    scope = {"purposes": [website], "media_types": [photo]}
+    assert stored.states([orphan.pk], on=TODAY, **scope) == [
+        (orphan.pk, website.pk, photo.pk, State.ALLOWED.value)
+    ]
+    Guardianship.objects.create(guardian=mother, student=orphan)
+    record(mother.user, orphan, website, photo, value="refused")
+    stored.refresh()
+    assert stored.states([orphan.pk], on=TODAY, **scope) == [
+        (orphan.pk, website.pk, photo.pk, State.NOT_ALLOWED.value)
+    ]
