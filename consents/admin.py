@@ -44,6 +44,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class BoardAdmin(admin.ModelAdmin):
     list_display = ("name", "contact_email", "at_sixteen", "unanswered_year", "retention_months")
     search_fields = ("name",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(School)
@@ -177,7 +178,7 @@ class ConsentTextAdmin(admin.ModelAdmin):
 class EvidenceInline(admin.StackedInline):
     model = DecisionEvidence
     can_delete = False
-    readonly_fields = ("ip_address", "user_agent", "note", "scan")
+    readonly_fields = ("ip_address", "user_agent", "note", "guardian_name", "scan")
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -8,6 +8,7 @@ from .communications import views_people as people
 from .communications import views_publications as publications
 from .decisions import views as my_consent
 from .decisions import views_paper as paper
+from .decisions import views_receipts as receipts
 from .imports import views as imports
 from .privacy import views as access
 from .reports import views as reports
@@ -30,8 +31,13 @@ urlpatterns = [
         family.takedown_request_page,
         name="publication_takedown_request",
     ),
-    path("receipts/<uuid:receipt_id>.pdf", my_consent.receipt_pdf_download, name="receipt_pdf"),
-    path("receipts/<uuid:receipt_id>.json", my_consent.receipt_json_download, name="receipt_json"),
+    path("receipts/<uuid:receipt_id>.pdf", receipts.receipt_pdf_download, name="receipt_pdf"),
+    path("receipts/<uuid:receipt_id>.json", receipts.receipt_json_download, name="receipt_json"),
+    path(
+        "receipts/<uuid:receipt_id>.jsonld",
+        receipts.receipt_jsonld_download,
+        name="receipt_jsonld",
+    ),
     path("communications/", communications.home, name="communications_home"),
     path("communications/people/", communications.lookup, name="communications_lookup"),
     path(

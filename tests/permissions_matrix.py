@@ -114,6 +114,11 @@ PAGES = {
         "login 404 404 404 404 404 404 404 404",
         target="receipt",
     ),
+    "receipt_jsonld": Page(
+        "login 200 200 200 404 404 404 404 404",
+        "login 404 404 404 404 404 404 404 404",
+        target="receipt",
+    ),
     # --- Communications staff (and consent administrators) of the school -------------------
     "communications_home": Page("login 403 403 403 200 200 200 403 200"),
     "communications_lookup": Page(
@@ -292,6 +297,7 @@ WITHOUT_PERSONAL_DATA = {
     "publication_takedown_request": "the user's own data (one publication they are on)",
     "receipt_pdf": "the user's own data",
     "receipt_json": "the user's own data",
+    "receipt_jsonld": "the user's own data",
     "communications_publications": "titles, dates and counts of publications",
     "communications_group_check": "the form (class names); its result, a POST, is logged "
     "(tests/test_access_log.py)",

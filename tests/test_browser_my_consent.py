@@ -113,7 +113,7 @@ def test_a_parent_logs_in_with_a_code_grants_withdraws_and_downloads_a_receipt(
     latest = ConsentDecision.objects.filter(subject=child).order_by("-seq").first()
     assert (latest.purpose_id, latest.value) == (website.pk, "withdrawn")
 
-    # Download the receipt of the withdrawal, as PDF and as JSON.
+    # Download the receipt of the withdrawal, as PDF, as JSON (Kantara) and as JSON-LD.
     with page.expect_download() as download:
         page.click("a[href$='.pdf']")
     pdf = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
@@ -123,9 +123,16 @@ def test_a_parent_logs_in_with_a_code_grants_withdraws_and_downloads_a_receipt(
     with page.expect_download() as download:
         page.click("a[href$='.json']")
     record = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
-    assert record["pii_principal"]["name"] == child.name
-    assert [d["decision"] for d in record["decisions"]] == ["withdrawn"] * 3
-    assert record["decisions"][0]["purpose"] == website.code
+    assert record["piiPrincipalId"] == str(child.key)
+    # One entry per decision: the purpose's photo, film and sound, all withdrawn.
+    purposes = record["services"][0]["purposes"]
+    assert [(p["purposeCategory"], p["decision"]) for p in purposes] == [
+        ([website.code], "withdrawn")
+    ] * 3
+    with page.expect_download() as download:
+        page.click("a[href$='.jsonld']")
+    graph = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["@graph"]
+    assert graph[1]["dpv:hasConsentStatus"] == {"@id": "dpv:ConsentWithdrawn"}
 
     # The history lists all three decisions, newest first.
     page.click(f"a[href$='/my/{child.key}/history/']")

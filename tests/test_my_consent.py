@@ -6,7 +6,6 @@ child of their own; `older` is a 17-year-old whose guardian is the mother as wel
 
 import datetime as dt
 import io
-import json
 
 import pytest
 import time_machine
@@ -619,48 +618,6 @@ def test_no_email_is_sent_when_the_save_fails(
     with django_capture_on_commit_callbacks(execute=True):
         save(client, child, {cell(website, photo): "yes", "consent:nope:photo": "yes"})
     assert mail.outbox == []
-
-
-def test_the_json_receipt_holds_the_consent_record_fields(
-    english, board, mother, child, purposes, photo
-):
-    website, yearbook = purposes
-    english.force_login(mother.user)
-    save(english, child, {cell(website, photo): "yes", cell(yearbook, photo): "no"})
-    receipt = ConsentReceipt.objects.get()
-    response = english.get(reverse("receipt_json", args=[receipt.pk]))
-    assert response.status_code == 200
-    assert "attachment" in response["Content-Disposition"]
-    data = json.loads(response.content)
-    assert data["receipt_id"] == str(receipt.pk)
-    assert data["timestamp"] == receipt.created_at.isoformat()
-    assert data["controller"] == {
-        "name": board.name,
-        "contact_email": board.contact_email,
-        "privacy_officer": board.privacy_officer,
-    }
-    assert data["pii_principal"]["name"] == child.name
-    assert data["pii_principal"]["id"] == str(child.key)
-    assert data["decided_by"]["name"] == mother.name
-    assert data["decided_by"]["capacity"] == "guardian"
-    assert data["collection_method"] == "online"
-    text = ConsentText.objects.in_force(website)
-    assert data["decisions"][0] == {
-        "purpose": "website",
-        "purpose_name": "Website",
-        "media_type": "photo",
-        "media_type_name": "Photo",
-        "decision": "granted",
-        "decision_label": "granted",
-        "decided_at": data["decisions"][0]["decided_at"],
-        "text_version": text.version,
-        "text_sha256": text.sha256,
-        "event_seq": data["decisions"][0]["event_seq"],
-        "event_hash": data["decisions"][0]["event_hash"],
-    }
-    assert data["decisions"][1]["decision"] == "refused"
-    assert "Withdraw at any time" in data["withdrawal"]["how"]
-    assert data["withdrawal"]["url"].endswith(reverse("my_consent"))
 
 
 def test_the_pdf_receipt_shows_the_decisions(english, board, mother, child, purposes, photo):

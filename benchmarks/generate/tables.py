@@ -116,12 +116,14 @@ def statuses_write() -> int:
         # Table names come from the models' meta; there is no user input in this query.
         query = """
             INSERT INTO {} (subject_id, purpose_id, media_type_id, guardian_id,
-                                  decision_id)
-            SELECT subject_id, purpose_id, media_type_id, guardian_id, id
+                                  unregistered, decision_id)
+            SELECT subject_id, purpose_id, media_type_id, guardian_id, unregistered, id
             FROM (
                 SELECT id, subject_id, purpose_id, media_type_id, guardian_id,
+                       capacity = 'unregistered' AS unregistered,
                        ROW_NUMBER() OVER (
-                           PARTITION BY subject_id, purpose_id, media_type_id, guardian_id
+                           PARTITION BY subject_id, purpose_id, media_type_id, guardian_id,
+                                        capacity = 'unregistered'
                            ORDER BY seq DESC
                        ) AS position
                 FROM {}

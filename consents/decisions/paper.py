@@ -58,10 +58,12 @@ def paper_decisions_record(
     method: str,
     note: str,
     guardian: Guardian | None = None,
+    guardian_name: str = "",
     scan=None,
     today: dt.date,
 ) -> list[ConsentDecision]:
-    """Record every answer of one form; all or nothing.
+    """Record every answer of one form; all or nothing. `guardian_name` names a guardian who
+    is not registered, for a child with no registered guardian.
 
     Raises DecisionNotAllowed or InvalidDecision (and stores no scan) when any answer fails.
     """
@@ -81,6 +83,7 @@ def paper_decisions_record(
                     value=value,
                     method=method,
                     guardian=guardian,
+                    guardian_name=guardian_name,
                     note=note,
                     scan=scan_name,
                 )

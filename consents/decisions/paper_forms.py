@@ -23,8 +23,24 @@ class PaperForm(forms.Form):
     guardian = forms.ModelChoiceField(
         label=gettext_lazy("Whose decision is it?"), queryset=None, required=False
     )
+    # For a child with no registered guardian: who gave the decision (kept in the evidence).
+    guardian_name = forms.CharField(
+        label=gettext_lazy("Name of the guardian (not registered)"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy(
+            "This child has no registered guardian. Name the parent or guardian who gave this "
+            "decision; it counts until a registered guardian decides."
+        ),
+        error_messages={
+            "required": gettext_lazy("Give the name of the guardian whose decision this is.")
+        },
+    )
     note = forms.CharField(
         label=gettext_lazy("Note"),
+        error_messages={
+            "required": gettext_lazy("Write a note: how and when was the decision given?")
+        },
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy(
             "Required: for example “form handed in at the office on 3 September” or "
@@ -55,11 +71,17 @@ class PaperForm(forms.Form):
             self.answer_fields.append((purpose, row))
         born = subject.student.date_of_birth if subject.kind == Subject.Kind.STUDENT else None
         self.guardians_decide = decider_on(born, today) == Decider.GUARDIANS
-        if self.guardians_decide:
-            self.fields["guardian"].queryset = subject.student.guardians.all()
+        guardians = subject.student.guardians.all() if self.guardians_decide else None
+        if guardians is not None and guardians.exists():
+            self.fields["guardian"].queryset = guardians
             self.fields["guardian"].required = True
+            del self.fields["guardian_name"]
+        elif guardians is not None:  # nobody registered: name who gave the decision
+            self.fields["guardian_name"].required = True
+            del self.fields["guardian"]
         else:
             del self.fields["guardian"]
+            del self.fields["guardian_name"]
 
     def rows(self):
         """The answer grid: per purpose, the bound fields per media type."""

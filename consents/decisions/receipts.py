@@ -26,7 +26,12 @@ LEGAL_BASIS = gettext_lazy("consent: GDPR art. 6(1)(a), 7 and 8; UAVG art. 5")
 def receipt_issue(*, actor, subject: Subject, decisions: list[ConsentDecision]) -> ConsentReceipt:
     """Issue a receipt for decisions just recorded, and put its email in the outbox: the
     request that saved the decisions never waits for the mail server."""
-    receipt = ConsentReceipt.objects.create(subject=subject, issued_to=actor)
+    # The texts were shown in the language of this request: the receipt keeps it (rule 5).
+    receipt = ConsentReceipt.objects.create(
+        subject=subject,
+        issued_to=actor,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
     receipt.decisions.set(decisions)
     outbox_enqueue(
         template=OutboxMessage.Template.RECEIPT,
@@ -123,6 +128,7 @@ def receipt_record(receipt: ConsentReceipt) -> dict:
         "links": {
             "pdf": _absolute(reverse("receipt_pdf", args=[receipt.pk])),
             "json": _absolute(reverse("receipt_json", args=[receipt.pk])),
+            "jsonld": _absolute(reverse("receipt_jsonld", args=[receipt.pk])),
         },
     }
 

@@ -381,8 +381,10 @@ def own_decisions(subject: Subject, voice: Guardian | None, texts: dict) -> dict
     by_id = {text.pk: text for versions in texts.values() for text in versions}
     text_field = ConsentDecision._meta.get_field("text")
     own = {}
-    for status in ConsentStatus.objects.filter(subject=subject, guardian=voice).select_related(
-        "decision__school_year"
+    for status in (
+        ConsentStatus.objects.of_voice(voice)
+        .filter(subject=subject)
+        .select_related("decision__school_year")
     ):
         if status.decision.text_id in by_id:  # else a purpose no longer asked about
             text_field.set_cached_value(status.decision, by_id[status.decision.text_id])

@@ -79,8 +79,8 @@ def standing_answers(actor, subject: Subject) -> dict[tuple[Purpose, MediaType],
     only explicit answers, never the other guardian's. Raises DecisionNotAllowed when the user
     does not decide for `subject` today."""
     voice = _voice(actor, subject)
-    statuses = ConsentStatus.objects.filter(
-        subject=subject, guardian=voice, purpose__active=True
+    statuses = (
+        ConsentStatus.objects.of_voice(voice).filter(subject=subject, purpose__active=True)
     ).select_related("purpose", "media_type", "decision")
     return {(s.purpose, s.media_type): answer_of(s.decision) for s in statuses}
 
@@ -142,8 +142,8 @@ def withdraw(
 
 def grants_to_withdraw(actor, subject: Subject, purpose: Purpose | None = None):
     """The standing grants of this user's voice that a withdrawal would end."""
-    statuses = ConsentStatus.objects.filter(
-        subject=subject, guardian=_voice(actor, subject), decision__value=Value.GRANTED
+    statuses = ConsentStatus.objects.of_voice(_voice(actor, subject)).filter(
+        subject=subject, decision__value=Value.GRANTED
     )
     if purpose is not None:
         statuses = statuses.filter(purpose=purpose)

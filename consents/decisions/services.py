@@ -22,17 +22,21 @@ from consents.models import (
     SchoolYear,
     Subject,
 )
-from consents.rules import Method, Value, authority_for
+from consents.rules import Capacity, Method, Value, authority_for
 
 
 class InvalidDecision(ValidationError):
     """The decision itself is malformed (unknown purpose, nothing to withdraw, missing note)."""
 
 
-def _current_voice_value(subject, purpose, media_type, guardian) -> str | None:
+def _current_voice_value(subject, purpose, media_type, guardian, unregistered) -> str | None:
     status = (
         ConsentStatus.objects.filter(
-            subject=subject, purpose=purpose, media_type=media_type, guardian=guardian
+            subject=subject,
+            purpose=purpose,
+            media_type=media_type,
+            guardian=guardian,
+            unregistered=unregistered,
         )
         .select_related("decision")
         .first()
@@ -50,6 +54,7 @@ def decision_record(
     value: str,
     method: str = Method.ONLINE,
     guardian: Guardian | None = None,
+    guardian_name: str = "",
     note: str = "",
     ip_address: str | None = None,
     user_agent: str = "",
@@ -61,6 +66,8 @@ def decision_record(
     Raises DecisionNotAllowed when `actor` may not decide for `subject` (rule 1), and
     InvalidDecision when the decision itself is not valid. `at` back-dates a decision taken
     from an earlier record (demo history, imports); it must not precede the last event.
+    `guardian_name` names a guardian who is not registered, for a child who has no registered
+    guardian (an administrator records it; the name goes in the evidence, outside the chain).
     """
     now = at or timezone.now()
     today = school_date(now)
@@ -72,11 +79,20 @@ def decision_record(
         raise InvalidDecision(_("This purpose does not exist for this person's school board."))
     if method != Method.ONLINE and not note.strip():
         raise InvalidDecision(_("A note is required when an administrator records a decision."))
+    guardian_name = guardian_name.strip()
+    if guardian_name and guardian is not None:
+        raise InvalidDecision(_("Name either a registered guardian or one who is not registered."))
     capacity, voice = authority_for(
-        user=actor, subject=subject, on=today, method=method, guardian=guardian
+        user=actor,
+        subject=subject,
+        on=today,
+        method=method,
+        guardian=guardian,
+        unregistered=bool(guardian_name),
     )
+    unregistered = capacity == Capacity.UNREGISTERED
     if value == Value.WITHDRAWN:
-        current = _current_voice_value(subject, purpose, media_type, voice)
+        current = _current_voice_value(subject, purpose, media_type, voice, unregistered)
         if current != Value.GRANTED:
             raise InvalidDecision(_("There is no consent to withdraw."))
     text = ConsentText.objects.in_force(purpose, at=now)
@@ -133,6 +149,7 @@ def decision_record(
         ip_address=ip_address,
         user_agent=(user_agent or "")[:500],
         note=note.strip(),
+        guardian_name=guardian_name,
         scan=scan or "",
     )
     head.seq, head.hash = decision.seq, decision.hash
@@ -142,6 +159,7 @@ def decision_record(
         purpose=purpose,
         media_type=media_type,
         guardian=voice,
+        unregistered=unregistered,
         defaults={"decision": decision},
     )
     publications.takedowns_open(decision=decision, before=verdict_before, on=today)
@@ -161,14 +179,15 @@ def consent_withdraw(
     ).select_related("purpose", "media_type", "guardian")
     if purposes is not None:
         statuses = statuses.filter(purpose__in=purposes)
-    _capacity, voice = authority_for(
+    capacity, voice = authority_for(
         user=actor,
         subject=subject,
         on=school_date(timezone.now()),
         method=evidence.get("method", Method.ONLINE),
         guardian=evidence.get("guardian"),
+        unregistered=bool(evidence.get("guardian_name", "").strip()),
     )
-    statuses = statuses.filter(guardian=voice)
+    statuses = statuses.filter(guardian=voice, unregistered=capacity == Capacity.UNREGISTERED)
     return [
         decision_record(
             actor=actor,
@@ -205,23 +224,28 @@ def consent_text_publish(
 @transaction.atomic
 def consent_status_rebuild(chunk_size: int = 10000) -> int:
     """Rebuild the current-status table from the log; returns the number of status rows."""
-    latest: dict[tuple, tuple[int, int]] = {}
+    latest: dict[tuple, int] = {}
     rows = ConsentDecision.objects.order_by("seq").values_list(
-        "id", "subject_id", "purpose_id", "media_type_id", "guardian_id"
+        "id", "subject_id", "purpose_id", "media_type_id", "guardian_id", "capacity"
     )
-    for decision_id, subject_id, purpose_id, media_type_id, guardian_id in rows.iterator(
-        chunk_size=chunk_size
-    ):
-        latest[(subject_id, purpose_id, media_type_id, guardian_id)] = decision_id
+    for decision_id, *voice_key, capacity in rows.iterator(chunk_size=chunk_size):
+        latest[(*voice_key, capacity == Capacity.UNREGISTERED)] = decision_id
     ConsentStatus.objects.all().delete()
     batch = []
-    for (subject_id, purpose_id, media_type_id, guardian_id), decision_id in latest.items():
+    for (
+        subject_id,
+        purpose_id,
+        media_type_id,
+        guardian_id,
+        unregistered,
+    ), decision_id in latest.items():
         batch.append(
             ConsentStatus(
                 subject_id=subject_id,
                 purpose_id=purpose_id,
                 media_type_id=media_type_id,
                 guardian_id=guardian_id,
+                unregistered=unregistered,
                 decision_id=decision_id,
             )
         )

@@ -5,15 +5,13 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consents.dates import school_today
 from consents.decisions import self_service, self_service_save
-from consents.decisions.receipts import receipt_filename, receipt_pdf, receipt_record
 from consents.decisions.self_service_forms import CardActionForm, ConsentAnswersForm, WithdrawForm
 from consents.decisions.services import InvalidDecision
 from consents.models import ConsentReceipt
@@ -187,31 +185,3 @@ def consent_history(request, key):
             "student": self_service.is_own_student(request.user, subject),
         },
     )
-
-
-def _own_receipt(request, receipt_id) -> ConsentReceipt:
-    return get_object_or_404(
-        ConsentReceipt.objects.select_related("subject__board", "issued_to"),
-        pk=receipt_id,
-        issued_to=request.user,
-    )
-
-
-@login_required
-@require_GET
-def receipt_json_download(request, receipt_id):
-    receipt = _own_receipt(request, receipt_id)
-    response = JsonResponse(
-        receipt_record(receipt), json_dumps_params={"ensure_ascii": False, "indent": 2}
-    )
-    response["Content-Disposition"] = f'attachment; filename="{receipt_filename(receipt, "json")}"'
-    return response
-
-
-@login_required
-@require_GET
-def receipt_pdf_download(request, receipt_id):
-    receipt = _own_receipt(request, receipt_id)
-    response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{receipt_filename(receipt, "pdf")}"'
-    return response

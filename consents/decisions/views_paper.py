@@ -38,6 +38,7 @@ def paper_record(request, key):
                 method=form.cleaned_data["method"],
                 note=form.cleaned_data["note"],
                 guardian=form.cleaned_data.get("guardian"),
+                guardian_name=form.cleaned_data.get("guardian_name", ""),
                 scan=form.cleaned_data.get("scan"),
                 today=today,
             )

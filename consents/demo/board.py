@@ -66,7 +66,17 @@ class Demo:
     def load(self) -> None:
         board, _ = Board.objects.get_or_create(
             name=BOARD_NAME,
-            defaults={"contact_email": "privacy@example.org", "privacy_officer": "M. de Wit"},
+            defaults={
+                "contact_email": "privacy@example.org",
+                "privacy_officer": "M. de Wit",
+                "registration_number": "00000000",
+                "address": "Postbus 1, 3740 AA Baarn",
+                "phone": "035 000 0000",
+                "website": "https://www.example.org/",
+                "privacy_statement_url": "https://www.example.org/privacy",
+                "storage_country": "NL",
+                "recipients": "Schoolfotograaf (example)",
+            },
         )
         schools = [
             School.objects.get_or_create(board=board, name=name, defaults={"brin": brin})[0]

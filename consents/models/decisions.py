@@ -42,6 +42,12 @@ class ConsentDecision(models.Model):
         SELF = "self", _("student of 16 or older, for themself")
         STAFF = "staff", _("staff member, for themself")
         ADMINISTRATOR = "administrator", _("administrator entering a form")
+        # A guardian of a child with no registered guardian, named in the evidence: counts
+        # until a registered guardian decides (consents.rules).
+        UNREGISTERED = (
+            "unregistered",
+            _("administrator entering the decision of a guardian who is not registered"),
+        )
 
     class Method(models.TextChoices):
         ONLINE = "online", _("online")
@@ -99,6 +105,10 @@ class ConsentDecision(models.Model):
     def is_granted(self) -> bool:
         return self.value == self.Value.GRANTED
 
+    @property
+    def by_unregistered_guardian(self) -> bool:
+        return self.capacity == self.Capacity.UNREGISTERED
+
     # What the rules read of a decision (consents.rules.DecisionFacts carries the same
     # attributes without a model instance).
     @cached_property
@@ -123,6 +133,10 @@ class DecisionEvidence(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The guardian, not registered in the portal, whose paper or phone decision this is.
+    guardian_name = models.CharField(
+        _("guardian (not registered)"), max_length=200, blank=True, default="", db_default=""
+    )
     scan = models.FileField(_("scanned form"), upload_to="scans/%Y/", blank=True)
 
     class Meta:
@@ -146,8 +160,16 @@ class ChainHead(models.Model):
         return f"#{self.seq} {self.hash[:12]}"
 
 
+class ConsentStatusQuerySet(models.QuerySet):
+    def of_voice(self, guardian):
+        """The rows of one voice: a registered guardian, or (None) the person themself; never
+        the voice of a guardian who is not registered."""
+        return self.filter(guardian=guardian, unregistered=False)
+
+
 class ConsentStatus(models.Model):
-    """The latest decision per subject, purpose, media type and voice (a guardian, or self).
+    """The latest decision per subject, purpose, media type and voice (a registered guardian,
+    the guardians who are not registered, or the person themself).
 
     Kept in step with the log in the same transaction, so that verdicts for thousands of
     people take a constant number of queries. `manage.py rebuild_consent_status` rebuilds it.
@@ -160,6 +182,10 @@ class ConsentStatus(models.Model):
         "consents.Guardian", models.CASCADE, null=True, blank=True, related_name="+"
     )
     decision = models.OneToOneField(ConsentDecision, models.CASCADE, related_name="+")
+    # The voice of guardians who are not registered (decisions with capacity "unregistered").
+    unregistered = models.BooleanField(default=False, db_default=False)
+
+    objects = ConsentStatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("current status")
@@ -172,8 +198,13 @@ class ConsentStatus(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["subject", "purpose", "media_type"],
-                condition=Q(guardian__isnull=True),
+                condition=Q(guardian__isnull=True, unregistered=False),
                 name="status_unique_own_voice",
+            ),
+            models.UniqueConstraint(
+                fields=["subject", "purpose", "media_type"],
+                condition=Q(guardian__isnull=True, unregistered=True),
+                name="status_unique_unregistered_voice",
             ),
         ]
 

@@ -34,6 +34,28 @@ class Board(models.Model):
     retention_months = models.PositiveSmallIntegerField(
         _("retention after leaving (months)"), default=24
     )
+    # The controller's facts that every consent receipt states (ISO/IEC TS 27560, Kantara CR).
+    registration_number = models.CharField(
+        _("Chamber of Commerce (KvK) number"), max_length=20, blank=True
+    )
+    address = models.TextField(_("postal address"), blank=True)
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    privacy_statement_url = models.URLField(_("privacy statement (URL)"), blank=True)
+    storage_country = models.CharField(
+        _("country where the records are stored"),
+        max_length=2,
+        default="NL",
+        help_text=_("Two-letter country code (ISO 3166), for example NL."),
+    )
+    recipients = models.TextField(
+        _("recipients outside the board"),
+        blank=True,
+        help_text=_(
+            "Who else receives the recordings, one per line (for example a photographer); "
+            "empty when only the board and its schools do."
+        ),
+    )
 
     class Meta:
         verbose_name = _("board")
@@ -41,6 +63,10 @@ class Board(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def recipient_names(self) -> list[str]:
+        return [line.strip() for line in self.recipients.splitlines() if line.strip()]
 
 
 class School(models.Model):

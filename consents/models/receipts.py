@@ -10,7 +10,8 @@ class ConsentReceipt(models.Model):
 
     A receipt is issued after every save or withdrawal on the "my consent" page; its content
     (consents/decisions/receipts.py) is built from the append-only decisions, so it reads the same
-    every time it is downloaded.
+    every time it is downloaded; only the ISO/IEC TS 27560 record's current state turns to
+    "expired" once a grant's school year is over and the board lets such answers lapse.
     """
 
     id = models.UUIDField(_("receipt id"), primary_key=True, default=uuid.uuid4, editable=False)
@@ -20,6 +21,9 @@ class ConsentReceipt(models.Model):
     )
     decisions = models.ManyToManyField("consents.ConsentDecision", related_name="receipts")
     created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    # The language the consent texts were shown in when the person decided (a receipt is
+    # issued in the request that saved the decisions); empty on receipts issued before.
+    language = models.CharField(_("language of the texts"), max_length=10, blank=True)
 
     class Meta:
         verbose_name = _("consent receipt")

@@ -91,7 +91,7 @@ def _evidence_erase(decisions) -> int:
     for name in evidence.exclude(scan="").values_list("scan", flat=True).distinct():
         # A scan is shared by the decisions of one form, all about this person.
         DecisionEvidence.scan.field.storage.delete(name)
-    return evidence.update(ip_address=None, user_agent="", note="", scan="")
+    return evidence.update(ip_address=None, user_agent="", note="", guardian_name="", scan="")
 
 
 @transaction.atomic

@@ -67,6 +67,7 @@ def _decisions(decisions) -> list[dict]:
                 "ip_address": evidence.ip_address if evidence else None,
                 "user_agent": evidence.user_agent if evidence else "",
                 "note": evidence.note if evidence else "",
+                "guardian_not_registered": evidence.guardian_name if evidence else "",
                 "scanned_form": bool(evidence and evidence.scan),
             }
         )
@@ -235,6 +236,7 @@ LABELS = {
     "ip_address": gettext_lazy("IP address"),
     "user_agent": gettext_lazy("browser"),
     "note": gettext_lazy("note"),
+    "guardian_not_registered": gettext_lazy("guardian (not registered)"),
     "scanned_form": gettext_lazy("scanned form"),
     "when": gettext_lazy("when"),
     "by": gettext_lazy("by"),

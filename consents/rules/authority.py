@@ -44,43 +44,29 @@ def _date_of_birth(subject: Subject) -> dt.date | None:
 
 
 def authority_for(
-    *, user, subject: Subject, on: dt.date, method: str, guardian: Guardian | None = None
+    *,
+    user,
+    subject: Subject,
+    on: dt.date,
+    method: str,
+    guardian: Guardian | None = None,
+    unregistered: bool = False,
 ) -> tuple[str, Guardian | None]:
     """The capacity in which `user` records a decision for `subject`, and the voice it counts for.
 
-    Raises DecisionNotAllowed, with a message for the user, when they may not.
+    With `unregistered` an administrator records the decision of a guardian who is not
+    registered: only for a child under 16 with no registered guardian at all (capacity
+    UNREGISTERED, no guardian as voice). Raises DecisionNotAllowed, with a message for the
+    user, when they may not.
     """
     decider = decider_on(_date_of_birth(subject), on)
 
     if method != Method.ONLINE:
-        if not has_role(
-            user,
-            Role.Kind.ADMINISTRATOR,
-            board_id=subject.board_id,
-            school_ids=subject_school_ids(subject),
-        ):
-            raise DecisionNotAllowed(
-                _(
-                    "Only a consent administrator of this school can record a paper form "
-                    "or a decision given in person."
-                )
-            )
-        if decider == Decider.SELF:
-            if guardian is not None:
-                raise DecisionNotAllowed(
-                    _("%(name)s decides alone; a guardian's answer no longer counts.")
-                    % {"name": subject.name}
-                )
-            return Capacity.ADMINISTRATOR, None
-        if (
-            guardian is None
-            or not Guardianship.objects.filter(guardian=guardian, student_id=subject.pk).exists()
-        ):
-            raise DecisionNotAllowed(
-                _("Name the registered guardian of %(name)s whose decision this is.")
-                % {"name": subject.name}
-            )
-        return Capacity.ADMINISTRATOR, guardian
+        return _administrator_authority(user, subject, decider, guardian, unregistered)
+    if unregistered:
+        raise DecisionNotAllowed(
+            _("Only an administrator records the decision of a guardian who is not registered.")
+        )
 
     if subject.user_id is not None and subject.user_id == user.pk:
         if subject.kind == Subject.Kind.STAFF:
@@ -99,3 +85,45 @@ def authority_for(
             )
         return Capacity.GUARDIAN, own_guardian
     raise DecisionNotAllowed(_("You may not decide for this person."))
+
+
+def _administrator_authority(user, subject, decider, guardian, unregistered):
+    """`authority_for` a paper form or a decision given in person."""
+    if not has_role(
+        user,
+        Role.Kind.ADMINISTRATOR,
+        board_id=subject.board_id,
+        school_ids=subject_school_ids(subject),
+    ):
+        raise DecisionNotAllowed(
+            _(
+                "Only a consent administrator of this school can record a paper form "
+                "or a decision given in person."
+            )
+        )
+    if decider == Decider.SELF:
+        if guardian is not None or unregistered:
+            raise DecisionNotAllowed(
+                _("%(name)s decides alone; a guardian's answer no longer counts.")
+                % {"name": subject.name}
+            )
+        return Capacity.ADMINISTRATOR, None
+    if unregistered:
+        if Guardianship.objects.filter(student_id=subject.pk).exists():
+            raise DecisionNotAllowed(
+                _(
+                    "%(name)s has a registered guardian: record that guardian's decision, "
+                    "or register the other guardian first."
+                )
+                % {"name": subject.name}
+            )
+        return Capacity.UNREGISTERED, None
+    if (
+        guardian is None
+        or not Guardianship.objects.filter(guardian=guardian, student_id=subject.pk).exists()
+    ):
+        raise DecisionNotAllowed(
+            _("Name the registered guardian of %(name)s whose decision this is.")
+            % {"name": subject.name}
+        )
+    return Capacity.ADMINISTRATOR, guardian

@@ -8,8 +8,11 @@ from consents.dates import school_date
 from consents.models import (
     ConsentDecision,
     ConsentStatus,
+    DecisionEvidence,
 )
 from consents.rules.wording import Value
+
+Capacity = ConsentDecision.Capacity
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +28,15 @@ class DecisionFacts:
     decided_by_id: int
     school_year_start: dt.date
     text_version: int
+    capacity: str = Capacity.GUARDIAN
 
     @property
     def is_granted(self) -> bool:
         return self.value == Value.GRANTED
+
+    @property
+    def by_unregistered_guardian(self) -> bool:
+        return self.capacity == Capacity.UNREGISTERED
 
 
 def _status_decisions(subject_ids, purposes, media_types):
@@ -59,9 +67,15 @@ def current_decisions(subject_ids, purposes, media_types, texts_by_id):
     authors = author_field.related_model._default_manager.in_bulk(
         {decision.decided_by_id for decision in found}
     )
+    # A guardian who is not registered is named in the evidence: one query for them all.
+    evidence = DecisionEvidence.objects.in_bulk(
+        [decision.id for decision in found if decision.by_unregistered_guardian]
+    )
     for decision in found:
         text_field.set_cached_value(decision, texts_by_id[decision.text_id])
         author_field.set_cached_value(decision, authors[decision.decided_by_id])
+        if decision.id in evidence:
+            ConsentDecision.evidence.related.set_cached_value(decision, evidence[decision.id])
         yield (decision.subject_id, decision.purpose_id, decision.media_type_id), decision
 
 
@@ -78,9 +92,10 @@ def current_facts(subject_ids, purposes, media_types, texts_by_id):
         "decided_by_id",
         "school_year__start_date",
         "text_id",
+        "capacity",
     )
     for decision_id, subject_id, purpose_id, media_type_id, decided_at, *rest in rows:
-        value, guardian_id, decided_by_id, year_start, text_id = rest
+        value, guardian_id, decided_by_id, year_start, text_id, capacity = rest
         yield (
             (subject_id, purpose_id, media_type_id),
             DecisionFacts(
@@ -92,5 +107,6 @@ def current_facts(subject_ids, purposes, media_types, texts_by_id):
                 decided_by_id,
                 year_start,
                 texts_by_id[text_id].version,
+                capacity,
             ),
         )

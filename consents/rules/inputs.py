@@ -68,7 +68,8 @@ RULE_INPUTS = (
     ),
     _input(
         ConsentDecision,
-        "id subject purpose media_type decided_at value guardian decided_by school_year text",
+        "id subject purpose media_type decided_at value guardian decided_by school_year text "
+        "capacity",
         Scope.LOG,
     ),
     _input(Board, "id at_sixteen unanswered_year", Scope.EVERYONE),  # rules 2 and 7

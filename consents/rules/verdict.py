@@ -129,8 +129,11 @@ def _verdict(*, decider, on, this_year, latest_material, decisions, guardian_ids
     known = [d for d in decisions if d.decided_on <= on]
     if not known:
         return UNANSWERED[decider]
-    own = [d for d in known if d.guardian_id is None]
-    by_guardians = [d for d in known if d.guardian_id in guardian_ids]
+    own = [d for d in known if d.guardian_id is None and not d.by_unregistered_guardian]
+    # A guardian who is not registered counts until a registered guardian decides.
+    by_guardians = [d for d in known if d.guardian_id in guardian_ids] or [
+        d for d in known if d.by_unregistered_guardian
+    ]
 
     inherited = False
     lapsed = ""
@@ -189,6 +192,15 @@ def latest_material_version(texts: Iterable[ConsentText], on: dt.date) -> int:
             if t.change == ConsentText.Change.MATERIAL and school_date(t.created_at) <= on
         ),
         default=0,
+    )
+
+
+def answer_lapsed(decision: ConsentDecision, *, board: Board, on: dt.date) -> bool:
+    """Rule 7: an answer given for an earlier school year than `on`'s has lapsed when the board
+    lets unanswered years lapse (otherwise it is carried forward, marked "not renewed")."""
+    return (
+        decision.school_year_start < school_year_start(on)
+        and board.unanswered_year == Board.UnansweredYear.LAPSE
     )
 
 

@@ -71,9 +71,11 @@ def voices_to_ask(
             voices.add(None)
             continue
         material = latest_material_version(texts[purpose_id], on)
-        if changed_text_only:
+        if changed_text_only:  # a guardian who is not registered has no address to ask
             voices.update(
-                d.guardian_id for d in found_verdict.decisions if d.text_version < material
+                d.guardian_id
+                for d in found_verdict.decisions
+                if d.text_version < material and not d.by_unregistered_guardian
             )
         else:
             current = {
