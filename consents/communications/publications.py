@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from consents import rules
-from consents.communications.directory import group_label, people_in
+from consents.communications.directory import group_label
 from consents.communications.lookups import fold
 from consents.dates import school_date
 from consents.models import (
@@ -37,6 +37,7 @@ from consents.models import (
 )
 from consents.models.people import full_name
 from consents.outbox import Outgoing, outbox_enqueue
+from consents.people import people_in
 
 # --- Group check (rule 9) ------------------------------------------------------------------------
 
