@@ -42,7 +42,7 @@ def outbox_composers_register():
     so that its imports run one way."""
     from consents import outbox
     from consents.campaigns import composing
-    from consents.communications import publications
+    from consents.communications import takedowns
     from consents.decisions import receipts
     from consents.models import OutboxMessage
 
@@ -53,6 +53,6 @@ def outbox_composers_register():
         Template.SIXTEEN_GUARDIAN: composing.message_compose,
         Template.SIXTEEN_SOON: composing.message_compose,
         Template.RECEIPT: receipts.receipt_message_compose,
-        Template.TAKEDOWN: publications.takedown_message_compose,
+        Template.TAKEDOWN: takedowns.takedown_message_compose,
     }.items():
         outbox.composer_register(template, compose)

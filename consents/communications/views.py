@@ -13,7 +13,7 @@ from consents.communications.forms import (
     PublicationForm,
     SchoolChoiceForm,
 )
-from consents.communications.publications import group_check_run
+from consents.communications.group_check import group_check_run
 from consents.dates import school_today
 from consents.models import MediaType, Publication, Purpose, Role, School, Subject, TakedownTask
 from consents.models.access import AccessLogEntry

@@ -11,7 +11,8 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from consents.communications.publications import group_check, publication_record
+from consents.communications.group_check import group_check
+from consents.communications.publications import publication_record
 from consents.dates import SCHOOL_TZ, school_today
 from consents.decisions.services import decision_record
 from consents.models import (
