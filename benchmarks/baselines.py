@@ -13,7 +13,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
 
-from consents.communications.directory import people_in
 from consents.models import (
     ConsentDecision,
     ConsentStatus,
@@ -23,6 +22,7 @@ from consents.models import (
     Student,
     Subject,
 )
+from consents.people import people_in
 from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import role_required
 

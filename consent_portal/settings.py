@@ -296,7 +296,7 @@ CELERY_BEAT_SCHEDULE = {
     "verdicts-refresh": {"task": "consents.tasks.verdicts_refresh", "schedule": 60.0},
 }
 
-# Campaign emails go through an outbox (consents/campaigns/services.py). A failed send is
+# Campaign emails go through an outbox (consents/campaigns/planning.py). A failed send is
 # retried after OUTBOX_RETRY_SECONDS, doubling each time up to OUTBOX_RETRY_MAX_SECONDS, at
 # most OUTBOX_MAX_ATTEMPTS attempts; then the message is marked failed with the error.
 OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 5)

@@ -41,18 +41,18 @@ def outbox_composers_register():
     time. The features import the outbox to enqueue; the outbox learns their composers here,
     so that its imports run one way."""
     from consents import outbox
-    from consents.campaigns import services as campaigns
-    from consents.communications import publications
+    from consents.campaigns import composing
+    from consents.communications import takedowns
     from consents.decisions import receipts
     from consents.models import OutboxMessage
 
     Template = OutboxMessage.Template
     for template, compose in {
-        Template.ASK: campaigns.message_compose,
-        Template.SIXTEEN_STUDENT: campaigns.message_compose,
-        Template.SIXTEEN_GUARDIAN: campaigns.message_compose,
-        Template.SIXTEEN_SOON: campaigns.message_compose,
+        Template.ASK: composing.message_compose,
+        Template.SIXTEEN_STUDENT: composing.message_compose,
+        Template.SIXTEEN_GUARDIAN: composing.message_compose,
+        Template.SIXTEEN_SOON: composing.message_compose,
         Template.RECEIPT: receipts.receipt_message_compose,
-        Template.TAKEDOWN: publications.takedown_message_compose,
+        Template.TAKEDOWN: takedowns.takedown_message_compose,
     }.items():
         outbox.composer_register(template, compose)

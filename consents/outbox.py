@@ -2,7 +2,7 @@
 
 - `outbox_enqueue` writes a row in the caller's transaction and publishes it to Celery once
   that commits (a campaign step writes its rows in bulk and publishes them when it is planned,
-  `campaigns.step_finish`). A rollback sends nothing; a broker that is down loses nothing.
+  `campaigns.planning.step_finish`). A rollback sends nothing; a broker that is down loses nothing.
 - The task `outbox_send` calls `outbox_deliver`, which claims the row with a compare-and-set
   (a duplicate delivery sends nothing), composes the email from the row's ids as things are
   now (with the composer each feature registered for its kind of email, `composer_register`:

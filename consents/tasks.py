@@ -10,6 +10,7 @@ from celery import shared_task
 
 from consents import outbox, stored
 from consents.campaigns import services as campaigns
+from consents.campaigns import sixteen
 from consents.dates import school_today
 from consents.models import Board, Campaign, ExportJob, SchoolYear
 from consents.privacy.retention import retention_apply
@@ -37,13 +38,13 @@ def campaign_advance_task(campaign_id: int) -> None:
 @shared_task
 def turning_sixteen_notify() -> int:
     """Daily: invite the students who turn 16 and tell their guardians (rule 2)."""
-    return len(campaigns.turning_sixteen_notify())
+    return len(sixteen.turning_sixteen_notify())
 
 
 @shared_task
 def sixteen_soon_notify() -> int:
     """Daily: tell the guardians of students who turn 16 in a week (rule 2)."""
-    return len(campaigns.sixteen_soon_notify())
+    return len(sixteen.sixteen_soon_notify())
 
 
 @shared_task(bind=True, max_retries=None)

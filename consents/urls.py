@@ -9,6 +9,7 @@ from .communications import views_publications as publications
 from .decisions import views as my_consent
 from .decisions import views_paper as paper
 from .decisions import views_receipts as receipts
+from .decisions import views_scans as scans
 from .imports import views as imports
 from .privacy import views as access
 from .reports import views as reports
@@ -99,7 +100,7 @@ urlpatterns = [
         access.subject_access_admin,
         name="subject_access_admin",
     ),
-    path("manage/scans/<int:decision_id>/", people.scan_download, name="scan_download"),
+    path("manage/scans/<int:decision_id>/", scans.scan_download, name="scan_download"),
     path("my/data.<str:fmt>", access.my_data, name="my_data"),
     path("manage/exports/", exports.register_export, name="register_export"),
     path("manage/exports/<uuid:token>/", exports.export_job, name="export_job"),

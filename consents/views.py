@@ -2,7 +2,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
-from consents.decisions.self_service import decides_for_anyone
+from consents.people import decides_for_anyone
 
 
 def home(request):

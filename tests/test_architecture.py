@@ -4,7 +4,7 @@ Read from the source with `ast`, nothing is imported: `accounts` does not import
 `benchmarks` does not import `tests`, only `consents.tasks` imports the tasks (features queue
 them by name through `consents.queue`), the modules of `consents` import each other without a
 cycle and so do its feature packages, and no function imports a module of `consents` late to
-hide a cycle.
+hide a cycle. Modules and functions stay short (STYLE.md: about 400 and 60 lines).
 """
 
 import ast
@@ -30,17 +30,23 @@ LATE_IMPORTS_ALLOWED = {
     "benchmarks.load": "runs before django.setup()",
 }
 
-# Imports between feature packages that still close a circle between packages (each one's
-# owner is moving it). Listed one by one, so that any new crossing fails the test, and a fixed
-# one must be taken off the list.
-PACKAGE_CYCLE_IMPORTS = {
-    # decisions -> communications -> decisions: the paper form's file types
-    ("consents.communications.views_people", "consents.decisions.paper"),
-    # privacy -> communications -> privacy: the person lookup of the administrators' pages
-    ("consents.privacy.views", "consents.communications.views_people"),
-    ("consents.decisions.views_paper", "consents.communications.views_people"),
-    # communications -> decisions -> communications: a guardian's own child, for a takedown
-    ("consents.communications.views_family", "consents.decisions.self_service"),
+
+MODULE_LINES_MAX = 400
+FUNCTION_LINES_MAX = 60
+
+# Modules and functions still over the limits, each with its reason: they are being changed
+# on other branches (the report's suppression in `reports/`; the port of receipts, paper
+# forms, services and rules), which split them. Take an entry off once it is within the
+# limits (the test says so).
+REPORTS_WORK = "reports/ is being reworked on another branch (suppression)"
+PORT_WORK = "being ported on another branch (receipts, paper, services, rules)"
+TOO_LONG_ALLOWED = {
+    "consents.reports.suppression": f"482 lines; {REPORTS_WORK}",
+    "consents.reports.suppression.Suppressor.exposed": f"63 lines; {REPORTS_WORK}",
+    "consents.reports.formats.section_chart": f"66 lines; {REPORTS_WORK}",
+    "consents.decisions.services.decision_record": f"105 lines; {PORT_WORK}",
+    "consents.decisions.receipts.receipt_record": f"66 lines; {PORT_WORK}",
+    "consents.rules.voices.voices_to_ask": f"68 lines; {PORT_WORK}",
 }
 
 
@@ -198,21 +204,16 @@ def feature_of(module: str) -> str:
 
 
 def test_the_feature_packages_import_each_other_without_a_cycle():
-    graph, crossings = {}, set()
+    graph = {}
     for found in imports_in("consents"):
         source, target = feature_of(found.module), feature_of(found.target)
         if found.in_function or not within(found.target, "consents") or source == target:
             continue
-        if (found.module, found.target) in PACKAGE_CYCLE_IMPORTS:
-            crossings.add((found.module, found.target))
-            continue
         graph.setdefault(source, set()).add(target)
     cycles = import_cycles(graph)
-    assert not cycles, "feature packages in a circle:\n" + "\n".join(
-        " <-> ".join(c) for c in cycles
-    )
-    assert crossings == PACKAGE_CYCLE_IMPORTS, "gone, take them off the list: " + str(
-        PACKAGE_CYCLE_IMPORTS - crossings
+    assert not cycles, (
+        "feature packages in a circle (move what they share to a lower module, such as "
+        "consents.people):\n" + "\n".join(" <-> ".join(c) for c in cycles)
     )
 
 
@@ -227,6 +228,45 @@ def test_no_function_imports_a_consents_module_late():
         "import at the top of the module; a cycle this hides is to be resolved (a registry, "
         "queueing by name), or say why in LATE_IMPORTS_ALLOWED:\n" + "\n".join(wrong)
     )
+
+
+def functions_in(tree: ast.AST, prefix: str):
+    """(dotted name, node) of every function in `tree`, methods as `Class.method`."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            name = f"{prefix}.{node.name}"
+            if not isinstance(node, ast.ClassDef):
+                yield name, node
+            yield from functions_in(node, name)
+
+
+def too_long(package: str) -> dict[str, str]:
+    """The modules of `package` over MODULE_LINES_MAX lines and its functions over
+    FUNCTION_LINES_MAX (from `def` to the last line, docstring included), with their size.
+    Migrations are generated and left out."""
+    found = {}
+    for module, path in sources(package).items():
+        if ".migrations." in module:
+            continue
+        text = path.read_text()
+        lines = len(text.splitlines())
+        if lines > MODULE_LINES_MAX:
+            found[module] = f"{lines} lines"
+        for name, node in functions_in(ast.parse(text), module):
+            length = node.end_lineno - node.lineno + 1
+            if length > FUNCTION_LINES_MAX:
+                found[name] = f"{length} lines"
+    return found
+
+
+def test_modules_and_functions_stay_short():
+    """STYLE.md: modules under about 400 lines, functions under about 60; what is still over
+    is listed in TOO_LONG_ALLOWED with its reason."""
+    found = {**too_long("consents"), **too_long("accounts")}
+    new = {name: size for name, size in found.items() if name not in TOO_LONG_ALLOWED}
+    assert not new, "split these (or say why in TOO_LONG_ALLOWED): " + str(new)
+    shrunk = set(TOO_LONG_ALLOWED) - set(found)
+    assert not shrunk, "within the limits now, take them off TOO_LONG_ALLOWED: " + str(shrunk)
 
 
 def is_view_module(module: str) -> bool:
@@ -288,3 +328,5 @@ def test_the_checks_see_the_imports_they_are_about():
     assert [c.name for c in form_classes(KNOWN["consents.decisions.paper_forms"])] == ["PaperForm"]
     late = [i for i in imports_of("consents.apps") if i.in_function]
     assert any(i.target == "consents.outbox" for i in late)
+    nested = ast.parse("class A:\n    def f(self):\n        def g():\n            pass\n")
+    assert [name for name, _node in functions_in(nested, "m")] == ["m.A.f", "m.A.f.g"]

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -21,6 +22,10 @@ from hypothesis import strategies as st
 
 from consents import outbox
 from consents.campaigns import services as campaigns
+from consents.campaigns.composing import login_url
+from consents.campaigns.progress import campaign_progress
+from consents.campaigns.sixteen import turning_sixteen_notify
+from consents.dates import school_today
 from consents.decisions.services import consent_text_publish
 from consents.models import (
     Campaign,
@@ -213,8 +218,8 @@ def test_one_email_per_guardian_covers_all_their_children(
     to_mother = next(m for m in mail.outbox if m.to == ["sanne@example.org"])
     assert "Zoë de Vries" in to_mother.body and "Daan Vries" in to_mother.body
     assert "------ English ------" in to_mother.body
-    assert campaigns.login_url() in to_mother.body
-    assert campaigns.login_url() in to_mother.alternatives[0][0]
+    assert login_url() in to_mother.body
+    assert login_url() in to_mother.alternatives[0][0]
 
 
 def test_a_teacher_who_is_also_a_parent_gets_one_email(
@@ -456,7 +461,7 @@ def test_a_student_who_decided_before_the_invitation_is_sent_is_not_invited(
     child.save()
     with time_machine.travel(amsterdam(2029, 3, 14, 7), tick=False):
         with django_capture_on_commit_callbacks(execute=False):
-            campaigns.turning_sixteen_notify(today=dt.date(2029, 3, 14))
+            turning_sixteen_notify(today=dt.date(2029, 3, 14))
         answer_everything(child.user, child, purposes)
         send_all(dt.date(2029, 3, 14))
     assert sent_to() == ["sanne@example.org"]
@@ -476,7 +481,7 @@ def test_admin_shows_progress_per_school_and_the_error_of_a_failed_message(
     )
     with time_machine.travel(amsterdam(2026, 9, 5), tick=False):
         answer_everything(family.mother.user, family.child, purposes)
-    rows = {row.school: row.counts() for row in campaigns.campaign_progress(renewal)}
+    rows = {row.school: row.counts() for row in campaign_progress(renewal)}
     assert rows[school.name] == {
         "invited": 2,
         "answered": 1,
@@ -497,7 +502,7 @@ def test_admin_shows_progress_per_school_and_the_error_of_a_failed_message(
 def test_admin_opens_a_campaign_by_hand_and_refuses_a_closed_one(
     client, family, board, django_capture_on_commit_callbacks
 ):
-    today = campaigns.school_today()
+    today = school_today()
     year = SchoolYear.objects.for_date(board, today)
     start = max(year.start_date, today - dt.timedelta(days=400))
     future = Campaign.objects.create(
@@ -549,7 +554,7 @@ def test_retry_delays_longer_than_the_visibility_timeout_are_refused(tmp_path):
 
 
 def test_the_emailed_link_asks_for_a_login_code_and_returns_home(client):
-    response = client.get(campaigns.login_url().removeprefix(campaigns.settings.SITE_URL))
+    response = client.get(login_url().removeprefix(django_settings.SITE_URL))
     assert response.status_code == 200
     assert 'name="email"' in response.content.decode()
     assert response.context["redirect_field_value"] == reverse("home")

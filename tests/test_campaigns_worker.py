@@ -22,6 +22,7 @@ from benchmarks.processes import worker_process as start_worker
 from benchmarks.smtp_sink import SmtpSink
 from consent_portal.celery import app
 from consents import outbox
+from consents.campaigns import planning
 from consents.campaigns import services as campaigns
 from consents.dates import school_today
 from consents.models import Campaign, MediaType, OutboxMessage, SchoolYear
@@ -137,7 +138,7 @@ def test_a_crash_between_commit_and_publish_is_recovered_by_the_sweeper(
 ):
     renewal_opened(board)
     with monkeypatch.context() as crash:
-        crash.setattr(campaigns, "outbox_publish_step", lambda step: None)
+        crash.setattr(planning, "outbox_publish_step", lambda step: None)
         campaigns.campaigns_advance()
     assert OutboxMessage.objects.filter(state=State.QUEUED, enqueued_at=None).count() == 5
     settings.OUTBOX_SWEEP_AFTER_SECONDS = 0
@@ -152,7 +153,7 @@ def test_a_message_delivered_three_times_is_sent_once(
 ):
     renewal_opened(board)
     with monkeypatch.context() as quiet:
-        quiet.setattr(campaigns, "outbox_publish_step", lambda step: None)
+        quiet.setattr(planning, "outbox_publish_step", lambda step: None)
         campaigns.campaigns_advance()
     ids = list(OutboxMessage.objects.values_list("pk", flat=True))
     for _delivery in range(3):

@@ -13,7 +13,8 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from consents.communications.publications import names_resolve, publication_record
+from consents.communications.group_check import names_resolve
+from consents.communications.publications import publication_record
 from consents.dates import school_today
 from consents.decisions.services import InvalidDecision, decision_record
 from consents.models import Board, ConsentText, Group, Publication, Role, SchoolYear

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from consents.communications.directory import people_search
+from consents.communications.group_check import names_resolve
 from consents.communications.lookups import fold
-from consents.communications.publications import names_resolve
 from consents.models import School
 
 from . import factories as f

@@ -15,7 +15,7 @@ from django.core import mail
 from django.urls import reverse
 
 from consents import outbox
-from consents.communications.publications import takedown_close
+from consents.communications.takedowns import takedown_close
 from consents.decisions.services import consent_withdraw
 from consents.models import ConsentDecision, ConsentReceipt, OutboxMessage, TakedownTask
 from consents.tasks import outbox_send, outbox_sweep

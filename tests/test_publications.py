@@ -14,8 +14,8 @@ from consents.communications.publications import (
     OverrideRequired,
     publication_record,
     publication_review,
-    takedown_close,
 )
+from consents.communications.takedowns import takedown_close
 from consents.decisions.services import consent_withdraw
 from consents.models import OutboxMessage, Publication, PublicationPerson, Role, TakedownTask
 from consents.rules import State

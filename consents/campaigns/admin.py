@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from consents import outbox
 from consents.campaigns import services as campaigns
+from consents.campaigns.progress import campaign_progress
 from consents.dates import campaign_period, school_today
 from consents.models import Campaign, CampaignStep, OutboxMessage, SchoolYear
 from consents.privacy.access_log import AccessLoggedAdmin
@@ -69,7 +70,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def progress(self, campaign):
         if campaign.pk is None:
             return "–"
-        rows = campaigns.campaign_progress(campaign)
+        rows = campaign_progress(campaign)
         return render_to_string(
             "admin/consents/campaign/progress.html",
             {"rows": rows, "steps": campaign.steps.all()},

@@ -1,4 +1,6 @@
-"""The running school year's campaigns and their progress, for administrators in the portal.
+"""The running school year's campaigns and their progress, for administrators in the portal;
+and one campaign's progress in the Django admin (`campaign_progress`, which asks the rules who
+still has to answer).
 
 Counted from the outbox (who was emailed, and how often) and the decision log (who answered
 after being emailed), per school of the administrator's scope, in a fixed number of queries
@@ -10,8 +12,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 
+from consents import rules
+from consents.dates import school_today
 from consents.models import (
     Campaign,
     CampaignStep,
@@ -19,11 +24,14 @@ from consents.models import (
     OutboxMessage,
     School,
     SchoolYear,
+    StaffMember,
+    Student,
 )
 from consents.models.campaigns import INVITATION
 
 SENT = OutboxMessage.State.SENT
 FAILED = OutboxMessage.State.FAILED
+State = OutboxMessage.State
 
 
 @dataclass
@@ -136,3 +144,80 @@ def _counts(campaign_ids: list[int], school_ids: list[int]) -> dict[tuple, dict]
             for name, people in row.items():
                 counts[key][name] = counts[key].get(name, 0) + people
     return counts
+
+
+# --- Progress of one campaign in the Django admin -----------------------------------------
+
+
+@dataclass
+class Progress:
+    school: str
+    asked: set = field(default_factory=set)
+    invited: set = field(default_factory=set)
+    reminded: set = field(default_factory=set)
+    failed: set = field(default_factory=set)
+    still_open: set = field(default_factory=set)
+
+    @property
+    def answered(self) -> set:
+        return self.asked - self.still_open
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "invited": len(self.invited),
+            "answered": len(self.answered),
+            "reminded": len(self.reminded),
+            "failed": len(self.failed),
+            "still_open": len(self.still_open),
+        }
+
+
+def campaign_progress(campaign: Campaign, *, today: dt.date | None = None) -> list[Progress]:
+    """Per school of the board: the people the campaign asked, and of them how many were
+    invited, have answered, were reminded, could not be emailed, and still have to answer."""
+    today = today or school_today()
+    Through = OutboxMessage.subjects.through
+    links = Through.objects.filter(outboxmessage__step__campaign=campaign)
+    asked, invited, reminded, failed = set(), set(), set(), set()
+    for subject_id, state, step_name in links.values_list(
+        "subject_id", "outboxmessage__state", "outboxmessage__step__name"
+    ).iterator(chunk_size=5000):
+        asked.add(subject_id)
+        if state == State.SENT:
+            (reminded if step_name.startswith("reminder-") else invited).add(subject_id)
+        elif state == State.FAILED:
+            failed.add(subject_id)
+    still_open = set()
+    subject_ids = sorted(asked)
+    size = settings.CAMPAIGN_CHUNK_SIZE
+    for start in range(0, len(subject_ids), size):
+        still_open.update(
+            rules.voices_to_ask(
+                subject_ids[start : start + size],
+                on=today,
+                purposes=campaign.purposes,
+                changed_text_only=campaign.kind == Campaign.Kind.TEXT_CHANGE,
+            )
+        )
+    schools_of = defaultdict(set)
+    asked_query = links.values("subject_id")
+    for pk, school_id in Student.objects.filter(pk__in=asked_query).values_list("pk", "school_id"):
+        schools_of[school_id].add(pk)
+    for pk, school_id in StaffMember.schools.through.objects.filter(
+        staffmember_id__in=asked_query
+    ).values_list("staffmember_id", "school_id"):
+        schools_of[school_id].add(pk)
+    result = []
+    for school in School.objects.filter(board=campaign.board):
+        members = schools_of.get(school.pk, set())
+        result.append(
+            Progress(
+                school=school.name,
+                asked=members,
+                invited=members & invited,
+                reminded=members & reminded,
+                failed=members & failed,
+                still_open=members & still_open,
+            )
+        )
+    return result

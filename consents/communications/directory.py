@@ -1,36 +1,18 @@
 """The people directory: whom communications staff and administrators may see, and finding
 them by name, student number or class.
 
-A scope (`people_in`) and a search (`found_by`, then `among` for the scope) are kept apart so
-that PostgreSQL looks people up by their keys; see the functions for the figures.
+A scope (`consents.people.people_in`) and a search (`found_by`, then `among` for the scope)
+are kept apart so that PostgreSQL looks people up by their keys; see the functions for the
+figures.
 """
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from consents.dates import school_year_start
 from consents.models import Group, School, StaffMember, Student, Subject
-
-
-def people_in(schools) -> QuerySet[Subject]:
-    """Students and staff members of `schools` (a School queryset or list), not yet erased.
-
-    A scope to narrow a selective query (a key, a class): PostgreSQL checks it per row found.
-    On its own, over a whole board, it is a scan of everyone; for the ids a search found, use
-    `among`.
-    """
-    # Correlated, so that PostgreSQL checks a staff member's schools per person found rather
-    # than listing every staff member of the schools first (a class: 10 -> 3 ms).
-    works_here = StaffMember.schools.through.objects.filter(
-        staffmember_id=OuterRef("pk"), school__in=schools
-    )
-    return (
-        Subject.objects.filter(erased_at__isnull=True)
-        .filter(Q(student__school__in=schools) | Exists(works_here))
-        .select_related("student__group", "staffmember")
-    )
 
 
 def matching(term: str, *, email: bool = False) -> QuerySet:

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from consents.communications.directory import current_groups, people_in
+from consents.communications.directory import current_groups
 from consents.models import MediaType, Publication, Purpose, School, TakedownTask
+from consents.people import people_in
 
 MAX_PASTED_LINES = 500
 BIGGEST_ID = 2**63 - 1  # of a BigAutoField

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consents.communications.publications import takedown_tasks_notify
+from consents.communications.takedowns import takedown_tasks_notify
 from consents.models import Protection, Publication, Role, Subject, TakedownTask
 from consents.roles import has_role
 from consents.rules import subject_school_ids

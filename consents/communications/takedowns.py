@@ -1,9 +1,12 @@
-"""Takedown tasks opened by people rather than by a withdrawal: the person who decides asks
-for a publication to be taken down, or an administrator marks the person protected.
+"""Takedown tasks: opened by people (the person who decides asks for a publication to be
+taken down, an administrator marks the person protected) or by a withdrawal
+(`publications.takedowns_open`), and closed by communications staff.
 
-Both tell the school's communications staff through the outbox, in the same email as the
-tasks a withdrawal opens (`publications.takedown_message_write`).
+Every way tells the school's communications staff through the outbox, in one email per
+school that gathers the tasks opened until it is sent (`takedown_message_write`).
 """
+
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consents import rules
-from consents.communications.publications import takedown_message_write
 from consents.dates import school_date
-from consents.models import Publication, Subject, TakedownTask
+from consents.models import OutboxMessage, Publication, Role, School, Subject, TakedownTask
 from consents.models.decisions import ConsentDecision
+from consents.outbox import Outgoing, outbox_enqueue
 
 REASON_MAX = 1000
 
@@ -69,4 +72,104 @@ def takedown_request(
         opened_at=timezone.now(),
     )
     takedown_message_write(publication.school_id, [task])
+    return task
+
+
+# --- Telling the school's communications staff, through the outbox -------------------------
+
+
+def takedown_tasks_notify(tasks: list[TakedownTask]) -> None:
+    """Put new `tasks` in their schools' takedown emails (one per school, see below)."""
+    by_school = defaultdict(list)
+    for task in tasks:
+        by_school[task.publication.school_id].append(task)
+    for school_id, school_tasks in by_school.items():
+        takedown_message_write(school_id, school_tasks)
+
+
+def takedown_message_write(school_id: int, tasks: list[TakedownTask]) -> OutboxMessage:
+    """Put `tasks` in the school's takedown email that is still queued, or queue a new one.
+
+    Several decisions in one go (a parent withdrawing photo and film) make one email. The row
+    is locked, so a worker cannot claim it before this transaction commits and miss the tasks
+    added here; once it has been claimed, it is no longer queued and a new one is written.
+    """
+    queued = (
+        OutboxMessage.objects.select_for_update()
+        .filter(
+            template=OutboxMessage.Template.TAKEDOWN,
+            state=OutboxMessage.State.QUEUED,
+            context__school=school_id,
+        )
+        .order_by("pk")
+        .first()
+    )
+    subjects = {task.subject_id for task in tasks}
+    if queued is None:
+        return outbox_enqueue(
+            template=OutboxMessage.Template.TAKEDOWN,
+            context={"school": school_id, "tasks": [task.pk for task in tasks]},
+            subjects=subjects,
+        )
+    queued.context["tasks"] += [task.pk for task in tasks]
+    queued.save(update_fields=["context"])
+    queued.subjects.add(*subjects)
+    return queued
+
+
+def takedown_recipients(school: School) -> list[str]:
+    """The communications staff of `school`; its administrators when it has none."""
+    for kind in (Role.Kind.COMMUNICATIONS, Role.Kind.ADMINISTRATOR):
+        emails = sorted(
+            set(
+                Role.objects.covering(school)
+                .filter(kind=kind, user__is_active=True)
+                .exclude(user__email="")
+                .values_list("user__email", flat=True)
+            )
+        )
+        if emails:
+            return emails
+    return []
+
+
+def takedown_message_compose(message: OutboxMessage, *, today=None) -> Outgoing | None:
+    """The takedown email of an outbox message, to the school's communications staff of the
+    moment, listing its tasks that are still open; None when none is (staff closed them
+    before the email went out) or nobody can be told."""
+    tasks = list(
+        TakedownTask.objects.open()
+        .filter(pk__in=message.context["tasks"])
+        .select_related("publication__school", "publication__purpose", "subject")
+        .order_by("pk")
+    )
+    if not tasks:
+        return None
+    school = tasks[0].publication.school
+    recipients = takedown_recipients(school)
+    if not recipients:
+        return None
+
+    def notified():
+        TakedownTask.objects.filter(pk__in=[task.pk for task in tasks]).update(
+            notified_at=timezone.now()
+        )
+
+    return Outgoing(recipients, {"school": school, "tasks": tasks}, sent=notified)
+
+
+@transaction.atomic
+def takedown_close(*, task: TakedownTask, user, outcome: str, reason: str = "") -> TakedownTask:
+    """Close a takedown task: who, when and how. Keeping the publication needs a reason."""
+    task = TakedownTask.objects.select_for_update().get(pk=task.pk)
+    reason = reason.strip()
+    if not task.is_open:
+        raise ValidationError(_("This task has already been closed."))
+    if outcome not in TakedownTask.Outcome.values:
+        raise ValidationError({"outcome": _("Choose what was done with the publication.")})
+    if outcome == TakedownTask.Outcome.KEPT and not reason:
+        raise ValidationError({"reason": _("Give the reason for keeping the publication online.")})
+    task.outcome, task.reason = outcome, reason
+    task.closed_by, task.closed_at = user, timezone.now()
+    task.save(update_fields=["outcome", "reason", "closed_by", "closed_at"])
     return task

@@ -6,17 +6,18 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from consents import rules, stored
-from consents.communications.directory import group_label, people_in, people_search
+from consents.communications.directory import group_label, people_search
 from consents.communications.forms import (
     GroupCheckForm,
     LookupForm,
     PublicationForm,
     SchoolChoiceForm,
 )
-from consents.communications.publications import group_check_run
+from consents.communications.group_check import group_check_run
 from consents.dates import school_today
 from consents.models import MediaType, Publication, Purpose, Role, School, Subject, TakedownTask
 from consents.models.access import AccessLogEntry
+from consents.people import people_in
 from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import role_required
 

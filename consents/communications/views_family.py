@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from consents.communications.forms import TakedownRequestForm
 from consents.communications.takedowns import publications_of, takedown_request
-from consents.decisions.self_service import subject_for
+from consents.people import subject_for
 from consents.rules import DecisionNotAllowed
 
 

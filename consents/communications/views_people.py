@@ -3,27 +3,20 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consents.communications.directory import among, found_by, people_by_pk, people_in
+from consents.communications.directory import among, found_by, people_by_pk
 from consents.communications.forms import ProtectionForm
 from consents.communications.protection import protection_set
 from consents.dates import school_today
-from consents.decisions.paper import CONTENT_TYPES
-from consents.models import ConsentDecision, DecisionEvidence, MediaType, Purpose, Role, Subject
+from consents.models import ConsentDecision, MediaType, Purpose, Role, Subject
 from consents.models.access import AccessLogEntry
+from consents.people import people_in, subject_or_404
 from consents.privacy.access_log import staff_access_record
 from consents.roles import role_required
 from consents.rules import verdicts
-
-
-def subject_or_404(request, key) -> Subject:
-    """A person of one of `request.schools`; anyone else is 404, not 403."""
-    subjects = people_in(request.schools).select_related("user")
-    return get_object_or_404(subjects, key=key)
 
 
 @role_required(Role.Kind.ADMINISTRATOR)
@@ -111,24 +104,6 @@ def person_protection(request, key):
             else _("%(name)s is no longer protected.") % {"name": subject.name},
         )
     return redirect("person_detail", key=subject.key)
-
-
-@role_required(Role.Kind.ADMINISTRATOR)
-def scan_download(request, decision_id):
-    """The scanned form behind a decision, for administrators of the person's school only."""
-    evidence = get_object_or_404(
-        DecisionEvidence.objects.select_related("decision__subject"), decision_id=decision_id
-    )
-    subject_or_404(request, evidence.decision.subject.key)
-    if not evidence.scan:
-        raise Http404
-    extension = evidence.scan.name.rsplit(".", 1)[-1].lower()
-    return FileResponse(
-        evidence.scan.open("rb"),
-        as_attachment=True,
-        filename=f"scan-{evidence.decision.seq}.{extension}",
-        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
-    )
 
 
 Action = AccessLogEntry.Action

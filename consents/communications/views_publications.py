@@ -9,12 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consents.communications.forms import PublicationForm, TakedownCloseForm
-from consents.communications.publications import (
-    group_check,
-    publication_record,
-    publication_review,
-    takedown_close,
-)
+from consents.communications.group_check import group_check
+from consents.communications.publications import publication_record, publication_review
+from consents.communications.takedowns import takedown_close
 from consents.dates import school_today
 from consents.models import Publication, Role, TakedownTask
 from consents.privacy.access_log import Action, staff_access_record

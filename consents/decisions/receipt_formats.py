@@ -258,15 +258,7 @@ def _record_node(facts, decision, controller, third_parties) -> dict:
         },
         "dpv:hasProcessing": [{"@id": term} for term in DPV_PROCESSING],
         "dpv:hasDataController": {"@id": controller["@id"]},
-        "dpv:hasStorageCondition": {
-            "@type": "dpv:StorageCondition",
-            "dpv:hasLocation": {"@id": f"loc:{facts.board.storage_country}"},
-            "dpv:hasDuration": {
-                "@type": "dpv:StorageDuration",
-                "dct:temporal": f"P{facts.board.retention_months}M",
-                "dct:description": _retention(facts.board),
-            },
-        },
+        "dpv:hasStorageCondition": _storage_condition(facts.board),
         "dpv:hasJurisdiction": {"@id": f"loc:{JURISDICTION}"},
         "dpv:hasRecipient": [{"@id": controller["@id"]}, *third_parties],
         "dpv:hasThirdParty": third_parties,
@@ -277,17 +269,35 @@ def _record_node(facts, decision, controller, third_parties) -> dict:
         },
         "dpv:hasLegalBasis": {"@id": "dpv:ExplicitlyExpressedConsent"},
         "dpv:hasConsentStatus": {"@id": _record_status(facts, decision)},
-        "dct:hasPart": {
-            "@type": [DPV_STATUS[decision.value], "dpv:ExplicitlyExpressedConsent"],
-            "dct:date": {"@type": "xsd:dateTime", "@value": decision.decided_at.isoformat()},
-            "dct:valid": _validity(decision),
-            "dct:description": str(decision.get_method_display()),
-            "dpv:isImplementedByEntity": {
-                "@id": f"urn:uuid:{decision.decided_by.key}",
-                "@type": DPV_ENTITY[decision.capacity],
-                "dct:identifier": str(decision.decided_by.key),
-            },
-            "dpv:hasLegalBasis": {"@id": "dpv:ExplicitlyExpressedConsent"},
-            "dpv:hasConsentStatus": {"@id": DPV_STATUS[decision.value]},
+        "dct:hasPart": _event(decision),
+    }
+
+
+def _storage_condition(board) -> dict:
+    """Where the record is kept and for how long (ISO/IEC TS 27560: location, retention)."""
+    return {
+        "@type": "dpv:StorageCondition",
+        "dpv:hasLocation": {"@id": f"loc:{board.storage_country}"},
+        "dpv:hasDuration": {
+            "@type": "dpv:StorageDuration",
+            "dct:temporal": f"P{board.retention_months}M",
+            "dct:description": _retention(board),
         },
+    }
+
+
+def _event(decision) -> dict:
+    """The event the record is about: what was decided, when, how, by whom, valid how long."""
+    return {
+        "@type": [DPV_STATUS[decision.value], "dpv:ExplicitlyExpressedConsent"],
+        "dct:date": {"@type": "xsd:dateTime", "@value": decision.decided_at.isoformat()},
+        "dct:valid": _validity(decision),
+        "dct:description": str(decision.get_method_display()),
+        "dpv:isImplementedByEntity": {
+            "@id": f"urn:uuid:{decision.decided_by.key}",
+            "@type": DPV_ENTITY[decision.capacity],
+            "dct:identifier": str(decision.decided_by.key),
+        },
+        "dpv:hasLegalBasis": {"@id": "dpv:ExplicitlyExpressedConsent"},
+        "dpv:hasConsentStatus": {"@id": DPV_STATUS[decision.value]},
     }

@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,12 +21,12 @@ from consents.models import (
     ConsentStatus,
     ConsentText,
     Guardian,
-    Guardianship,
     MediaType,
     Purpose,
     Student,
     Subject,
 )
+from consents.people import subjects_for
 
 Value = ConsentDecision.Value
 YES, NO = "yes", "no"
@@ -53,31 +52,6 @@ def answer_of(decision: ConsentDecision | None) -> str | None:
     if decision is None:
         return None
     return YES if decision.value == Value.GRANTED else NO
-
-
-# --- Whom a user sees ---------------------------------------------------------------------
-
-
-def subjects_for(user):
-    """Everyone `user` may see on this page: themself, and the students they are guardian of.
-
-    Look people up through this queryset, so that anyone else answers 404.
-    """
-    # A union of two index lookups: an OR across the joined guardianships would make
-    # PostgreSQL join every student to every guardian first (130 ms at board scale).
-    themself = Subject.objects.filter(user_id=user.pk).order_by().values("pk")
-    children = Guardianship.objects.filter(guardian__user_id=user.pk).order_by()
-    return Subject.objects.filter(
-        pk__in=themself.union(children.values("student_id")), erased_at__isnull=True
-    ).select_related("board", "student")
-
-
-def subject_for(user, key) -> Subject:
-    return get_object_or_404(subjects_for(user), key=key)
-
-
-def decides_for_anyone(user) -> bool:
-    return subjects_for(user).exists()
 
 
 # --- The cards ----------------------------------------------------------------------------

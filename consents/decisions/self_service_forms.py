@@ -19,9 +19,9 @@ from consents.decisions.self_service import (
     YES,
     field_name,
     purpose_field,
-    subjects_for,
 )
 from consents.models import MediaType, Purpose, Subject
+from consents.people import subjects_for
 
 
 class AnswerField(forms.ChoiceField):

@@ -15,6 +15,7 @@ from consents.decisions import self_service, self_service_save
 from consents.decisions.self_service_forms import CardActionForm, ConsentAnswersForm, WithdrawForm
 from consents.decisions.services import InvalidDecision
 from consents.models import ConsentReceipt
+from consents.people import subject_for
 from consents.rules import DecisionNotAllowed
 
 
@@ -91,7 +92,7 @@ def _recorded(request, subject, save, message: str):
 @login_required
 @require_POST
 def consent_save(request, key):
-    subject = self_service.subject_for(request.user, key)
+    subject = subject_for(request.user, key)
     form = ConsentAnswersForm(request.POST, subject=subject)
     if not form.is_valid():
         return _form_problem(request, form)
@@ -107,7 +108,7 @@ def consent_save(request, key):
 @require_POST
 def consent_card_action(request, key):
     """The one-step actions of a card: renew, no to everything, copy from a sibling."""
-    subject = self_service.subject_for(request.user, key)
+    subject = subject_for(request.user, key)
     form = CardActionForm(request.POST, user=request.user, subject=subject)
     if not form.is_valid():
         return _form_problem(request, form)
@@ -129,7 +130,7 @@ def consent_card_action(request, key):
 @require_http_methods(["GET", "POST"])
 def consent_withdraw_confirm(request, key):
     """One confirmation step, then the withdrawal takes effect at once (rule 6)."""
-    subject = self_service.subject_for(request.user, key)
+    subject = subject_for(request.user, key)
     # The confirmation page is asked for with ?purpose=, and posts it back as a hidden field.
     form = WithdrawForm(request.POST if request.method == "POST" else request.GET, subject=subject)
     if not form.is_valid():
@@ -170,7 +171,7 @@ def consent_withdraw_confirm(request, key):
 @login_required
 @require_GET
 def consent_history(request, key):
-    subject = self_service.subject_for(request.user, key)
+    subject = subject_for(request.user, key)
     page = Paginator(self_service.history_for(request.user, subject), 50).get_page(
         request.GET.get("page")
     )

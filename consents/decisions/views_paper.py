@@ -5,13 +5,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from consents.communications.views_people import subject_or_404
 from consents.dates import school_today
 from consents.decisions.paper import paper_decisions_record
 from consents.decisions.paper_forms import PaperForm
 from consents.decisions.services import InvalidDecision
 from consents.models import MediaType, Purpose, Role
 from consents.models.access import AccessLogEntry
+from consents.people import subject_or_404
 from consents.privacy.access_log import staff_access_record
 from consents.roles import role_required
 from consents.rules import DecisionNotAllowed

@@ -11,8 +11,8 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from consents.communications.directory import people_in
-from consents.communications.publications import group_check, publication_record
+from consents.communications.group_check import group_check
+from consents.communications.publications import publication_record
 from consents.dates import SCHOOL_TZ, school_today
 from consents.decisions.services import decision_record
 from consents.models import (
@@ -30,6 +30,7 @@ from consents.models import (
     StaffMember,
     Student,
 )
+from consents.people import people_in
 from consents.rules import Value
 
 from .names import BOARD_NAME, DEMO_PASSWORD, PURPOSES, TEXT_EN, TEXT_NL

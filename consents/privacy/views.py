@@ -3,9 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 
-from consents.communications.views_people import subject_or_404
 from consents.models import Role
 from consents.models.access import AccessLogEntry
+from consents.people import subject_or_404
 from consents.privacy.access_log import staff_access_record
 from consents.privacy.subject_access import (
     as_json,
