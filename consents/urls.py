@@ -76,12 +76,8 @@ urlpatterns = [
     path("library/<int:pk>/", library.library_item, name="library_item"),
     path("library/<int:pk>/people/", library.library_item_people, name="library_item_people"),
     path("library/<int:pk>/file/", library.library_item_file, name="library_item_file"),
-    path(
-        "library/<int:pk>/thumbnail/", library.library_item_thumbnail, name="library_thumbnail"
-    ),
-    path(
-        "library/<int:pk>/publish/", library.library_item_publish, name="library_item_publish"
-    ),
+    path("library/<int:pk>/thumbnail/", library.library_item_thumbnail, name="library_thumbnail"),
+    path("library/<int:pk>/publish/", library.library_item_publish, name="library_item_publish"),
     # Administrators (issue 6)
     path("manage/import/", imports.import_start, name="import_start"),
     path("manage/import/examples/<str:name>", imports.import_example, name="import_example"),

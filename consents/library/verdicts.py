@@ -77,21 +77,21 @@ def item_statuses(
     for item_id, purpose_id in links.values_list("libraryitem_id", "publication__purpose_id"):
         published[item_id].add(purpose_id)
     subject_ids = {person.pk for people in entries.values() for person in people}
-    media_types = {item.media_type_id for item in items}
+    media_types = list({item.media_type_id: item.media_type for item in items}.values())
     found = (
         rules.verdicts(subject_ids, on=on, purposes=purposes, media_types=media_types)
         if subject_ids
         else {}
     )
-    return [
-        _status(item, entries[item.pk], published[item.pk], purposes, found) for item in items
-    ]
+    return [_status(item, entries[item.pk], published[item.pk], purposes, found) for item in items]
 
 
 def _status(item, people, published_on, purposes, found) -> ItemStatus:
     rows = {
         purpose.pk: [
-            PersonVerdict(person, group_label(person), found[(person.pk, purpose.pk, item.media_type_id)])
+            PersonVerdict(
+                person, group_label(person), found[(person.pk, purpose.pk, item.media_type_id)]
+            )
             for person in people
         ]
         for purpose in purposes
@@ -99,7 +99,9 @@ def _status(item, people, published_on, purposes, found) -> ItemStatus:
     channels = []
     for purpose in purposes:
         blocking = [row for row in rows[purpose.pk] if not row.verdict.allowed]
-        state = max((row.verdict.state for row in blocking), key=SEVERITY.get, default=State.ALLOWED)
+        state = max(
+            (row.verdict.state for row in blocking), key=SEVERITY.get, default=State.ALLOWED
+        )
         if state == State.ALLOWED and (item.people_marked_at is None or item.others_visible):
             state = State.NO_ANSWER  # people of unknown consent: no answer is not consent
         channels.append(ChannelVerdict(purpose, state, blocking, purpose.pk in published_on))

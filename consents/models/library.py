@@ -1,15 +1,47 @@
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-def library_storage():
-    """The private storage of the library (`STORAGES["library"]`, see `LIBRARY_STORAGE`):
-    never a public URL; files are served only by the library's views."""
-    return storages["library"]
+class LibraryStorage(Storage):
+    """The private storage of the library (`STORAGES["library"]`, see `LIBRARY_STORAGE`),
+    looked up on every use rather than once at import, so that a changed setting (a test's
+    folder) counts. Never a public URL: files are served only by the library's views."""
+
+    @property
+    def _backend(self) -> Storage:
+        return storages["library"]
+
+    def open(self, name, mode="rb"):
+        return self._backend.open(name, mode)
+
+    def save(self, name, content, max_length=None):
+        return self._backend.save(name, content, max_length=max_length)
+
+    def generate_filename(self, filename):
+        return self._backend.generate_filename(filename)
+
+    def delete(self, name):
+        return self._backend.delete(name)
+
+    def exists(self, name):
+        return self._backend.exists(name)
+
+    def size(self, name):
+        return self._backend.size(name)
+
+    def path(self, name):
+        return self._backend.path(name)
+
+    def url(self, name):
+        raise NotImplementedError("library files have no public URL")
+
+
+def library_storage() -> Storage:
+    return LibraryStorage()
 
 
 def library_path(item, filename: str) -> str:
@@ -79,9 +111,7 @@ class LibraryItemPerson(models.Model):
     the portal never looks for faces)."""
 
     item = models.ForeignKey(LibraryItem, models.CASCADE, related_name="entries")
-    subject = models.ForeignKey(
-        "consents.Subject", models.CASCADE, related_name="library_entries"
-    )
+    subject = models.ForeignKey("consents.Subject", models.CASCADE, related_name="library_entries")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     added_at = models.DateTimeField(_("added at"))
 
