@@ -230,7 +230,8 @@ MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 LIBRARY_STORAGE = os.environ.get("LIBRARY_STORAGE", "django.core.files.storage.FileSystemStorage")
 STORAGES["library"] = {"BACKEND": LIBRARY_STORAGE}
 if LIBRARY_STORAGE.endswith(".FileSystemStorage"):
-    STORAGES["library"]["OPTIONS"] = {"location": str(MEDIA_ROOT), "base_url": "/no-public-url/"}
+    # No location: it follows MEDIA_ROOT (the private root), also when a test changes it.
+    STORAGES["library"]["OPTIONS"] = {"base_url": "/no-public-url/"}
 LIBRARY_MAX_BYTES = envint("LIBRARY_MAX_BYTES", 25 * 1024 * 1024)
 # Larger images are refused (a decompression bomb costs memory, not upload size).
 LIBRARY_MAX_PIXELS = envint("LIBRARY_MAX_PIXELS", 60_000_000)

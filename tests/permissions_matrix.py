@@ -155,6 +155,48 @@ PAGES = {
         "login 403 403 403 404 404 200 403 200",
         target="takedown",
     ),
+    # --- The photo library (issue 23) ----------------------------------------------------
+    "library_list": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="school",
+        note="the school is chosen with ?school=",
+    ),
+    "library_upload": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="school",
+    ),
+    "library_item": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="library_item",
+    ),
+    "library_thumbnail": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="library_item",
+    ),
+    "library_item_people": Page(
+        "login 403 403 403 302 302 302 403 302",
+        "login 403 403 403 404 404 302 403 302",
+        method="post",
+        target="library_item",
+        note="an empty form keeps who is on it",
+    ),
+    "library_item_file": Page(
+        "login 403 403 403 400 400 400 403 400",
+        "login 403 403 403 404 404 400 403 400",
+        method="post",
+        target="library_item",
+        note="without a channel chosen, no file",
+    ),
+    "library_item_publish": Page(
+        "login 403 403 403 400 400 400 403 400",
+        "login 403 403 403 404 404 400 403 400",
+        method="post",
+        target="library_item",
+    ),
     # --- Consent administrators: people, paper forms, imports, exports (issue 6) ------------
     "people_list": Page("login 403 403 403 403 200 200 403 200"),
     "person_detail": Page(

@@ -34,16 +34,9 @@ NOW = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "library": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private")},
-        },
-    }
+def _private_storage(private_media):
     with time_machine.travel(NOW, tick=False):
-        yield tmp_path / "private"
+        yield private_media
 
 
 def jpeg_with_gps(size=(64, 48)) -> bytes:
@@ -103,7 +96,9 @@ def make_item(user, school, people=(), marked=True, title="Sportdag"):
         uploaded_at=timezone.now(),
     )
     if marked:
-        item_people_set(user=user, item=item, add=list(people), others_visible=False)
+        item_people_set(
+            user=user, item=item, add=list(people), others_visible=False, nobody=not people
+        )
     return item
 
 
@@ -211,6 +206,20 @@ def test_a_name_that_finds_nobody_changes_nothing(client, communications, school
     assert not LibraryItemPerson.objects.exists()
     item.refresh_from_db()
     assert item.people_marked_at is None
+
+
+def test_an_empty_form_does_not_mark_an_item_as_showing_nobody(client, communications, school):
+    item = make_item(communications, school, marked=False)
+    client.force_login(communications)
+    url = reverse("library_item_people", args=[item.pk])
+
+    assert client.post(url, {}).status_code == 400
+    item.refresh_from_db()
+    assert item.people_marked_at is None
+
+    assert client.post(url, {"nobody": "on"}).status_code == 302
+    item.refresh_from_db()
+    assert item.people_marked_at is not None
 
 
 def test_someone_of_another_school_cannot_be_put_on_an_item(

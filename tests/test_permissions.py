@@ -55,7 +55,7 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.mark.parametrize("name", list(ALL_PAGES))
-def test_each_role_gets_what_the_matrix_says(name, settings):
+def test_each_role_gets_what_the_matrix_says(name, settings, private_media):
     settings.LANGUAGE_CODE = "en"
     world = world_build()
     page = ALL_PAGES[name]
@@ -87,7 +87,7 @@ MFA_FREE_PREFIXES = ("/accounts/", "/i18n/")
 
 
 @pytest.mark.parametrize("kind", [Role.Kind.ADMINISTRATOR, Role.Kind.COMMUNICATIONS, "superuser"])
-def test_without_a_second_factor_every_page_sends_staff_to_add_one(kind):
+def test_without_a_second_factor_every_page_sends_staff_to_add_one(kind, private_media):
     """Every page of the matrix outside the account pages (where the factor is added).
 
     tests/test_login.py checks the requirement on one page, and that adding TOTP lifts it.

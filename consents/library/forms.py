@@ -60,6 +60,7 @@ class PeopleForm(forms.Form):
     others_visible = forms.BooleanField(
         label=_("Other recognisable people are visible (not in the lists)"), required=False
     )
+    nobody = forms.BooleanField(label=_("Nobody recognisable is on it"), required=False)
 
     def __init__(self, *args, school: School, group: Group | None = None, **kwargs):
         super().__init__(*args, **kwargs)

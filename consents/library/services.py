@@ -22,14 +22,22 @@ from consents.models import LibraryDownload, LibraryItem, LibraryItemPerson, Pub
 
 @transaction.atomic
 def item_people_set(
-    *, user, item: LibraryItem, add=(), names: str = "", remove=(), others_visible: bool
+    *,
+    user,
+    item: LibraryItem,
+    add=(),
+    names: str = "",
+    remove=(),
+    others_visible: bool,
+    nobody: bool = False,
 ) -> LibraryItem:
     """Mark who is on `item`: the people ticked in a class (`add`), the lines of `names`
     (names or student numbers, from the directory), minus `remove`.
 
-    Saving marks the item as checked, also when nobody is on it. Raises ValidationError and
-    changes nothing when a line finds nobody or several people, or someone is not of the
-    item's school.
+    Saving marks the item as checked; an item with nobody on it needs `nobody` (staff
+    confirm that nobody recognisable is on it), so that an empty form allows nothing.
+    Raises ValidationError and changes nothing when a line finds nobody or several people,
+    or someone is not of the item's school.
     """
     named, not_found, ambiguous = names_resolve(item.school, names)
     if not_found or ambiguous:
@@ -41,6 +49,10 @@ def item_people_set(
     here = set(people_in([item.school]).filter(pk__in=wanted).values_list("pk", flat=True))
     if wanted - here:
         raise ValidationError(_("Someone you chose is not a student or staff member here."))
+    removed = {person.pk for person in remove} - wanted
+    staying = item.entries.exclude(subject__in=removed).exists()
+    if not (wanted or staying or others_visible or nobody):
+        raise ValidationError(_("Tick who is on it, or confirm that nobody recognisable is on it."))
     now = timezone.now()
     LibraryItemPerson.objects.bulk_create(
         [
@@ -49,9 +61,7 @@ def item_people_set(
         ],
         ignore_conflicts=True,
     )
-    item.entries.filter(subject__in=[person.pk for person in remove]).exclude(
-        subject__in=wanted
-    ).delete()
+    item.entries.filter(subject__in=removed).delete()
     item.people_marked_at, item.others_visible = now, others_visible
     item.save(update_fields=["people_marked_at", "others_visible"])
     return item

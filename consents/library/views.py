@@ -158,6 +158,7 @@ def library_item_people(request, pk):
                 names=data["names"],
                 remove=list(data["remove"]),
                 others_visible=data["others_visible"],
+                nobody=data["nobody"],
             )
         except ValidationError as error:
             form.add_error(None, error)
