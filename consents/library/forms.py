@@ -76,6 +76,9 @@ class PeopleForm(forms.Form):
 class ChannelForm(forms.Form):
     """Take the item out of the library for one channel."""
 
+    # Both forms are on the item page: ids of their own, the same field names.
+    id_prefix = "download"
+
     purpose = forms.ModelChoiceField(label=_("Channel"), queryset=None)
     override_reason = forms.CharField(
         label=_("Reason to use it anyway"),
@@ -86,11 +89,13 @@ class ChannelForm(forms.Form):
     )
 
     def __init__(self, *args, school: School, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
         self.fields["purpose"].queryset = channels_of(school)
 
 
 class PublishForm(ChannelForm):
+    id_prefix = "publish"
     published_on = forms.DateField(
         label=_("Publication date"), widget=forms.DateInput(attrs={"type": "date"})
     )
