@@ -73,6 +73,8 @@ urlpatterns = [
     # The photo library (issue 23)
     path("library/", library.library_list, name="library_list"),
     path("library/upload/", library.library_upload, name="library_upload"),
+    path("library/retention/", library.library_retention, name="library_retention"),
+    path("library/<int:pk>/delete/", library.library_item_delete_view, name="library_item_delete"),
     path("library/<int:pk>/", library.library_item, name="library_item"),
     path("library/<int:pk>/people/", library.library_item_people, name="library_item_people"),
     path("library/<int:pk>/file/", library.library_item_file, name="library_item_file"),

@@ -167,6 +167,19 @@ PAGES = {
         "login 403 403 403 404 404 200 403 200",
         target="school",
     ),
+    "library_retention": Page(
+        "login 403 403 403 403 200 200 403 200",
+        "login 403 403 403 403 404 200 403 200",
+        target="school",
+        note="consent administrators review old photos for deletion",
+    ),
+    "library_item_delete": Page(
+        "login 403 403 403 403 302 302 403 302",
+        "login 403 403 403 403 404 302 403 302",
+        method="post",
+        target="library_item",
+        note="without the confirmation nothing is deleted (a message, back to the item)",
+    ),
     "library_item": Page(
         "login 403 403 403 200 200 200 403 200",
         "login 403 403 403 404 404 200 403 200",

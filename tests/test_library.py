@@ -445,3 +445,64 @@ def test_another_schools_items_are_not_in_the_list(
 
     assert list_items(client, other_school) == []
     assert client.get(reverse("library_list") + f"?school={school.pk}").status_code == 404
+
+
+# --- Retention -----------------------------------------------------------------------------
+
+
+def test_old_items_and_items_of_people_who_all_left_are_listed_for_review(
+    client, administrator, school, pupils
+):
+    zoe, sem, _lotte = pupils
+    make_item(administrator, school, [zoe, sem], title="Recent")
+    with time_machine.travel(NOW - dt.timedelta(days=800), tick=False):
+        make_item(administrator, school, [zoe], title="Old")
+    make_item(administrator, school, [sem], title="Sem left")
+    sem.date_left = dt.date(2026, 7, 31)
+    sem.save()
+    client.force_login(administrator)
+
+    response = client.get(reverse("library_retention") + f"?school={school.pk}")
+
+    assert [item.title for item in response.context["page"].object_list] == ["Old", "Sem left"]
+
+
+def test_deleting_an_item_removes_its_files_and_is_logged(
+    client,
+    administrator,
+    school,
+    pupils,
+    celery_eager,
+    django_capture_on_commit_callbacks,
+    _private_storage,
+):
+    zoe, _sem, _lotte = pupils
+    client.force_login(administrator)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, school, jpeg_with_gps())
+    item = LibraryItem.objects.get()
+    item_people_set(user=administrator, item=item, add=[zoe], others_visible=False)
+    files = [_private_storage / item.file.name, _private_storage / item.thumbnail.name]
+    url = reverse("library_item_delete", args=[item.pk])
+
+    client.post(url, {})  # not confirmed: nothing happens
+    assert LibraryItem.objects.exists() and all(path.exists() for path in files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"confirm": "on"})
+
+    assert response.status_code == 302
+    assert not LibraryItem.objects.exists()
+    assert not any(path.exists() for path in files)
+    entry = AccessLogEntry.objects.get(detail=f"library item {item.pk} deleted")
+    assert list(entry.subjects.values_list("pk", flat=True)) == [zoe.pk]
+
+
+def test_communications_staff_cannot_delete_items(client, communications, school):
+    item = make_item(communications, school)
+    client.force_login(communications)
+
+    response = client.post(reverse("library_item_delete", args=[item.pk]), {"confirm": "on"})
+
+    assert response.status_code == 403
+    assert LibraryItem.objects.filter(pk=item.pk).exists()

@@ -102,3 +102,10 @@ class PublishForm(ChannelForm):
     url = forms.URLField(
         label=_("Web address"), required=False, assume_scheme="https", max_length=500
     )
+
+
+class DeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Delete this photo and its files for good"),
+        error_messages={"required": _("Tick the box to confirm the deletion.")},
+    )

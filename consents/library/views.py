@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from consents.dates import school_today
 from consents.library import services
 from consents.library.forms import (
     ChannelForm,
+    DeleteForm,
     GroupPickForm,
     LibraryFilterForm,
     PeopleForm,
@@ -25,11 +27,12 @@ from consents.library.forms import (
     UploadForm,
     channels_of,
 )
+from consents.library.retention import library_item_delete, retention_candidates
 from consents.library.uploads import library_item_upload
 from consents.library.verdicts import item_statuses
-from consents.models import LibraryItem
+from consents.models import LibraryItem, Role
 from consents.privacy.access_log import Action, staff_access_record
-from consents.roles import role_required
+from consents.roles import has_role, role_required
 
 PAGE_SIZE = 48
 
@@ -81,6 +84,12 @@ def library_list(request):
             "page": page,
             "channels": channels,
             "query": request.GET.urlencode(),
+            "may_delete": has_role(
+                request.user,
+                Role.Kind.ADMINISTRATOR,
+                board_id=school.board_id,
+                school_ids={school.pk},
+            ),
             "section": "library",
         },
     )
@@ -235,3 +244,37 @@ def library_item_publish(request, pk):
             messages.success(request, _("The publication has been recorded."))
             return redirect("communications_publication", pk=publication.pk)
     return _detail(request, item, publish_form=form, status=400)
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+def library_retention(request):
+    """The items to review for deletion: too old, or showing only people who left."""
+    school = school_from(request)
+    items = retention_candidates(school, today=school_today()).select_related("media_type")
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "consents/library/retention.html",
+        {"school": school, "page": page, "form": DeleteForm(), "section": "library"},
+    )
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+@require_POST
+def library_item_delete_view(request, pk):
+    item = _item(request, pk)
+    form = DeleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["confirm"]))
+        return redirect("library_item", pk=item.pk)
+    school, title, item_pk = item.school, item.title, item.pk
+    people = library_item_delete(item)
+    staff_access_record(
+        request,
+        Action.LIBRARY,
+        subjects=people,
+        detail=f"library item {item_pk} deleted",
+        always=True,
+    )
+    messages.success(request, _("“%(title)s” has been deleted.") % {"title": title})
+    return redirect(reverse("library_retention") + f"?school={school.pk}")
