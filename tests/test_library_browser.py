@@ -11,7 +11,7 @@ from consents.models import LibraryItem, SchoolYear, TakedownTask
 from . import factories as f
 from .conftest import axe_violations, log_in_browser, screenshot
 from .helpers import record
-from .test_library import jpeg_with_gps
+from .library_helpers import jpeg_with_gps
 
 pytestmark = [
     pytest.mark.browser,

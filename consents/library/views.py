@@ -215,7 +215,7 @@ def library_item_file(request, pk):
 def library_item_thumbnail(request, pk):
     """The small image the list and the item page show (their access is logged there)."""
     item = _item(request, pk)
-    if not item.thumbnail:
+    if not item.thumbnail or not item.thumbnail.storage.exists(item.thumbnail.name):
         raise Http404
     response = FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
