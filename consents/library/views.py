@@ -62,15 +62,16 @@ def library_list(request):
     items = LibraryItem.objects.filter(school=school).select_related("media_type")
     today = school_today()
     if purpose or attention:
-        # A filter needs every item's verdicts: worked out in Python for the whole school,
-        # in a constant number of queries, then paginated.
-        statuses = item_statuses(list(items), purposes=channels, on=today)
-        statuses = [
-            s
+        # A filter needs every item's verdicts: worked out without detail for the whole
+        # school in a constant number of queries, then in detail for the page shown.
+        statuses = item_statuses(list(items), purposes=channels, on=today, detail=False)
+        chosen = [
+            s.item
             for s in statuses
             if (not purpose or s.may_go_on(purpose.pk)) and (not attention or s.attention)
         ]
-        page = Paginator(statuses, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(chosen, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = item_statuses(page.object_list, purposes=channels, on=today)
     else:
         page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
         page.object_list = item_statuses(list(page.object_list), purposes=channels, on=today)
