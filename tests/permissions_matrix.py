@@ -366,6 +366,10 @@ WITHOUT_PERSONAL_DATA = {
     "import_column_add": "the upload form again with the column form's errors, no one's data",
     "register_export": "the export form; every download is logged (ExportLog and access log)",
     "campaign_progress": "counts of people per school and campaign",
+    "library_upload": "the upload form",
+    "library_retention": "titles, dates and counts of people of photos",
+    "library_thumbnail": "the small image the list and item pages show; those pages log the "
+    "people on it (one entry a page, not one per image)",
     "council_report": "aggregates only, small cells suppressed",
     "council_report_download": "aggregates only, small cells suppressed",
     "admin:index": "a list of models",
