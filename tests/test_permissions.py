@@ -26,7 +26,8 @@ from .permissions_world import (
     world_build,
 )
 
-pytestmark = pytest.mark.django_db
+# The permission world keeps a library photo on disk: in the test's own private folder.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
 
@@ -55,7 +56,7 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.mark.parametrize("name", list(ALL_PAGES))
-def test_each_role_gets_what_the_matrix_says(name, settings, private_media):
+def test_each_role_gets_what_the_matrix_says(name, settings):
     settings.LANGUAGE_CODE = "en"
     world = world_build()
     page = ALL_PAGES[name]
@@ -87,7 +88,7 @@ MFA_FREE_PREFIXES = ("/accounts/", "/i18n/")
 
 
 @pytest.mark.parametrize("kind", [Role.Kind.ADMINISTRATOR, Role.Kind.COMMUNICATIONS, "superuser"])
-def test_without_a_second_factor_every_page_sends_staff_to_add_one(kind, private_media):
+def test_without_a_second_factor_every_page_sends_staff_to_add_one(kind):
     """Every page of the matrix outside the account pages (where the factor is added).
 
     tests/test_login.py checks the requirement on one page, and that adding TOTP lifts it.
