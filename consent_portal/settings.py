@@ -224,6 +224,18 @@ STORAGES = {
 }
 # Uploaded evidence (scanned forms) lives outside any public URL.
 MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+# The photo library (issue 23): private files per school, served only by the library's views
+# (role, school, verdict, access log). LIBRARY_STORAGE names a storage backend; the default
+# keeps the files on the private filesystem under PRIVATE_MEDIA_ROOT/library.
+LIBRARY_STORAGE = os.environ.get("LIBRARY_STORAGE", "django.core.files.storage.FileSystemStorage")
+STORAGES["library"] = {"BACKEND": LIBRARY_STORAGE}
+if LIBRARY_STORAGE.endswith(".FileSystemStorage"):
+    # No location: it follows MEDIA_ROOT (the private root), also when a test changes it.
+    STORAGES["library"]["OPTIONS"] = {"base_url": "/no-public-url/"}
+LIBRARY_MAX_BYTES = envint("LIBRARY_MAX_BYTES", 25 * 1024 * 1024)
+# Larger images are refused (a decompression bomb costs memory, not upload size).
+LIBRARY_MAX_PIXELS = envint("LIBRARY_MAX_PIXELS", 60_000_000)
+LIBRARY_THUMBNAIL_PIXELS = envint("LIBRARY_THUMBNAIL_PIXELS", 480)
 # Administrators' uploads and exports (issue 6).
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # What an import file may unpack to and hold, checked before and while it is read, so that a

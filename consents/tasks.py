@@ -12,7 +12,8 @@ from consents import outbox, stored
 from consents.campaigns import services as campaigns
 from consents.campaigns import sixteen
 from consents.dates import school_today
-from consents.models import Board, Campaign, ExportJob, SchoolYear
+from consents.library.uploads import thumbnail_make
+from consents.models import Board, Campaign, ExportJob, LibraryItem, SchoolYear
 from consents.privacy.retention import retention_apply
 from consents.reports.exports import export_job_produce
 from consents.reports.snapshots import running_year_recount
@@ -104,3 +105,12 @@ def report_snapshots_refresh() -> int:
             running_year_recount(school, school_year, today)
             counted += 1
     return counted
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=30)
+def library_thumbnail_make(self, item_id: int) -> bool:
+    """Make a library photo's thumbnail after its upload (issue 23)."""
+    item = LibraryItem.objects.filter(pk=item_id).first()
+    if item is None:  # deleted before the worker got to it
+        return False
+    return thumbnail_make(item)

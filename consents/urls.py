@@ -11,6 +11,7 @@ from .decisions import views_paper as paper
 from .decisions import views_receipts as receipts
 from .decisions import views_scans as scans
 from .imports import views as imports
+from .library import views as library
 from .privacy import views as access
 from .reports import views as reports
 from .reports import views_exports as exports
@@ -76,6 +77,16 @@ urlpatterns = [
         publications.takedown_close_view,
         name="communications_takedown",
     ),
+    # The photo library (issue 23)
+    path("library/", library.library_list, name="library_list"),
+    path("library/upload/", library.library_upload, name="library_upload"),
+    path("library/retention/", library.library_retention, name="library_retention"),
+    path("library/<int:pk>/delete/", library.library_item_delete_view, name="library_item_delete"),
+    path("library/<int:pk>/", library.library_item, name="library_item"),
+    path("library/<int:pk>/people/", library.library_item_people, name="library_item_people"),
+    path("library/<int:pk>/file/", library.library_item_file, name="library_item_file"),
+    path("library/<int:pk>/thumbnail/", library.library_item_thumbnail, name="library_thumbnail"),
+    path("library/<int:pk>/publish/", library.library_item_publish, name="library_item_publish"),
     # Administrators (issue 6)
     path("manage/import/", imports.import_start, name="import_start"),
     path("manage/import/examples/<str:name>", imports.import_example, name="import_example"),

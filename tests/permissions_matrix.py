@@ -160,6 +160,61 @@ PAGES = {
         "login 403 403 403 404 404 200 403 200",
         target="takedown",
     ),
+    # --- The photo library (issue 23) ----------------------------------------------------
+    "library_list": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="school",
+        note="the school is chosen with ?school=",
+    ),
+    "library_upload": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="school",
+    ),
+    "library_retention": Page(
+        "login 403 403 403 403 200 200 403 200",
+        "login 403 403 403 403 404 200 403 200",
+        target="school",
+        note="consent administrators review old photos for deletion",
+    ),
+    "library_item_delete": Page(
+        "login 403 403 403 403 302 302 403 302",
+        "login 403 403 403 403 404 302 403 302",
+        method="post",
+        target="library_item",
+        note="without the confirmation nothing is deleted (a message, back to the item)",
+    ),
+    "library_item": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="library_item",
+    ),
+    "library_thumbnail": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="library_item",
+    ),
+    "library_item_people": Page(
+        "login 403 403 403 302 302 302 403 302",
+        "login 403 403 403 404 404 302 403 302",
+        method="post",
+        target="library_item",
+        note="an empty form keeps who is on it",
+    ),
+    "library_item_file": Page(
+        "login 403 403 403 400 400 400 403 400",
+        "login 403 403 403 404 404 400 403 400",
+        method="post",
+        target="library_item",
+        note="without a channel chosen, no file",
+    ),
+    "library_item_publish": Page(
+        "login 403 403 403 400 400 400 403 400",
+        "login 403 403 403 404 404 400 403 400",
+        method="post",
+        target="library_item",
+    ),
     # --- Consent administrators: people, paper forms, imports, exports (issue 6) ------------
     "people_list": Page("login 403 403 403 403 200 200 403 200"),
     "person_detail": Page(
@@ -317,6 +372,10 @@ WITHOUT_PERSONAL_DATA = {
     "import_column_add": "the upload form again with the column form's errors, no one's data",
     "register_export": "the export form; every download is logged (ExportLog and access log)",
     "campaign_progress": "counts of people per school and campaign",
+    "library_upload": "the upload form",
+    "library_retention": "titles, dates and counts of people of photos",
+    "library_thumbnail": "the small image the list and item pages show; those pages log the "
+    "people on it (one entry a page, not one per image)",
     "council_report": "aggregates only, small cells suppressed",
     "council_report_download": "aggregates only, small cells suppressed",
     "admin:index": "a list of models",

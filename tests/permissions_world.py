@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from consents.models import (
     Campaign,
     CampaignStep,
     ConsentReceipt,
+    LibraryItem,
     MediaType,
     OutboxMessage,
     Publication,
@@ -129,9 +131,32 @@ def family_build(w: World, variant: str, school, website, photo) -> None:
     w.objects[("takedown", variant)] = TakedownTask.objects.create(
         publication=publication, subject=child, decision=decision, opened_at=now
     )
+    w.objects[("library_item", variant)] = library_item_build(school, author, child, photo, now)
     if variant == "own":
         w.users["guardian"] = guardian.user
         w.own_subject["guardian"] = child
+
+
+def library_item_build(school, author, child, photo, now) -> LibraryItem:
+    """A photo in the school's library with the child on it and a thumbnail on disk (the
+    test's private MEDIA_ROOT)."""
+    item = LibraryItem(
+        school=school,
+        title="Sports day",
+        media_type=photo,
+        content_type="image/jpeg",
+        size=3,
+        width=1,
+        height=1,
+        uploaded_by=author,
+        uploaded_at=now,
+        people_marked_at=now,
+    )
+    item.file.save("photo.jpg", ContentFile(b"jpg"), save=False)
+    item.thumbnail.save("thumbnail.jpg", ContentFile(b"jpg"), save=False)
+    item.save()
+    item.entries.create(subject=child, added_by=author, added_at=now)
+    return item
 
 
 def people_build(w: World, board, own, website, photo) -> None:
@@ -262,6 +287,10 @@ OBJECT_TARGETS = {
     ),
     "takedown": lambda world, role, variant: (
         {"pk": world.objects[("takedown", variant)].pk},
+        "",
+    ),
+    "library_item": lambda world, role, variant: (
+        {"pk": world.objects[("library_item", variant)].pk},
         "",
     ),
     "lookup": lambda world, role, variant: ({}, f"?q={student(world, 'own').last_name}"),

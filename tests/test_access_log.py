@@ -18,7 +18,8 @@ from . import factories as f
 from .permissions_matrix import ADMIN_WITHOUT_PERSONAL_DATA, WITHOUT_PERSONAL_DATA
 from .permissions_world import ALL_PAGES, logged_in_client, page_url, world_build
 
-pytestmark = pytest.mark.django_db
+# The permission world keeps a library photo on disk: in the test's own private folder.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 STAFF_ROLES = ("communications", "administrator", "board_administrator", "council", "superuser")
 

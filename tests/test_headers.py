@@ -19,7 +19,8 @@ from . import factories as f
 from .permissions_world import ALL_PAGES, logged_in_client, page_url, world_build
 from .test_settings import ROOT, production_env
 
-pytestmark = pytest.mark.django_db
+# The permission world keeps a library photo on disk: in the test's own private folder.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 ONE_YEAR = 365 * 24 * 3600
 PRODUCTION_KEYS = [

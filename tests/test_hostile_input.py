@@ -27,6 +27,9 @@ from consents.models import (
     DecisionEvidence,
     Guardian,
     Guardianship,
+    LibraryDownload,
+    LibraryItem,
+    LibraryItemPerson,
     Publication,
     PublicationPerson,
     Role,
@@ -37,7 +40,8 @@ from consents.models import (
 from . import factories as f
 from .permissions_world import ALL_PAGES, page_url, world_build
 
-pytestmark = pytest.mark.django_db
+# The permission world keeps a library photo on disk: in the test's own private folder.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 PAYLOADS = [
     "",
@@ -71,6 +75,8 @@ hostile = st.one_of(
 )
 # POST-only pages: the fields their forms send (the form is on another page).
 POST_FIELDS = {
+    # An image, not a page with a form: only the query's values.
+    "library_thumbnail": [],
     "consent_save": [
         "consent:website:photo",
         "consent:website:film",
@@ -99,6 +105,7 @@ POST_FIELDS = {
 VALID_WITHOUT_FIELDS = {
     "consent_withdraw": "an empty confirmation withdraws every consent for the person",
     "communications_publication_review": "marks the publication reviewed",
+    "library_item_delete": "a ticked confirmation (any value a checkbox takes) deletes the photo",
 }
 ROLE_PREFERENCE = ("guardian", "communications", "administrator", "superuser", "anonymous")
 FIELD_NAME = re.compile(r'\bname="([^"]+)"')
@@ -122,6 +129,9 @@ def database_state() -> dict:
         "roles": Role.objects.count(),
         "people": Subject.objects.count(),
         "guardians": Guardian.objects.count(),
+        "library items": LibraryItem.objects.count(),
+        "people on library items": LibraryItemPerson.objects.count(),
+        "library downloads": LibraryDownload.objects.count(),
     }
 
 

@@ -26,7 +26,8 @@ from .permissions_world import (
     world_build,
 )
 
-pytestmark = pytest.mark.django_db
+# The permission world keeps a library photo on disk: in the test's own private folder.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
 

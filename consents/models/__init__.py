@@ -3,6 +3,7 @@ from .administration import ExportJob, ExportLog, ImportColumn, ImportRun, Repor
 from .campaigns import Campaign, CampaignStep
 from .catalogue import ConsentText, MediaType, Purpose
 from .decisions import ChainHead, ConsentDecision, ConsentStatus, DecisionEvidence
+from .library import LibraryDownload, LibraryItem, LibraryItemPerson
 from .organisation import Board, Group, Role, School, SchoolYear
 from .outbox import OutboxMessage
 from .people import Guardian, Guardianship, Protection, StaffMember, Student, Subject
@@ -30,6 +31,9 @@ __all__ = [
     "Guardianship",
     "Protection",
     "ImportRun",
+    "LibraryDownload",
+    "LibraryItem",
+    "LibraryItemPerson",
     "MediaType",
     "Publication",
     "PublicationPerson",

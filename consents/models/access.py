@@ -20,6 +20,7 @@ class AccessLogEntry(models.Model):
         TAKEDOWN = "takedown", _("takedown tasks")
         ADMIN = "admin", _("admin page")
         EXPORT = "export", _("export")
+        LIBRARY = "library", _("photo library")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     user = models.ForeignKey(

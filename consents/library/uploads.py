@@ -1,0 +1,118 @@
+"""Putting a photo into the library: checked by its content, stripped of its metadata, stored
+privately; the thumbnail is left to the worker.
+
+Pillow reads the file (never its name or the browser's content type), and the stored copy is
+a fresh encoding of the pixels only: EXIF (GPS position, camera serial number, date), XMP,
+IPTC and comments are not carried over. The orientation EXIF recorded is applied first, so
+the photo still stands the right way up.
+"""
+
+import io
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from consents.models import LibraryItem, MediaType, School
+from consents.queue import enqueue_on_commit
+
+# What Pillow may decode: the formats cameras and phones produce. Anything else (a PDF, a
+# script renamed to .jpg, an SVG) is refused.
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "TIFF", "MPO"}
+THUMBNAIL_TASK = "consents.tasks.library_thumbnail_make"
+
+
+def image_clean(data: bytes) -> tuple[bytes, str, Image.Image]:
+    """The image in `data` encoded anew without any metadata: (bytes, content type, image).
+
+    Raises ValidationError when `data` is not an image this library takes.
+    """
+    refused = ValidationError(
+        _("This file is not a photo (JPEG, PNG, WebP, GIF or TIFF). Nothing was stored."),
+        code="not_an_image",
+    )
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ACCEPTED_FORMATS:
+                raise refused
+            if probe.width * probe.height > settings.LIBRARY_MAX_PIXELS:
+                raise ValidationError(
+                    _("This photo has too many pixels; make it smaller first."),
+                    code="too_many_pixels",
+                )
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise refused from None
+    has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+    # A new image from the pixels alone: no `info`, so no EXIF, XMP, ICC comments or text.
+    pixels = Image.new(upright.mode, upright.size)
+    pixels.paste(upright)
+    out = io.BytesIO()
+    if has_alpha:
+        pixels.convert("RGBA").save(out, format="PNG", optimize=True)
+        return out.getvalue(), "image/png", pixels
+    pixels.convert("RGB").save(out, format="JPEG", quality=90)
+    return out.getvalue(), "image/jpeg", pixels
+
+
+@transaction.atomic
+def library_item_upload(*, user, school: School, title: str, upload) -> LibraryItem:
+    """Store the photo `upload` in `school`'s library without its metadata.
+
+    Raises ValidationError and stores nothing when the title is empty, the file is too large
+    or is not a photo by its content. The thumbnail is made by the worker after commit.
+    """
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": _("Give the photo a title.")})
+    if upload.size > settings.LIBRARY_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is %(size)s; the library takes at most %(limit)s.")
+                % {
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.LIBRARY_MAX_BYTES),
+                }
+            }
+        )
+    try:
+        data, content_type, image = image_clean(upload.read())
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    extension = "png" if content_type == "image/png" else "jpg"
+    item = LibraryItem(
+        school=school,
+        title=title,
+        media_type=MediaType.objects.get(code="photo"),
+        content_type=content_type,
+        size=len(data),
+        width=image.width,
+        height=image.height,
+        uploaded_by=user,
+        uploaded_at=timezone.now(),
+    )
+    item.file.save(f"upload.{extension}", ContentFile(data), save=False)
+    item.save()
+    enqueue_on_commit(THUMBNAIL_TASK, item.pk)
+    return item
+
+
+def thumbnail_make(item: LibraryItem) -> bool:
+    """Make `item`'s thumbnail (the worker's job); False when it already has one."""
+    if item.thumbnail:
+        return False
+    with item.file.open("rb") as stored, Image.open(stored) as image:
+        image.thumbnail((settings.LIBRARY_THUMBNAIL_PIXELS, settings.LIBRARY_THUMBNAIL_PIXELS))
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="JPEG", quality=80)
+    item.thumbnail.save("thumbnail.jpg", ContentFile(out.getvalue()), save=False)
+    LibraryItem.objects.filter(pk=item.pk).update(thumbnail=item.thumbnail.name)
+    return True

@@ -1,0 +1,281 @@
+"""The photo library's pages (issue 23): communications staff and administrators of the
+item's school only; everyone else gets 403, an item of another school 404.
+
+Files are never under a public URL: the thumbnail and the file are answered here, the file
+only after the verdict for the chosen channel (or a reason) and an access-log entry.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consents.communications.views import STAFF_ROLES, school_from
+from consents.dates import school_today
+from consents.library import services
+from consents.library.forms import (
+    ChannelForm,
+    DeleteForm,
+    GroupPickForm,
+    LibraryFilterForm,
+    PeopleForm,
+    PublishForm,
+    UploadForm,
+    channels_of,
+)
+from consents.library.retention import library_item_delete, retention_candidates
+from consents.library.uploads import library_item_upload
+from consents.library.verdicts import item_statuses
+from consents.models import LibraryItem, Role
+from consents.privacy.access_log import Action, staff_access_record
+from consents.roles import has_role, role_required
+
+PAGE_SIZE = 48
+
+
+def _item(request, pk) -> LibraryItem:
+    return get_object_or_404(
+        LibraryItem.objects.for_schools(request.schools).select_related(
+            "school__board", "media_type"
+        ),
+        pk=pk,
+    )
+
+
+def _logged(request, statuses, detail: str) -> None:
+    people = [row.person for status in statuses for row in status.people]
+    staff_access_record(request, Action.LIBRARY, subjects=people, detail=detail)
+
+
+@role_required(*STAFF_ROLES)
+def library_list(request):
+    school = school_from(request)
+    filters = LibraryFilterForm(request.GET, school=school)
+    purpose = attention = None
+    if filters.is_valid():
+        purpose, attention = filters.cleaned_data["purpose"], filters.cleaned_data["attention"]
+    channels = list(channels_of(school))
+    items = LibraryItem.objects.filter(school=school).select_related("media_type")
+    today = school_today()
+    if purpose or attention:
+        # A filter needs every item's verdicts: worked out without detail for the whole
+        # school in a constant number of queries, then in detail for the page shown.
+        statuses = item_statuses(list(items), purposes=channels, on=today, detail=False)
+        chosen = [
+            s.item
+            for s in statuses
+            if (not purpose or s.may_go_on(purpose.pk)) and (not attention or s.attention)
+        ]
+        page = Paginator(chosen, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = item_statuses(page.object_list, purposes=channels, on=today)
+    else:
+        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = item_statuses(list(page.object_list), purposes=channels, on=today)
+    _logged(request, page.object_list, f"library of school {school.pk}")
+    return render(
+        request,
+        "consents/library/list.html",
+        {
+            "school": school,
+            "filters": filters,
+            "page": page,
+            "channels": channels,
+            "query": request.GET.urlencode(),
+            "may_delete": has_role(
+                request.user,
+                Role.Kind.ADMINISTRATOR,
+                board_id=school.board_id,
+                school_ids={school.pk},
+            ),
+            "section": "library",
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+def library_upload(request):
+    school = school_from(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = library_item_upload(
+                user=request.user,
+                school=school,
+                title=form.cleaned_data["title"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The photo is in the library. Now mark who is on it."))
+            return redirect("library_item", pk=item.pk)
+    return render(
+        request,
+        "consents/library/upload.html",
+        {"form": form, "school": school, "section": "library"},
+        status=400 if form.errors else 200,
+    )
+
+
+def _detail(request, item, *, people_form=None, channel_form=None, publish_form=None, status=200):
+    school = item.school
+    picker = GroupPickForm(request.GET, school=school)
+    group = picker.cleaned_data["group"] if picker.is_valid() else None
+    item_status = item_statuses([item], purposes=list(channels_of(school)), on=school_today())[0]
+    _logged(request, [item_status], f"library item {item.pk}")
+    people_form = people_form or PeopleForm(
+        school=school, group=group, initial={"others_visible": item.others_visible}
+    )
+    return render(
+        request,
+        "consents/library/item.html",
+        {
+            "item": item,
+            "status": item_status,
+            "picker": picker,
+            "people_form": people_form,
+            "channel_form": channel_form or ChannelForm(school=school),
+            "publish_form": publish_form
+            or PublishForm(school=school, initial={"published_on": school_today()}),
+            "publications": item.publications.select_related("purpose").order_by("-pk"),
+            "section": "library",
+        },
+        status=status,
+    )
+
+
+@role_required(*STAFF_ROLES)
+def library_item(request, pk):
+    return _detail(request, _item(request, pk))
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def library_item_people(request, pk):
+    item = _item(request, pk)
+    form = PeopleForm(request.POST, school=item.school)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.item_people_set(
+                user=request.user,
+                item=item,
+                add=list(data["add"]),
+                names=data["names"],
+                remove=list(data["remove"]),
+                others_visible=data["others_visible"],
+                nobody=data["nobody"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved who is on it."))
+            return redirect("library_item", pk=item.pk)
+    return _detail(request, item, people_form=form, status=400)
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def library_item_file(request, pk):
+    """The file itself, for a channel: checked against the verdicts, logged, recorded."""
+    item = _item(request, pk)
+    form = ChannelForm(request.POST, school=item.school)
+    if form.is_valid():
+        try:
+            download = services.item_download(
+                user=request.user,
+                item=item,
+                purpose=form.cleaned_data["purpose"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            staff_access_record(
+                request,
+                Action.LIBRARY,
+                subjects=item.people.all(),
+                detail=f"library item {item.pk} file for purpose {download.purpose_id}",
+                always=True,
+            )
+            extension = item.file.name.rsplit(".", 1)[-1]
+            return FileResponse(
+                item.file.open("rb"),
+                as_attachment=True,
+                filename=f"library-{item.pk}.{extension}",
+                content_type=item.content_type,
+            )
+    return _detail(request, item, channel_form=form, status=400)
+
+
+@role_required(*STAFF_ROLES)
+def library_item_thumbnail(request, pk):
+    """The small image the list and the item page show (their access is logged there)."""
+    item = _item(request, pk)
+    if not item.thumbnail or not item.thumbnail.storage.exists(item.thumbnail.name):
+        raise Http404
+    response = FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def library_item_publish(request, pk):
+    item = _item(request, pk)
+    form = PublishForm(request.POST, school=item.school)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            publication = services.item_publish(
+                user=request.user,
+                item=item,
+                purpose=data["purpose"],
+                published_on=data["published_on"],
+                url=data["url"],
+                override_reason=data["override_reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The publication has been recorded."))
+            return redirect("communications_publication", pk=publication.pk)
+    return _detail(request, item, publish_form=form, status=400)
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+def library_retention(request):
+    """The items to review for deletion: too old, or showing only people who left."""
+    school = school_from(request)
+    items = retention_candidates(school, today=school_today()).select_related("media_type")
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "consents/library/retention.html",
+        {"school": school, "page": page, "form": DeleteForm(), "section": "library"},
+    )
+
+
+@role_required(Role.Kind.ADMINISTRATOR)
+@require_POST
+def library_item_delete_view(request, pk):
+    item = _item(request, pk)
+    form = DeleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["confirm"]))
+        return redirect("library_item", pk=item.pk)
+    school, title, item_pk = item.school, item.title, item.pk
+    people = library_item_delete(item)
+    staff_access_record(
+        request,
+        Action.LIBRARY,
+        subjects=people,
+        detail=f"library item {item_pk} deleted",
+        always=True,
+    )
+    messages.success(request, _("“%(title)s” has been deleted.") % {"title": title})
+    return redirect(reverse("library_retention") + f"?school={school.pk}")
