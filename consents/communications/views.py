@@ -4,6 +4,9 @@ from dataclasses import dataclass
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from consents import rules, stored
 from consents.communications.directory import group_label, people_search
@@ -76,7 +79,53 @@ def home(request):
 class LookupRow:
     person: Subject
     group_name: str
-    cells: list  # (purpose, state or None when the purpose is of another board)
+    cells: SafeString  # a <td> per purpose: the state, or "not asked" (another board's)
+
+
+VERDICT_ICONS = {"allowed": "✓", "not_allowed": "✗"}
+
+
+class LookupCells:
+    """The grid's cells as HTML, each distinct cell built once: a page of 50 people and 10
+    channels has 500 cells but a few dozen different ones (the template spent 100 ms on them)."""
+
+    def __init__(self, purposes):
+        self.purposes = [(purpose, purpose.name) for purpose in purposes]
+        self.built = {}
+
+    def row(self, states, protected: bool) -> SafeString:
+        return mark_safe(
+            "".join(
+                self.cell(p, n, s, protected)
+                for (p, n), s in zip(self.purposes, states, strict=True)
+            )
+        )
+
+    def cell(self, purpose, name, state, protected) -> str:
+        key = (purpose.pk, state, protected and state is not None)
+        if key not in self.built:
+            self.built[key] = format_html(
+                '<td data-label="{}" data-purpose="{}">{}</td>',
+                name,
+                purpose.pk,
+                self.inner(state, protected),
+            )
+        return self.built[key]
+
+    @staticmethod
+    def inner(state, protected) -> str:
+        if not state:
+            return format_html(
+                '<span class="text-body-secondary">{}</span>', _("not asked at this board")
+            )
+        return format_html(
+            '<span class="verdict verdict-badge-{}" data-state="{}"><span class="verdict-icon" '
+            'aria-hidden="true">{}</span> {}</span>',
+            state,
+            state,
+            VERDICT_ICONS.get(state, "?"),
+            _("not allowed (protected)") if protected else state.label,
+        )
 
 
 @role_required(*STAFF_ROLES)
@@ -91,11 +140,15 @@ def lookup(request):
     staff_access_record(request, Action.LOOKUP, subjects=people, detail=f"{len(people)} found")
     # States only, from the stored verdicts; the person's page explains them.
     found = stored.states_today([p.pk for p in people], purposes=purposes, media_types=[media_type])
+    cells = LookupCells(purposes)
     rows = [
         LookupRow(
             person,
             group_label(person),
-            [(purpose, found.get((person.pk, purpose.pk, media_type.pk))) for purpose in purposes],
+            cells.row(
+                [found.get((person.pk, purpose.pk, media_type.pk)) for purpose in purposes],
+                person.protected,
+            ),
         )
         for person in people
     ]
