@@ -41,6 +41,6 @@ def fold_not_inline(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consents", "0023_receipts_unregistered_guardian")]
+    dependencies = [("consents", "0024_library")]
 
     operations = [migrations.RunPython(fold_inline, fold_not_inline)]
