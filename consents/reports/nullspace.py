@@ -47,6 +47,20 @@ class NullSpace:
             return [column]
         return sorted(c for c in row if c != column)
 
+    def near(self, free: list[int]) -> list[int]:
+        """The basis vectors that share a pivot with those of `free`: those of the shortest
+        pivot rows first (the same small table), each row's in order."""
+        rows = sorted(
+            {pivot for column in free for pivot in self.holding[column]},
+            key=lambda pivot: (len(self.pivots[pivot]), pivot),
+        )
+        found = {}
+        for pivot in rows:
+            for column in sorted(self.pivots[pivot]):
+                if column != pivot and column not in free:
+                    found[column] = True
+        return list(found)
+
     def vector(self, free: int) -> dict[int, int]:
         vector = self.vectors.get(free)
         if vector is None:

@@ -190,7 +190,12 @@ class Suppressor:
         Whether a move works does not depend on the cell it is tried for, so each move is
         tried once per call (this call's cells only; nothing is kept between calls).
         """
-        cells = sorted(cells, key=self.keys.__getitem__)
+        # A "×" that is 0 can only move to 5 or more: no small move keeps it allowed, so the
+        # search holds it at 0 (a smaller system, and moves that can work). Moves found
+        # this way are real witnesses; a cell only looks more exposed, never less.
+        cells = sorted(
+            (c for c in cells if self.kinds[c] != (0, SECONDARY)), key=self.keys.__getitem__
+        )
         kinds = list(map(self.kinds.__getitem__, cells))
         small = [is_small(value) for value, _status in kinds]
         if not any(small):
@@ -209,7 +214,11 @@ class Suppressor:
             if n in protected:
                 continue
             candidates = space.moving(n)
-            partners = [*candidates[: PAIRS * 2], *first][: PAIRS * 2]
+            # Partners: the vectors sharing a computed cell with these first (two
+            # vectors that both move a "<5" the wrong way can cancel out there).
+            near = space.near(candidates[:PAIRS])
+            partners = list(dict.fromkeys([*candidates[: PAIRS * 2], *near, *first]))
+            partners = partners[: PAIRS * 2]
             moves = itertools.chain(
                 candidates,
                 (
