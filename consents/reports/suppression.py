@@ -306,11 +306,13 @@ class Suppressor:
         relation = self.relations[index]
         return self._key(relation.total), sorted(map(self._key, relation.parts))
 
-    def protect(self, cell) -> None:
+    def protect(self, cell, *, may_withhold: bool) -> bool:
         """Hide one more cell next to an exposed one: a non-zero part of one of its own
         relations, preferring cells in few relations (hiding a population, which every
         purpose's table shares, would spread) and then the largest (the most room to move);
-        else the nearest shown cell of its component."""
+        else the nearest shown cell of its component; else, if `may_withhold` (nothing was
+        hidden since `cell` was found exposed), withhold one of its relations. Returns
+        whether anything changed."""
         own = [
             other
             for index in self.relations_of[cell]
@@ -322,11 +324,13 @@ class Suppressor:
                 own, key=lambda c: (len(self.relations_of[c]), -self.values[c], self._key(c))
             )
             self.hide(choice, SECONDARY)
-            return
+            return True
         choice = self.candidate(cell)
         if choice is not None:
             self.hide(choice, SECONDARY)
-            return
+            return True
+        if not may_withhold:  # what was hidden meanwhile may be enough: look again first
+            return False
         # Nothing shown is left around it: withhold its relation that spreads least.
         open_relations = [
             index
@@ -335,8 +339,9 @@ class Suppressor:
         ]
         if not open_relations:
             self.unprotectable.add(cell)
-            return
+            return False
         self.withhold_relation(min(open_relations, key=self._spread))
+        return True
 
     def pinned(self, relation: Relation) -> bool:
         """Whether the bounds alone pin a relation's counts, whatever else is hidden: a total
@@ -359,14 +364,16 @@ class Suppressor:
                 self.changed.add(self._root(cell))
 
     def _spread(self, index: int) -> tuple:
-        """How far withholding a relation reaches: the other relations of its cells not yet
-        withheld (a population is in every purpose's table), then the relation's order."""
+        """Which relation to withhold first: one of fewer than 5 people, then the one that
+        reaches least far (the other relations of its cells not yet withheld; a population
+        is in every purpose's table), then the relation's order."""
         reach = sum(
             len(self.relations_of[cell])
             for cell, _sign in self.terms[index]
             if self.hidden.get(cell) != WITHHELD
         )
-        return reach, self._relation_order(index)
+        large = self.values[self.relations[index].total] >= THRESHOLD
+        return large, reach, self._relation_order(index)
 
     def run(self) -> dict[Hashable, str]:
         while True:
@@ -378,8 +385,9 @@ class Suppressor:
             exposed = [c for c in self.exposed_anywhere() if c not in self.unprotectable]
             if not exposed:
                 return self.last_resort()
+            changed = False
             for cell in sorted(exposed, key=self._key):
-                self.protect(cell)
+                changed = self.protect(cell, may_withhold=not changed) or changed
 
     def last_resort(self) -> dict[Hashable, str]:
         """The hidden cells; should a count still be exposed with every relation around it
