@@ -409,6 +409,16 @@ def test_no_hidden_count_can_be_worked_out_on_sparse_boards(board):
             assert r in covering
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sparse_boards(), sparse_boards())
+def test_sparse_tables_without_a_shared_cell_are_withheld_as_each_would_be_alone(first, second):
+    # Withholding waits for a fresh look at its own component only: another board's
+    # changes in the same round must not change what this one withholds.
+    first, second = renamed(first, "a"), renamed(second, "b")
+    together = suppress({**first[0], **second[0]}, [*first[1], *second[1]])
+    assert together == {**suppress(*first), **suppress(*second)}
+
+
 PROCESS = """
 import json, sys
 import django

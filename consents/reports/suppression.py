@@ -385,9 +385,13 @@ class Suppressor:
             exposed = [c for c in self.exposed_anywhere() if c not in self.unprotectable]
             if not exposed:
                 return self.last_resort()
-            changed = False
+            # Components changed this round (by their roots): they are looked at again
+            # before anything of theirs is withheld. Per component, so that unrelated
+            # tables never change each other's outcome.
+            changed = set()
             for cell in sorted(exposed, key=self._key):
-                changed = self.protect(cell, may_withhold=not changed) or changed
+                if self.protect(cell, may_withhold=self._root(cell) not in changed):
+                    changed.add(self._root(cell))
 
     def last_resort(self) -> dict[Hashable, str]:
         """The hidden cells; should a count still be exposed with every relation around it
