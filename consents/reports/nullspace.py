@@ -47,6 +47,20 @@ class NullSpace:
             return [column]
         return sorted(c for c in row if c != column)
 
+    def moves(self, column: int, first: list[int]):
+        """The moves to try for `column`: each basis vector that moves it, then pairs of
+        them (a, b, sign) with partners from the same small table first (two vectors that
+        both move a "<5" the wrong way can cancel out there), then `first`."""
+        candidates = self.moving(column)
+        near = self.near(candidates[:PAIRS])
+        partners = list(dict.fromkeys([*candidates[: PAIRS * 2], *near, *first]))
+        partners = partners[: PAIRS * 2]
+        yield from candidates
+        for i, a in enumerate(candidates[:PAIRS]):
+            for b in partners[i + 1 :]:
+                yield a, b, 1
+                yield a, b, -1
+
     def near(self, free: list[int]) -> list[int]:
         """The basis vectors that share a pivot with those of `free`: those of the shortest
         pivot rows first (the same small table), each row's in order."""

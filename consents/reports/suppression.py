@@ -22,7 +22,6 @@ suite checks the result with an independent exhaustive search.
 """
 
 import heapq
-import itertools
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -201,7 +200,7 @@ class Suppressor:
         if not any(small):
             return []
         space = self.null_space(cells)
-        first = space.first_free(PAIRS * 2)
+        first = space.first_free(PAIRS * 2)  # partners of last resort for every cell
         works: dict = {}  # a move (a basis vector, or two and a sign) -> a witness?
         combined: dict = {}  # two basis vectors and a sign -> their combination
         protected: set[int] = set()
@@ -213,22 +212,7 @@ class Suppressor:
                 continue
             if n in protected:
                 continue
-            candidates = space.moving(n)
-            # Partners: the vectors sharing a computed cell with these first (two
-            # vectors that both move a "<5" the wrong way can cancel out there).
-            near = space.near(candidates[:PAIRS])
-            partners = list(dict.fromkeys([*candidates[: PAIRS * 2], *near, *first]))
-            partners = partners[: PAIRS * 2]
-            moves = itertools.chain(
-                candidates,
-                (
-                    (a, b, sign)
-                    for i, a in enumerate(candidates[:PAIRS])
-                    for b in partners[i + 1 :]
-                    for sign in (1, -1)
-                ),
-            )
-            for move in moves:
+            for move in space.moves(n, first):
                 if isinstance(move, int):
                     vector = space.vector(move)
                 else:
