@@ -5,7 +5,12 @@ of the hidden cells that agrees with what a reader sees (published counts, the t
 "<5" meaning 1-4, "×" meaning 0 or at least 5) must leave every "<5" cell at least two values.
 """
 
+import json
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -82,11 +87,24 @@ def reader_can_still_think(values, relations, hidden, bound):
         cell = min(open_cells, key=lambda c: len(domains[c]))
         return any(solvable({**domains, cell: [v]}) for v in domains[cell])
 
-    return {
+    possible = {
         cell: {v for v in range(1, 5) if solvable({**start, cell: [v]})}
         for cell, status in hidden.items()
         if status == PRIMARY
     }
+    return {**possible, **withheld_could_be(values, hidden, start, solvable)}
+
+
+def withheld_could_be(values, hidden, start, solvable):
+    """A withheld count of 1 to 4 must not be worked out either: besides its true value,
+    the first other value it could have (enough to show it is not pinned)."""
+    possible = {}
+    for cell, status in hidden.items():
+        if status == WITHHELD and 0 < values[cell] < 5:
+            others = (v for v in start[cell] if v != values[cell])
+            other = next((v for v in others if solvable({**start, cell: [v]})), None)
+            possible[cell] = {values[cell], other} - {None}
+    return possible
 
 
 def assert_protected(values, relations):
@@ -94,10 +112,6 @@ def assert_protected(values, relations):
     for cell, value in values.items():
         if 0 < value < 5:
             assert hidden.get(cell) in (PRIMARY, WITHHELD), cell
-    for relation in relations:  # a relation is withheld entirely or not at all
-        cells = [*relation.parts, relation.total]
-        withheld = [hidden.get(c) == WITHHELD for c in cells]
-        assert all(withheld) or not any(withheld)
     bound = max(values.values()) + 5
     possible = reader_can_still_think(values, relations, hidden, bound)
     for cell, options in possible.items():
@@ -261,7 +275,7 @@ def test_tables_without_a_shared_cell_are_suppressed_as_each_would_be_alone(firs
     assert together == {**suppress(*first), **suppress(*second)}
 
 
-def test_a_board_of_four_people_is_withheld_entirely():
+def test_a_board_of_four_people_shows_no_number_at_all():
     values, relations = board_tables(
         {
             (POPULATION, 1, "1"): 3,
@@ -279,7 +293,10 @@ def test_a_board_of_four_people_is_withheld_entirely():
         partition=["granted", "refused", "no_answer"],
     )
     hidden = assert_protected(values, relations)
-    assert set(hidden.values()) == {WITHHELD} and len(hidden) == len(values)
+    # Every cell is hidden (zeros of the school of one included), and the board's row,
+    # whose population of 4 the bounds would otherwise pin, is withheld.
+    assert len(hidden) == len(values)
+    assert hidden[(POPULATION, ALL, ALL)] == WITHHELD
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -312,3 +329,148 @@ def test_a_larger_board_with_many_small_counts_is_protected(seed):
             assert hidden[cell] in (PRIMARY, WITHHELD)
     knowledge = reader_can_still_think(values, relations, hidden, max(values.values()) + 5)
     assert all(len(options) >= 2 for options in knowledge.values())
+
+
+def test_four_withdrawals_of_one_withhold_only_their_own_table_row():
+    # One withdrawal in each of a school's four year groups, school total 4: "<5" is 1-4,
+    # so the only reading is 1 + 1 + 1 + 1. Only that relation is withheld; the school's
+    # total gets company among the board's totals, and everything else stays visible.
+    buckets = {s: ["1", "2", "3", "4"] for s in range(3)}
+    raw = {}
+    for school, found in buckets.items():
+        for bucket in found:
+            raw[(POPULATION, school, bucket)] = 41 + school
+            raw[("granted", school, bucket, "p", "photo")] = 30
+            raw[("refused", school, bucket, "p", "photo")] = 6 + school
+            raw[("no_answer", school, bucket, "p", "photo")] = 5
+            raw[("withdrawn", school, bucket, "p", "photo")] = 1 if school == 0 else 6
+    values, relations = board_tables(
+        raw,
+        school_ids=list(buckets),
+        buckets=buckets,
+        pairs=[("p", "photo")],
+        per_purpose=["granted", "refused", "no_answer", "withdrawn"],
+        per_person=[],
+        partition=["granted", "refused", "no_answer"],
+    )
+    hidden = assert_protected(values, relations)
+    pinned = {("withdrawn", 0, b, "p", "photo") for b in [*buckets[0], ALL]}
+    assert {c for c, status in hidden.items() if status == WITHHELD} == pinned
+    # The withheld school total gets company among the board's totals (another school's
+    # total, and so one of that school's year groups); the board's total, every other
+    # school's year group and every other measure are shown.
+    others = {c: status for c, status in hidden.items() if c not in pinned}
+    assert others == {
+        ("withdrawn", 1, ALL, "p", "photo"): SECONDARY,
+        ("withdrawn", 1, "1", "p", "photo"): SECONDARY,
+    }
+    assert ("withdrawn", ALL, ALL, "p", "photo") not in hidden
+    assert [c for c in hidden if c[0] != "withdrawn"] == []
+
+
+@st.composite
+def sparse_boards(draw):
+    """Boards like a real withdrawals column: mostly 0, a few 1s and 2s, so that totals of
+    "<5" made of "<5" parts (and now and then the pinned 1 + 1 + 1 + 1 = 4) are common."""
+    schools = draw(st.integers(2, 3))
+    buckets = {s: ["1", "2", "3", "4"][: draw(st.integers(2, 4))] for s in range(schools)}
+    counts = st.sampled_from([0, 0, 1, 1, 2, 6])
+    raw = {}
+    for school, found in buckets.items():
+        pinned = len(found) == 4 and draw(st.booleans())
+        for bucket in found:
+            raw[(POPULATION, school, bucket)] = 30
+            raw[("withdrawn", school, bucket, "p", "photo")] = 1 if pinned else draw(counts)
+    return board_tables(
+        raw,
+        school_ids=list(buckets),
+        buckets=buckets,
+        pairs=[("p", "photo")],
+        per_purpose=["withdrawn"],
+        per_person=[],
+        partition=[],
+    )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sparse_boards())
+def test_no_hidden_count_can_be_worked_out_on_sparse_boards(board):
+    # The exhaustive reader: no "<5" cell and no withheld count of 1-4 is left with a
+    # single value. Whole relations are withheld, only those counting fewer than 5
+    # people, and every pinned 1 + 1 + 1 + 1 = 4 among them.
+    values, relations = board
+    hidden = assert_protected(values, relations)
+    withheld = {c for c, status in hidden.items() if status == WITHHELD}
+    covering = [r for r in relations if withheld >= {*r.parts, r.total}]
+    assert withheld == {c for r in covering for c in (*r.parts, r.total)}
+    assert all(values[r.total] < 5 for r in covering)
+    for r in relations:
+        if values[r.total] == 4 and sum(0 < values[p] < 5 for p in r.parts) == 4:
+            assert r in covering
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sparse_boards(), sparse_boards())
+def test_sparse_tables_without_a_shared_cell_are_withheld_as_each_would_be_alone(first, second):
+    # Withholding waits for a fresh look at its own component only: another board's
+    # changes in the same round must not change what this one withholds.
+    first, second = renamed(first, "a"), renamed(second, "b")
+    together = suppress({**first[0], **second[0]}, [*first[1], *second[1]])
+    assert together == {**suppress(*first), **suppress(*second)}
+
+
+PROCESS = """
+import json, sys
+import django
+django.setup()
+from consents.reports.suppression import Relation, suppress
+values, relations = json.load(sys.stdin)
+values = {tuple(cell): value for cell, value in values}
+relations = [Relation(tuple(map(tuple, parts)), tuple(total)) for parts, total in relations]
+print(json.dumps(sorted(map(list, suppress(values, relations).items()), key=json.dumps)))
+"""
+
+
+def test_what_is_hidden_does_not_depend_on_the_process_hash_seed():
+    # Sets and dicts of strings iterate in an order that changes with PYTHONHASHSEED; two
+    # gunicorn workers must still hide the same cells.
+    rnd = random.Random(7)
+    buckets = {s: ["1", "2", "3", "4"] for s in range(4)}
+    raw = {}
+    for school, found in buckets.items():
+        for bucket in found:
+            raw[(POPULATION, school, bucket)] = 30
+            for purpose in ("p", "q"):
+                value = 1 if school == 0 else rnd.choice([0, 1, 2, 6])
+                raw[("withdrawn", school, bucket, purpose, "photo")] = value
+    values, relations = board_tables(
+        raw,
+        school_ids=list(buckets),
+        buckets=buckets,
+        pairs=[("p", "photo"), ("q", "photo")],
+        per_purpose=["withdrawn"],
+        per_person=[],
+        partition=[],
+    )
+    given_in = json.dumps([list(values.items()), [[list(r.parts), r.total] for r in relations]])
+    outputs = set()
+    for seed in (1, 2, 3):
+        done = subprocess.run(
+            [sys.executable, "-c", PROCESS],
+            input=given_in,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            env={
+                **os.environ,
+                "PYTHONHASHSEED": str(seed),
+                "DJANGO_SETTINGS_MODULE": "consent_portal.settings",
+            },
+            check=True,
+            timeout=60,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    hidden = {tuple(cell): status for cell, status in json.loads(outputs.pop())}
+    assert hidden == suppress(values, relations)
+    assert WITHHELD in hidden.values()

@@ -10,22 +10,34 @@ additive relation of the tables, that a "<5" cell is 1 to 4, and (knowing this m
 "×" cell is 0 or at least 5. A primary cell counts as protected only when a second solution
 is found that agrees with all of that and gives it another value: the true counts moved along
 the null space of the relations on the hidden cells. First no relation may have exactly one
-hidden cell; then cells without such a witness get more company. Where no amount of hiding
-can protect a count (a handful of people in all, so that even the 1-4 bounds pin the counts),
-every linked cell is *withheld*: shown without a number or mark. The test suite checks the
-result with an independent exhaustive search.
+hidden cell; then cells without such a witness get more company.
+
+Some counts no hiding can protect: a total "<5" made of four "<5" parts can only be
+1 + 1 + 1 + 1 = 4. Only the relation that pins them is *withheld* (shown without a number or
+mark, which says nothing, not even that the count is small); its cells stay in their other
+relations as hidden counts, protected like any other (a withheld total of a school gets
+company among the board's totals), so the rest of the report stays visible. The same is done
+for any count that stays exposed once its component has no shown cell left to hide. The test
+suite checks the result with an independent exhaustive search.
 """
 
 import heapq
-import itertools
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
-THRESHOLD = 5
-PRIMARY = "primary"
-SECONDARY = "secondary"
-WITHHELD = "withheld"
+from .nullspace import (
+    PAIRS,
+    PRIMARY,
+    SECONDARY,
+    THRESHOLD,
+    WITHHELD,
+    NullSpace,
+    combine,
+    witness,
+)
+
+__all__ = ["PRIMARY", "SECONDARY", "THRESHOLD", "WITHHELD", "Relation", "suppress"]
 
 
 @dataclass(frozen=True)
@@ -63,9 +75,9 @@ class Suppressor:
                 self.relations_of[cell].append(index)
         self.orders: dict[Hashable, tuple] = {}
         self.keys: dict[Hashable, str] = {}
-        self.steps: dict[tuple, int] = {}  # (value, primary, k) -> `_steps`
-        # Of each hidden cell: (value, primary) and its (relation, coefficient) pairs.
-        self.kinds: dict[Hashable, tuple[int, bool]] = {}
+        self.steps: dict[tuple, int] = {}  # (value, status, k) -> allowed steps
+        # Of each hidden cell: (value, status) and its (relation, coefficient) pairs.
+        self.kinds: dict[Hashable, tuple[int, str]] = {}
         self.signs: dict[Hashable, list[tuple[int, int]]] = {}
         self.hidden: dict[Hashable, str] = {}
         self.hidden_terms = [0] * len(self.relations)  # hidden cells per relation
@@ -77,20 +89,25 @@ class Suppressor:
         self.parent: dict[Hashable, Hashable] = {}
         self.members: dict[Hashable, list] = {}
         self.nearby: dict[Hashable, list] = {}
+        # (root, size) of a component -> its exposed small cells. Components only grow, so a
+        # root with the same size still has the same cells, unless one of them was withheld
+        # since (`changed`: the roots to look at again).
+        self.exposed_in: dict[tuple, list] = {}
+        self.changed: set = set()
+        # Exposed cells that no further hiding or withholding can protect (not expected to
+        # occur; the exhaustive tests would show it); kept so that `run` always ends.
+        self.unprotectable: set = set()
         for cell, value in values.items():
             if is_small(value):
                 self.hide(cell, PRIMARY)
-        # Exposed cells that no further hiding can protect (not expected to occur; the
-        # exhaustive tests would show it); kept so that `run` always ends.
-        self.unprotectable: set = set()
-        # (root, size) of a component -> its exposed primaries. Components only grow, so a
-        # root with the same size still has the same cells.
-        self.exposed_in: dict[tuple, list] = {}
+        for index, relation in enumerate(self.relations):
+            if self.pinned(relation):
+                self.withhold_relation(index)
 
     def hide(self, cell, status: str) -> None:
         """Hide a shown cell; keeps the counts per relation and the components up to date."""
         self.hidden[cell] = status
-        self.kinds[cell] = (self.values[cell], status == PRIMARY)
+        self.kinds[cell] = (self.values[cell], status)
         self._key(cell)
         self.signs[cell] = [
             (index, sign)
@@ -172,48 +189,42 @@ class Suppressor:
         Whether a move works does not depend on the cell it is tried for, so each move is
         tried once per call (this call's cells only; nothing is kept between calls).
         """
-        cells = sorted(cells, key=self.keys.__getitem__)
+        # A "×" that is 0 can only move to 5 or more: no small move keeps it allowed, so the
+        # search holds it at 0 (a smaller system, and moves that can work). Moves found
+        # this way are real witnesses; a cell only looks more exposed, never less.
+        cells = sorted(
+            (c for c in cells if self.kinds[c] != (0, SECONDARY)), key=self.keys.__getitem__
+        )
         kinds = list(map(self.kinds.__getitem__, cells))
-        primary = [p for _value, p in kinds]
-        if not any(primary):
+        small = [is_small(value) for value, _status in kinds]
+        if not any(small):
             return []
         space = self.null_space(cells)
-        first = space.first_free(PAIRS * 2)
+        first = space.first_free(PAIRS * 2)  # partners of last resort for every cell
         works: dict = {}  # a move (a basis vector, or two and a sign) -> a witness?
         combined: dict = {}  # two basis vectors and a sign -> their combination
         protected: set[int] = set()
         exposed = []
-        for n in [n for n, p in enumerate(primary) if p]:
+        for n in [n for n, p in enumerate(small) if p]:
             cell = cells[n]
             if space.determined(n):
                 exposed.append(cell)
                 continue
             if n in protected:
                 continue
-            candidates = space.moving(n)
-            partners = [*candidates[: PAIRS * 2], *first][: PAIRS * 2]
-            moves = itertools.chain(
-                candidates,
-                (
-                    (a, b, sign)
-                    for i, a in enumerate(candidates[:PAIRS])
-                    for b in partners[i + 1 :]
-                    for sign in (1, -1)
-                ),
-            )
-            for move in moves:
+            for move in space.moves(n, first):
                 if isinstance(move, int):
                     vector = space.vector(move)
                 else:
                     vector = combined.get(move)
                     if vector is None:
                         a, b, sign = move
-                        vector = combined[move] = _combine(space.vector(a), space.vector(b), sign)
+                        vector = combined[move] = combine(space.vector(a), space.vector(b), sign)
                 if not vector.get(n):
                     continue
                 found = works.get(move)
                 if found is None:
-                    found = works[move] = _witness(vector, kinds, self.steps)
+                    found = works[move] = witness(vector, kinds, self.steps)
                 if found:
                     protected.update(vector)
                     break
@@ -228,11 +239,12 @@ class Suppressor:
         for root, cells in self.components().items():
             key = (root, len(cells))
             found = self.exposed_in.get(key)
-            if found is None:
+            if found is None or root in self.changed:
                 found = self.exposed(cells)
             known[key] = found
             exposed.extend(found)
         self.exposed_in = known
+        self.changed.clear()
         return exposed
 
     # --- choosing what else to hide -------------------------------------------------------
@@ -278,11 +290,13 @@ class Suppressor:
         relation = self.relations[index]
         return self._key(relation.total), sorted(map(self._key, relation.parts))
 
-    def protect(self, cell) -> None:
+    def protect(self, cell, *, may_withhold: bool) -> bool:
         """Hide one more cell next to an exposed one: a non-zero part of one of its own
         relations, preferring cells in few relations (hiding a population, which every
         purpose's table shares, would spread) and then the largest (the most room to move);
-        else the nearest shown cell of its component."""
+        else the nearest shown cell of its component; else, if `may_withhold` (nothing was
+        hidden since `cell` was found exposed), withhold one of its relations. Returns
+        whether anything changed."""
         own = [
             other
             for index in self.relations_of[cell]
@@ -294,12 +308,56 @@ class Suppressor:
                 own, key=lambda c: (len(self.relations_of[c]), -self.values[c], self._key(c))
             )
             self.hide(choice, SECONDARY)
-            return
+            return True
         choice = self.candidate(cell)
-        if choice is None:
+        if choice is not None:
+            self.hide(choice, SECONDARY)
+            return True
+        if not may_withhold:  # what was hidden meanwhile may be enough: look again first
+            return False
+        # Nothing shown is left around it: withhold its relation that spreads least.
+        open_relations = [
+            index
+            for index in self.relations_of[cell]
+            if any(self.hidden.get(c) != WITHHELD for c, _sign in self.terms[index])
+        ]
+        if not open_relations:
             self.unprotectable.add(cell)
-            return
-        self.hide(choice, SECONDARY)
+            return False
+        self.withhold_relation(min(open_relations, key=self._spread))
+        return True
+
+    def pinned(self, relation: Relation) -> bool:
+        """Whether the bounds alone pin a relation's counts, whatever else is hidden: a total
+        of 4 ("<5") with four parts of "<5", each of which can then only be 1."""
+        most = THRESHOLD - 1
+        if self.values[relation.total] != most:
+            return False
+        return sum(1 for part in relation.parts if is_small(self.values[part])) == most
+
+    def withhold_relation(self, index: int) -> None:
+        """Withhold every cell of one relation. Its cells stay hidden counts in their other
+        relations: a reader of those must not work them out either."""
+        for cell, _sign in self.terms[index]:
+            status = self.hidden.get(cell)
+            if status is None:
+                self.hide(cell, WITHHELD)
+            elif status != WITHHELD:
+                self.hidden[cell] = WITHHELD
+                self.kinds[cell] = (self.values[cell], WITHHELD)
+                self.changed.add(self._root(cell))
+
+    def _spread(self, index: int) -> tuple:
+        """Which relation to withhold first: one of fewer than 5 people, then the one that
+        reaches least far (the other relations of its cells not yet withheld; a population
+        is in every purpose's table), then the relation's order."""
+        reach = sum(
+            len(self.relations_of[cell])
+            for cell, _sign in self.terms[index]
+            if self.hidden.get(cell) != WITHHELD
+        )
+        large = self.values[self.relations[index].total] >= THRESHOLD
+        return large, reach, self._relation_order(index)
 
     def run(self) -> dict[Hashable, str]:
         while True:
@@ -310,13 +368,19 @@ class Suppressor:
                         self.hide(min(shown, key=self._order), SECONDARY)
             exposed = [c for c in self.exposed_anywhere() if c not in self.unprotectable]
             if not exposed:
-                return self.withhold()
+                return self.last_resort()
+            # Components changed this round (by their roots): they are looked at again
+            # before anything of theirs is withheld. Per component, so that unrelated
+            # tables never change each other's outcome.
+            changed = set()
             for cell in sorted(exposed, key=self._key):
-                self.protect(cell)
+                if self.protect(cell, may_withhold=self._root(cell) not in changed):
+                    changed.add(self._root(cell))
 
-    def withhold(self) -> dict[Hashable, str]:
-        """Where hiding cannot protect a count (a handful of people in all), show nothing at
-        all: every cell linked to it by any relation is withheld, zeros and totals included."""
+    def last_resort(self) -> dict[Hashable, str]:
+        """The hidden cells; should a count still be exposed with every relation around it
+        withheld (the exhaustive tests have found none), everything linked to it is
+        withheld too, zeros and totals included."""
         hidden = dict(self.hidden)
         stack = list(self.unprotectable)
         seen = set(stack)
@@ -329,152 +393,6 @@ class Suppressor:
                         seen.add(other)
                         stack.append(other)
         return hidden
-
-
-class NullSpace:
-    """The null space of relations (rows: {column: coefficient}) on `width` hidden cells.
-
-    Row-reduced modulo a large prime. A column whose unit vector lies in the row space is
-    *determined*: a reader can compute it. The basis has a vector for each free column f,
-    {f: 1, pivot: -entry of the pivot's row at f}: a way to change hidden cells without
-    changing any sum the reader sees, in the order of f. Vectors are made only as they are
-    asked for. Entries that are not small integers (possible in tables that are not totally
-    unimodular) make a vector useless to `_witness`, which errs on the side of hiding more.
-    """
-
-    def __init__(self, rows: Iterable[dict[int, int]], width: int):
-        self.width = width
-        self.pivots, self.holding = _row_reduce(rows)
-        self.vectors: dict[int, dict[int, int]] = {}
-
-    def determined(self, column: int) -> bool:
-        row = self.pivots.get(column)
-        return row is not None and len(row) == 1
-
-    def first_free(self, count: int) -> list[int]:
-        """The first `count` basis vectors."""
-        free = (c for c in range(self.width) if c not in self.pivots)
-        return list(itertools.islice(free, count))
-
-    def moving(self, column: int) -> list[int]:
-        """The basis vectors that move `column`, in order."""
-        row = self.pivots.get(column)
-        if row is None:
-            return [column]
-        return sorted(c for c in row if c != column)
-
-    def vector(self, free: int) -> dict[int, int]:
-        vector = self.vectors.get(free)
-        if vector is None:
-            vector = self.vectors[free] = {free: 1}
-            for pivot in self.holding[free]:
-                vector[pivot] = -self.pivots[pivot][free]
-        return vector
-
-
-PRIME = 2**61 - 1
-HALF = PRIME // 2
-PAIRS = 4  # how many combinations of two null-space vectors to try per cell
-STEPS = (1, -1, 2, -2, 3, -3, 4, -4)  # how far along a null-space vector to look
-ANY_STEP = sum(1 << (4 + s) for s in STEPS)
-
-
-def _combine(a: dict, b: dict, sign: int) -> dict:
-    combined = dict(a)
-    for cell, k in b.items():
-        combined[cell] = combined.get(cell, 0) + sign * k
-    return {c: k for c, k in combined.items() if k}
-
-
-def _witness(vector: dict[int, int], cells: list[tuple[int, bool]], steps: dict) -> bool:
-    """Whether the true counts moved along `vector` ({position: k}) by one of STEPS keep every
-    cell allowed: a "<5" cell within 1-4, a "×" cell 0 or at least 5. `cells` gives each
-    position's (value, primary); `steps` holds `_steps` as it is worked out."""
-    possible = ANY_STEP
-    for n, k in vector.items():
-        key = (*cells[n], k)
-        allowed = steps.get(key)
-        if allowed is None:
-            allowed = steps[key] = _steps(*key)
-        possible &= allowed
-        if not possible:
-            return False
-    return True
-
-
-def _steps(value: int, primary: bool, k: int) -> int:
-    """The steps (bit 4 + step for each of STEPS) by which a cell of `value` may move `k`
-    times: to 1-4 for a "<5" cell, to 0 or at least THRESHOLD for another."""
-    if primary:
-        return sum(1 << (4 + s) for s in STEPS if 0 < value + s * k < THRESHOLD)
-    return sum(1 << (4 + s) for s in STEPS if value + s * k == 0 or value + s * k >= THRESHOLD)
-
-
-def _row_reduce(rows: Iterable[dict[int, int]]) -> tuple[dict, dict]:
-    """The reduced row echelon form of sparse `rows` ({column: value}) modulo PRIME, as
-    {pivot column: row}, unique for the row space and the order of the columns; and for
-    each column, the pivots whose rows have it.
-
-    Values are kept as the residue nearest zero (from -HALF to HALF), so that the usual
-    entries, 1 and -1, stay small integers and need no division.
-    """
-    pivots: dict[int, dict[int, int]] = {}
-    holding: dict[int, set[int]] = defaultdict(set)  # column -> pivots whose rows have it
-    # The result does not depend on the order of the rows; short ones first fill in less.
-    for row in sorted(rows, key=len):
-        row = {c: _nearest(v) for c, v in row.items() if v % PRIME}
-        for column in [c for c in row if c in pivots]:
-            _eliminate(row, pivots[column], column)
-        if not row:
-            continue
-        pivot = min(row)
-        lead = row[pivot]
-        if lead == -1:
-            row = {c: -v for c, v in row.items()}
-        elif lead != 1:
-            inverse = pow(lead % PRIME, PRIME - 2, PRIME)
-            row = {c: _nearest(v * inverse) for c, v in row.items()}
-        for other in list(holding[pivot]):
-            _eliminate(pivots[other], row, pivot, other, holding)
-        pivots[pivot] = row
-        for column in row:
-            holding[column].add(pivot)
-    return pivots, holding
-
-
-def _nearest(value: int) -> int:
-    """`value` modulo PRIME, as the residue from -HALF to HALF."""
-    if -HALF <= value <= HALF:
-        return value
-    value %= PRIME
-    return value - PRIME if value > HALF else value
-
-
-def _eliminate(
-    row: dict[int, int],
-    pivot_row: dict[int, int],
-    column: int,
-    key: int | None = None,
-    holding: dict[int, set[int]] | None = None,
-) -> None:
-    """row -= row[column] * pivot_row (mod PRIME), in place; pivot_row[column] is 1.
-
-    When `row` is the pivot row of column `key`, `holding` is kept up to date."""
-    factor = row.get(column, 0)
-    if not factor:
-        return
-    for c, v in pivot_row.items():
-        value = row.get(c, 0) - factor * v
-        if not -HALF <= value <= HALF:
-            value = _nearest(value)
-        if value:
-            if holding is not None and c not in row:
-                holding[c].add(key)
-            row[c] = value
-        elif c in row:
-            del row[c]
-            if holding is not None:
-                holding[c].discard(key)
 
 
 def suppress(values: dict[Hashable, int], relations: Iterable[Relation]) -> dict[Hashable, str]:

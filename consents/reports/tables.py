@@ -56,7 +56,8 @@ DEFINITIONS = [
     (
         "–",
         gettext_lazy(
-            "Not reported: these tables count so few people that no number can be shown safely."
+            "Not reported: counts below 5 that together pin each other (four of them adding "
+            "up to 4 can only be 1 each), with their total; no number or mark is shown safely."
         ),
     ),
 ]
