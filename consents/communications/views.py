@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from consents import rules, stored
@@ -94,11 +94,14 @@ class LookupCells:
         self.built = {}
 
     def row(self, states, protected: bool) -> SafeString:
-        return mark_safe(
-            "".join(
-                self.cell(p, n, s, protected)
+        # Each cell is already safe (format_html), so "{}" joins them unescaped.
+        return format_html_join(
+            "",
+            "{}",
+            (
+                (self.cell(p, n, s, protected),)
                 for (p, n), s in zip(self.purposes, states, strict=True)
-            )
+            ),
         )
 
     def cell(self, purpose, name, state, protected) -> str:
