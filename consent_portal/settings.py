@@ -111,6 +111,18 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only for hot loops (the (G)MR report's tables): see consent_portal/jinja2.py.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "consent_portal.jinja2.environment",
+            "autoescape": True,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+        },
+    },
 ]
 
 # DATABASE_URL unset: the embedded default, a SQLite file. Set: PostgreSQL in production.

@@ -6,15 +6,15 @@ number); the Excel sheet and the PDF carry the date, the scope and the definitio
 
 import io
 
-from django.template.loader import render_to_string
+from django.template import engines
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from consents.reports.spreadsheets import spreadsheet
 
-from .tables import Report, Section
+from .tables import Report, Section, Shown
 
 COLOURS = {"granted": "#1b7a3d", "refused": "#b42318", "no_answer": "#b7791f"}
 HIDDEN_COLOUR = "#8a8f98"
@@ -98,86 +98,106 @@ def _px(value: float) -> str:
     return f"{value:.1f}"
 
 
-def section_chart(report: Report, section: Section, number: int) -> SafeString:
+BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT, LEGEND_HEIGHT = 360, 230, 22, 16
+
+
+def _bars(line, population: Shown) -> list[dict]:
+    """The bars of one line: its shown counts, then one grey bar for all hidden ones."""
+    bars, x, shown_total = [], float(LABEL_WIDTH), 0
+    for code, colour in COLOURS.items():
+        cell = line.cells.get(code)
+        if cell is None or cell.hidden or not cell.value:
+            continue
+        width = BAR_WIDTH * cell.value / population.value
+        bars.append({"x": _px(x), "width": _px(width), "fill": colour, "title": cell.text})
+        x += width
+        shown_total += cell.value
+    rest = population.value - shown_total
+    if rest > 0:
+        width = BAR_WIDTH * rest / population.value
+        bars.append(
+            {"x": _px(x), "width": _px(width), "fill": HIDDEN_COLOUR, "title": _("hidden counts")}
+        )
+    return bars
+
+
+def section_chart(report: Report, section: Section, number: int) -> dict:
     """Stacked bars per purpose and media type: granted, refused, no answer, hidden.
 
-    The geometry is worked out here; `consents/reports/chart.svg` draws it. `number` (the
-    section's place in the report) names the chart's title, so that every process renders
-    the same report to the same bytes."""
-    bar_width, label_width, row_height = 360, 230, 22
+    The geometry is worked out here; `templates/jinja2/consents/reports/chart.svg` draws it.
+    `number` (the section's place in the report) names the chart's title, so that every
+    process renders the same report to the same bytes."""
     population = section.population
-    rows = []
-    for index, line in enumerate(section.lines):
-        y = index * row_height
-        row = {
+    too_few = population.hidden or not population.value
+    rows = [
+        {
             "label": f"{line.purpose.name} – {line.media_type.name}",
-            "text_y": y + 15,
-            "bar_y": y + 3,
-            "bars": [],
+            "text_y": index * ROW_HEIGHT + 15,
+            "bar_y": index * ROW_HEIGHT + 3,
+            "too_few": too_few,
+            "bars": [] if too_few else _bars(line, population),
         }
-        rows.append(row)
-        if population.hidden or not population.value:
-            row["too_few"] = True
-            continue
-        x, shown_total = float(label_width), 0
-        for code, colour in COLOURS.items():
-            cell = line.cells.get(code)
-            if cell is None or cell.hidden or not cell.value:
-                continue
-            w = bar_width * cell.value / population.value
-            row["bars"].append({"x": _px(x), "width": _px(w), "fill": colour, "title": cell.text})
-            x += w
-            shown_total += cell.value
-        rest = population.value - shown_total
-        if rest > 0:
-            w = bar_width * rest / population.value
-            row["bars"].append(
-                {"x": _px(x), "width": _px(w), "fill": HIDDEN_COLOUR, "title": _("hidden counts")}
-            )
+        for index, line in enumerate(section.lines)
+    ]
     legend = [(str(m.label), COLOURS[m.code]) for m in report.measures if m.code in COLOURS]
     legend.append((_("hidden"), HIDDEN_COLOUR))
     # One legend entry per line under the bars: a row of them overlapped as soon as a
     # translated label ("toestemming gegeven") was wider than its slot.
-    bars_end = row_height * len(section.lines) + 8
-    legend_height = 16
-    return render_to_string(
-        "consents/reports/chart.svg",
-        {
-            "number": number,
-            "title": _("Answers per purpose and media type: %(title)s") % {"title": section.title},
-            "too_few": _("too few people to show"),
-            "width": label_width + bar_width + 10,
-            "height": bars_end + legend_height * len(legend) + 4,
-            "label_x": label_width - 6,
-            "bars_x": label_width,
-            "bar_height": row_height - 6,
-            "rows": rows,
-            "legend": [
-                {
-                    "box_y": bars_end + legend_height * i + 2,
-                    "text_y": bars_end + legend_height * i + 11,
-                    "text_x": label_width + 14,
-                    "text": text,
-                    "fill": colour,
-                }
-                for i, (text, colour) in enumerate(legend)
-            ],
-        },
-    )
+    bars_end = ROW_HEIGHT * len(section.lines) + 8
+    return {
+        "number": number,
+        "title": _("Answers per purpose and media type: %(title)s") % {"title": section.title},
+        "too_few": _("too few people to show"),
+        "width": LABEL_WIDTH + BAR_WIDTH + 10,
+        "height": bars_end + LEGEND_HEIGHT * len(legend) + 4,
+        "label_x": LABEL_WIDTH - 6,
+        "bars_x": LABEL_WIDTH,
+        "bar_height": ROW_HEIGHT - 6,
+        "rows": rows,
+        "legend": [
+            {
+                "box_y": bars_end + LEGEND_HEIGHT * i + 2,
+                "text_y": bars_end + LEGEND_HEIGHT * i + 11,
+                "text_x": LABEL_WIDTH + 14,
+                "text": text,
+                "fill": colour,
+            }
+            for i, (text, colour) in enumerate(legend)
+        ],
+    }
 
 
-def charts(report: Report) -> list[tuple[Section, SafeString]]:
+def charts(report: Report) -> list[tuple[Section, dict]]:
+    """Each section with the geometry of its chart."""
     return [
         (section, section_chart(report, section, number))
         for number, section in enumerate(report.sections, start=1)
     ]
 
 
+def _jinja(name: str):
+    # The report's loops are rendered by Jinja2 (consent_portal/jinja2.py gives the figures).
+    return engines["jinja2"].get_template(name).template
+
+
+def report_sections(report: Report) -> str:
+    """The report's sections and definitions as HTML for the page, rendered (and escaped) by
+    Jinja2: the `__html__` protocol hands it to Django's engine as markup, like a SafeString."""
+    module = _jinja("consents/reports/sections.html").make_module(
+        {"report": report, "charts": charts(report)}
+    )
+    return module.__html__()
+
+
 def report_pdf(report: Report) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string(
-        "consents/reports/pdf.html",
-        {"report": report, "charts": charts(report), "about": about(report)},
+    html = _jinja("consents/reports/pdf.html").render(
+        {
+            "report": report,
+            "charts": charts(report),
+            "about": about(report),
+            "language_code": get_language(),
+        }
     )
     return HTML(string=html).write_pdf()

@@ -6,7 +6,13 @@ from django.utils.translation import gettext_lazy
 
 from consents.models import Role
 from consents.reports import report_build
-from consents.reports.formats import about, charts, report_csv, report_pdf, report_xlsx
+from consents.reports.formats import (
+    about,
+    report_csv,
+    report_pdf,
+    report_sections,
+    report_xlsx,
+)
 from consents.reports.forms import ReportForm
 from consents.reports.spreadsheets import CONTENT_TYPES
 from consents.roles import role_required
@@ -37,7 +43,7 @@ def council_report(request):
         report = report_build(**chosen)
         context.update(
             report=report,
-            charts=charts(report),
+            sections=report_sections(report),
             about=about(report),
             query=request.GET.urlencode(),
             downloads=[(fmt, label) for fmt, (_type, label) in DOWNLOADS.items()],
