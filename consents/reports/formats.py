@@ -101,7 +101,7 @@ def _px(value: float) -> str:
 BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT, LEGEND_HEIGHT = 360, 230, 22, 16
 
 
-def _bars(line, population: Shown) -> list[dict]:
+def _bars(line, population: Shown, hidden_title: str) -> list[dict]:
     """The bars of one line: its shown counts, then one grey bar for all hidden ones."""
     bars, x, shown_total = [], float(LABEL_WIDTH), 0
     for code, colour in COLOURS.items():
@@ -116,7 +116,7 @@ def _bars(line, population: Shown) -> list[dict]:
     if rest > 0:
         width = BAR_WIDTH * rest / population.value
         bars.append(
-            {"x": _px(x), "width": _px(width), "fill": HIDDEN_COLOUR, "title": _("hidden counts")}
+            {"x": _px(x), "width": _px(width), "fill": HIDDEN_COLOUR, "title": hidden_title}
         )
     return bars
 
@@ -129,13 +129,14 @@ def section_chart(report: Report, section: Section, number: int) -> dict:
     process renders the same report to the same bytes."""
     population = section.population
     too_few = population.hidden or not population.value
+    hidden_title = _("hidden counts")
     rows = [
         {
             "label": f"{line.purpose.name} – {line.media_type.name}",
             "text_y": index * ROW_HEIGHT + 15,
             "bar_y": index * ROW_HEIGHT + 3,
             "too_few": too_few,
-            "bars": [] if too_few else _bars(line, population),
+            "bars": [] if too_few else _bars(line, population, hidden_title),
         }
         for index, line in enumerate(section.lines)
     ]

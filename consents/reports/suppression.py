@@ -25,6 +25,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 from .nullspace import (
     PAIRS,
@@ -47,10 +48,6 @@ class Relation:
     parts: tuple[Hashable, ...]
     total: Hashable
 
-    def terms(self):
-        yield from ((part, 1) for part in self.parts)
-        yield self.total, -1
-
 
 def is_small(value: int) -> bool:
     return 0 < value < THRESHOLD
@@ -68,11 +65,12 @@ class Suppressor:
     def __init__(self, values: dict[Hashable, int], relations: Iterable[Relation]):
         self.values = values
         self.relations = [r for r in relations if r.parts]
-        self.terms = [tuple(r.terms()) for r in self.relations]
+        self.terms = [(*zip(r.parts, repeat(1)), (r.total, -1)) for r in self.relations]
         self.relations_of: dict[Hashable, list[int]] = defaultdict(list)
-        for index, terms in enumerate(self.terms):
-            for cell, _sign in terms:
+        for index, relation in enumerate(self.relations):
+            for cell in relation.parts:
                 self.relations_of[cell].append(index)
+            self.relations_of[relation.total].append(index)
         self.orders: dict[Hashable, tuple] = {}
         self.keys: dict[Hashable, str] = {}
         self.steps: dict[tuple, int] = {}  # (value, status, k) -> allowed steps
@@ -109,11 +107,10 @@ class Suppressor:
         self.hidden[cell] = status
         self.kinds[cell] = (self.values[cell], status)
         self._key(cell)
+        # A cell is a part (+1) or the total (-1) of each of its relations, never both.
         self.signs[cell] = [
-            (index, sign)
+            (index, -1 if self.relations[index].total == cell else 1)
             for index in self.relations_of[cell]
-            for other, sign in self.terms[index]
-            if other == cell
         ]
         self.parent[cell] = cell
         self.members[cell] = [cell]
