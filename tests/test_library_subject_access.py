@@ -180,3 +180,9 @@ def test_erasing_a_person_takes_them_off_the_photos_which_then_may_go_nowhere(
     # Older than the retention period by the time she is erased: listed for review.
     assert {item.title for item in to_review} >= set(ZOES_TITLES)
     assert subject_access_data(zoe)["library_items"] == []
+
+
+def test_the_upload_page_asks_for_a_title_without_names(client, communications, school):
+    client.force_login(communications)
+    page = client.get(reverse("library_upload") + f"?school={school.pk}")
+    assert "What and when, without names" in page.content.decode()
