@@ -236,14 +236,67 @@ STORAGES = {
 }
 # Uploaded evidence (scanned forms) lives outside any public URL.
 MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+
+
+def library_s3_options() -> dict:
+    """django-storages' S3Storage options for the library's bucket (LIBRARY_S3_*): private
+    objects, never overwritten, optionally encrypted at rest by the provider."""
+    bucket = os.environ.get("LIBRARY_S3_BUCKET", "")
+    if not bucket:
+        raise ImproperlyConfigured("LIBRARY_STORAGE=s3 needs LIBRARY_S3_BUCKET")
+    encryption = os.environ.get("LIBRARY_S3_ENCRYPTION", "")
+    if encryption not in ("", "AES256", "aws:kms"):
+        raise ImproperlyConfigured(
+            f"LIBRARY_S3_ENCRYPTION must be AES256 or aws:kms, not {encryption!r}"
+        )
+    addressing = os.environ.get("LIBRARY_S3_ADDRESSING_STYLE", "")
+    if addressing not in ("", "path", "virtual"):
+        raise ImproperlyConfigured(
+            f"LIBRARY_S3_ADDRESSING_STYLE must be path or virtual, not {addressing!r}"
+        )
+    at_rest = {"ServerSideEncryption": encryption} if encryption else {}
+    if encryption == "aws:kms" and os.environ.get("LIBRARY_S3_KMS_KEY_ID"):
+        at_rest["SSEKMSKeyId"] = os.environ["LIBRARY_S3_KMS_KEY_ID"]
+    return {
+        "bucket_name": bucket,
+        # Empty: Amazon S3 itself; set for MinIO, Scaleway, OVHcloud and other S3 stores.
+        "endpoint_url": os.environ.get("LIBRARY_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("LIBRARY_S3_REGION") or None,
+        # Empty: boto3 finds credentials itself (AWS_* variables, an instance role).
+        "access_key": os.environ.get("LIBRARY_S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("LIBRARY_S3_SECRET_ACCESS_KEY") or None,
+        "addressing_style": addressing or None,
+        "signature_version": "s3v4",
+        "default_acl": "private",
+        "object_parameters": at_rest,
+        # A name already taken gets a new one; a stored photo is never replaced.
+        "file_overwrite": False,
+        # The views stream the files and LibraryStorage.url() raises; should anything still
+        # ask the backend for a URL, it is signed and short-lived, never public.
+        "querystring_auth": True,
+        "querystring_expire": 60,
+        "custom_domain": None,
+    }
+
+
 # The photo library (issue 23): private files per school, served only by the library's views
-# (role, school, verdict, access log). LIBRARY_STORAGE names a storage backend; the default
-# keeps the files on the private filesystem under PRIVATE_MEDIA_ROOT/library.
-LIBRARY_STORAGE = os.environ.get("LIBRARY_STORAGE", "django.core.files.storage.FileSystemStorage")
-STORAGES["library"] = {"BACKEND": LIBRARY_STORAGE}
-if LIBRARY_STORAGE.endswith(".FileSystemStorage"):
+# (role, school, verdict, access log). LIBRARY_STORAGE is "filesystem" (the default: the
+# private filesystem under PRIVATE_MEDIA_ROOT/library), "s3" (an S3-compatible bucket through
+# django-storages, configured by LIBRARY_S3_*; docs/library.md) or a storage backend's path.
+LIBRARY_STORAGE = os.environ.get("LIBRARY_STORAGE", "") or "filesystem"
+if LIBRARY_STORAGE in ("filesystem", "django.core.files.storage.FileSystemStorage"):
     # No location: it follows MEDIA_ROOT (the private root), also when a test changes it.
-    STORAGES["library"]["OPTIONS"] = {"base_url": "/no-public-url/"}
+    STORAGES["library"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"base_url": "/no-public-url/"},
+    }
+elif LIBRARY_STORAGE in ("s3", "storages.backends.s3.S3Storage"):
+    STORAGES["library"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": library_s3_options(),
+    }
+else:
+    STORAGES["library"] = {"BACKEND": LIBRARY_STORAGE}
 LIBRARY_MAX_BYTES = envint("LIBRARY_MAX_BYTES", 25 * 1024 * 1024)
 # Larger images are refused (a decompression bomb costs memory, not upload size).
 LIBRARY_MAX_PIXELS = envint("LIBRARY_MAX_PIXELS", 60_000_000)

@@ -1,6 +1,7 @@
 """Production settings: with DEBUG off, `manage.py check --deploy` reports nothing, unless
 the cache is kept per process."""
 
+import json
 import os
 import subprocess
 import sys
@@ -93,3 +94,52 @@ def test_gunicorn_keeps_idle_connections_open_longer_than_a_client_or_proxy_paus
     assert behind_proxy["keepalive"] == "75"  # longer than nginx's and AWS ALB's 60 s
     chosen = gunicorn_config(VAR_DIR=str(tmp_path), GUNICORN_KEEPALIVE="30", GUNICORN_WORKERS="5")
     assert (chosen["keepalive"], chosen["workers"]) == ("30", "5")
+
+
+# --- The library's storage (issue 23) -------------------------------------------------------
+
+S3_ENV = {
+    "LIBRARY_STORAGE": "s3",
+    "LIBRARY_S3_BUCKET": "school-library",
+    "LIBRARY_S3_ENDPOINT_URL": "https://s3.fr-par.scw.cloud",
+    "LIBRARY_S3_REGION": "fr-par",
+    "LIBRARY_S3_ENCRYPTION": "AES256",
+}
+SHOW_LIBRARY_STORAGE = (
+    "import json; from django.conf import settings; print(json.dumps(settings.STORAGES['library']))"
+)
+
+
+def test_the_library_stores_on_the_private_filesystem_by_default(tmp_path):
+    env = production_env(VAR_DIR=str(tmp_path), LIBRARY_STORAGE="")
+    result = manage("shell", "-c", SHOW_LIBRARY_STORAGE, env=env)
+    assert result.returncode == 0, result.stderr
+    storage = json.loads(result.stdout.splitlines()[-1])
+    assert storage["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+def test_the_library_bucket_is_private_never_overwritten_and_encrypted(tmp_path):
+    result = manage("shell", "-c", SHOW_LIBRARY_STORAGE, env=deploy_env(tmp_path, **S3_ENV))
+    assert result.returncode == 0, result.stderr
+    storage = json.loads(result.stdout.splitlines()[-1])
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = storage["OPTIONS"]
+    assert (options["bucket_name"], options["region_name"]) == ("school-library", "fr-par")
+    assert options["endpoint_url"] == "https://s3.fr-par.scw.cloud"
+    assert (options["default_acl"], options["file_overwrite"]) == ("private", False)
+    assert options["querystring_auth"] is True and options["custom_domain"] is None
+    assert options["object_parameters"] == {"ServerSideEncryption": "AES256"}
+
+
+def test_a_library_bucket_without_a_name_fails_loudly(tmp_path):
+    env = deploy_env(tmp_path, **{**S3_ENV, "LIBRARY_S3_BUCKET": ""})
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "LIBRARY_S3_BUCKET" in result.stderr
+
+
+def test_an_unknown_encryption_for_the_library_bucket_fails_loudly(tmp_path):
+    env = deploy_env(tmp_path, **{**S3_ENV, "LIBRARY_S3_ENCRYPTION": "yes please"})
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "LIBRARY_S3_ENCRYPTION must be AES256 or aws:kms" in result.stderr

@@ -16,7 +16,12 @@ def channels_of(school: School):
 
 
 class UploadForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        # Everyone on the photo gets the title in their subject access export.
+        help_text=_("What and when, without names: everyone on the photo can read the title."),
+    )
     # A plain file field: the service checks the content with Pillow, not the name.
     file = forms.FileField(label=_("Photo"))
 

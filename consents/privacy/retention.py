@@ -23,6 +23,8 @@ from consents.models import (
     ExportJob,
     Guardian,
     ImportRun,
+    LibraryItem,
+    LibraryItemPerson,
     Role,
     StaffMember,
     Student,
@@ -94,6 +96,16 @@ def _evidence_erase(decisions) -> int:
     return evidence.update(ip_address=None, user_agent="", note="", guardian_name="", scan="")
 
 
+def _library_entries_erase(subject: Subject) -> int:
+    """Take `subject` off the library's photos. The photos still show them, now as someone
+    whose consent is unknown: the items are marked "other recognisable people visible", so
+    they may go nowhere without a reason and need attention until they are deleted (they are
+    older than the retention period by now, so on the retention list)."""
+    LibraryItem.objects.filter(entries__subject=subject).update(others_visible=True)
+    deleted, _by_model = LibraryItemPerson.objects.filter(subject=subject).delete()
+    return deleted
+
+
 @transaction.atomic
 def subject_erase(subject: Subject, *, today: dt.date | None = None) -> None:
     """Erase one person who left; raises ValueError with the reason when they cannot be."""
@@ -103,6 +115,7 @@ def subject_erase(subject: Subject, *, today: dt.date | None = None) -> None:
         raise ValueError(blocker)
     now = timezone.now()
     _evidence_erase(subject.decisions.all())
+    _library_entries_erase(subject)
     if subject.kind == Subject.Kind.STUDENT:
         student = Student.objects.get(pk=subject.pk)
         student.student_number = f"x{student.pk}"[:20]

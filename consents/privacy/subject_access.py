@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -20,6 +21,7 @@ from consents.models import (
     ConsentDecision,
     ExportLog,
     Guardian,
+    LibraryItemPerson,
     MediaType,
     Purpose,
     StaffMember,
@@ -81,6 +83,41 @@ def _exports_about(subject: Subject) -> list[dict]:
     ]
 
 
+def _library_items(subject: Subject) -> list[dict]:
+    """The library photos `subject` is marked on: what, where, who marked them and when, and
+    where each went. Not the other people's names (their data, not this person's), and not
+    the photo itself, which shows them too (docs/library.md, "Subject access")."""
+    entries = (
+        LibraryItemPerson.objects.filter(subject=subject)
+        .select_related("item__school", "item__media_type", "added_by")
+        .prefetch_related("item__downloads__purpose", "item__downloads__user")
+        .prefetch_related("item__publications__purpose")
+        .annotate(people_on_it=Count("item__entries"))
+        .order_by("item__uploaded_at", "item_id")
+    )
+    return [
+        {
+            "title": entry.item.title,
+            "school": entry.item.school.name,
+            "uploaded_at": entry.item.uploaded_at,
+            "media_type": entry.item.media_type.name,
+            "marked_by": str(entry.added_by),
+            "marked_at": entry.added_at,
+            "other_people_marked": entry.people_on_it - 1,
+            "others_visible": entry.item.others_visible,
+            "downloads": [
+                {"channel": d.purpose.name, "when": d.at, "by": str(d.user)}
+                for d in entry.item.downloads.all()
+            ],
+            "publications": [
+                {"channel": p.purpose.name, "published_on": p.published_on, "url": p.url}
+                for p in entry.item.publications.all()
+            ],
+        }
+        for entry in entries
+    ]
+
+
 def subject_access_data(subject: Subject) -> dict:
     """Everything held on a student or staff member (rows about their consent included)."""
     today = school_today()
@@ -131,6 +168,7 @@ def subject_access_data(subject: Subject) -> dict:
         "guardians": guardians,
         "current_status": current,
         "decisions": _decisions(ConsentDecision.objects.filter(subject=subject)),
+        "library_items": _library_items(subject),
         "exports_of_this_data": _exports_about(subject),
     }
 
@@ -198,6 +236,18 @@ LABELS = {
     "decisions": gettext_lazy("decisions"),
     "decisions_given": gettext_lazy("decisions given"),
     "exports_of_this_data": gettext_lazy("exports of this data"),
+    "library_items": gettext_lazy("photos in the school's library"),
+    "title": gettext_lazy("title"),
+    "uploaded_at": gettext_lazy("uploaded at"),
+    "marked_by": gettext_lazy("marked on it by"),
+    "marked_at": gettext_lazy("marked on it at"),
+    "other_people_marked": gettext_lazy("other people marked on it"),
+    "others_visible": gettext_lazy("other recognisable people visible"),
+    "downloads": gettext_lazy("taken out for"),
+    "publications": gettext_lazy("publications"),
+    "channel": gettext_lazy("channel"),
+    "published_on": gettext_lazy("publication date"),
+    "url": gettext_lazy("web address"),
     "account": gettext_lazy("login account"),
     "key": gettext_lazy("pseudonymous key"),
     "kind": gettext_lazy("kind"),
