@@ -37,6 +37,7 @@ def test_register_a_link_tag_a_class_see_the_verdict_and_open_it(
     log_in_browser(page, live_server, communications)
 
     page.goto(live_server.url + "/library/")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     page.get_by_role("link", name="Add a link").click()
     page.get_by_label("Title").fill("Sports day album")
     page.get_by_label("Web address").fill("http://photos.example.org/albums/sportdag-2026")

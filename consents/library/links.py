@@ -112,7 +112,6 @@ def allow_opening(response, item: LibraryItem):
 
 
 def link_open(item: LibraryItem) -> HttpResponseRedirect:
-    """Send the browser to the item kept elsewhere (after the check and the records)."""
-    response = HttpResponseRedirect(item.link)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """Send the browser to the item kept elsewhere (after the check and the records; like
+    every response of the portal, the redirect is marked no-store by the middleware)."""
+    return HttpResponseRedirect(item.link)
