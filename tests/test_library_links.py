@@ -262,6 +262,20 @@ def test_a_link_nobody_marked_yet_needs_a_reason(client, communications, school,
     assert not LibraryDownload.objects.exists()
 
 
+def test_an_international_host_and_a_port_are_allowed_in_ascii(client, communications, school):
+    client.force_login(communications)
+    assert (
+        register(client, school, link="https://foto.bücher.example:8443/album").status_code == 302
+    )
+    item = LibraryItem.objects.get()
+
+    response = client.get(reverse("library_item", args=[item.pk]))
+
+    assert "link to foto.bücher.example" in response.content.decode()
+    policy = response["Content-Security-Policy"]
+    assert "form-action 'self' https://foto.xn--bcher-kva.example:8443;" in policy
+
+
 def test_a_file_items_page_adds_no_host_to_the_forms_it_may_post_to(client, communications, school):
     item = make_item(communications, school)
     client.force_login(communications)
