@@ -111,6 +111,6 @@ def report_snapshots_refresh() -> int:
 def library_thumbnail_make(self, item_id: int) -> bool:
     """Make a library photo's thumbnail after its upload (issue 23)."""
     item = LibraryItem.objects.filter(pk=item_id).first()
-    if item is None:  # deleted before the worker got to it
+    if item is None or item.link:  # deleted before the worker got to it, or kept elsewhere
         return False
     return thumbnail_make(item)

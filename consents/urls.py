@@ -80,6 +80,7 @@ urlpatterns = [
     # The photo library (issue 23)
     path("library/", library.library_list, name="library_list"),
     path("library/upload/", library.library_upload, name="library_upload"),
+    path("library/link/", library.library_link, name="library_link"),
     path("library/retention/", library.library_retention, name="library_retention"),
     path("library/<int:pk>/delete/", library.library_item_delete_view, name="library_item_delete"),
     path("library/<int:pk>/", library.library_item, name="library_item"),

@@ -172,6 +172,12 @@ PAGES = {
         "login 403 403 403 404 404 200 403 200",
         target="school",
     ),
+    "library_link": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="school",
+        note="register an item kept elsewhere (https link; nothing is fetched)",
+    ),
     "library_retention": Page(
         "login 403 403 403 403 200 200 403 200",
         "login 403 403 403 403 404 200 403 200",
@@ -373,6 +379,7 @@ WITHOUT_PERSONAL_DATA = {
     "register_export": "the export form; every download is logged (ExportLog and access log)",
     "campaign_progress": "counts of people per school and campaign",
     "library_upload": "the upload form",
+    "library_link": "the form to register a link",
     "library_retention": "titles, dates and counts of people of photos",
     "library_thumbnail": "the small image the list and item pages show; those pages log the "
     "people on it (one entry a page, not one per image)",

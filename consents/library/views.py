@@ -27,6 +27,7 @@ from consents.library.forms import (
     UploadForm,
     channels_of,
 )
+from consents.library.links import LinkForm, allow_opening, library_link_register, link_open
 from consents.library.retention import library_item_delete, retention_candidates
 from consents.library.uploads import library_item_upload
 from consents.library.verdicts import item_statuses
@@ -121,6 +122,27 @@ def library_upload(request):
     )
 
 
+@role_required(*STAFF_ROLES)
+def library_link(request):
+    """Register an item kept elsewhere (`consents/library/links.py`)."""
+    school = school_from(request)
+    form = LinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = library_link_register(user=request.user, school=school, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The link is in the library. Now mark who is on it."))
+            return redirect("library_item", pk=item.pk)
+    return render(
+        request,
+        "consents/library/link.html",
+        {"form": form, "school": school, "section": "library"},
+        status=400 if form.errors else 200,
+    )
+
+
 def _detail(request, item, *, people_form=None, channel_form=None, publish_form=None, status=200):
     school = item.school
     picker = GroupPickForm(request.GET, school=school)
@@ -130,7 +152,7 @@ def _detail(request, item, *, people_form=None, channel_form=None, publish_form=
     people_form = people_form or PeopleForm(
         school=school, group=group, initial={"others_visible": item.others_visible}
     )
-    return render(
+    response = render(
         request,
         "consents/library/item.html",
         {
@@ -146,6 +168,7 @@ def _detail(request, item, *, people_form=None, channel_form=None, publish_form=
         },
         status=status,
     )
+    return allow_opening(response, item)
 
 
 @role_required(*STAFF_ROLES)
@@ -181,7 +204,8 @@ def library_item_people(request, pk):
 @role_required(*STAFF_ROLES)
 @require_POST
 def library_item_file(request, pk):
-    """The file itself, for a channel: checked against the verdicts, logged, recorded."""
+    """The file itself, for a channel: checked against the verdicts, logged, recorded. For
+    a link item, the same, then a redirect to the link."""
     item = _item(request, pk)
     form = ChannelForm(request.POST, school=item.school)
     if form.is_valid():
@@ -199,9 +223,12 @@ def library_item_file(request, pk):
                 request,
                 Action.LIBRARY,
                 subjects=item.people.all(),
-                detail=f"library item {item.pk} file for purpose {download.purpose_id}",
+                detail=f"library item {item.pk} {'link opened' if item.link else 'file'} "
+                f"for purpose {download.purpose_id}",
                 always=True,
             )
+            if item.link:
+                return link_open(item)
             extension = item.file.name.rsplit(".", 1)[-1]
             return FileResponse(
                 item.file.open("rb"),

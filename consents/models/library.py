@@ -1,8 +1,10 @@
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,7 +62,9 @@ class LibraryItem(models.Model):
     """A photo in a school's private library, with the people staff marked on it.
 
     Whether it may go on a channel is never stored: the library asks `consents.rules` each
-    time (`consents/library/verdicts.py`).
+    time (`consents/library/verdicts.py`). An item is a stored file or a link to an item
+    kept elsewhere (`consents/library/links.py`), never both: a link has no file, no size,
+    no dimensions and no thumbnail.
     """
 
     school = models.ForeignKey("consents.School", models.PROTECT, related_name="library_items")
@@ -68,11 +72,13 @@ class LibraryItem(models.Model):
     media_type = models.ForeignKey(
         "consents.MediaType", models.PROTECT, related_name="library_items"
     )
-    file = models.FileField(_("file"), storage=library_storage, upload_to=library_path)
-    content_type = models.CharField(_("content type"), max_length=50)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    width = models.PositiveIntegerField(_("width"))
-    height = models.PositiveIntegerField(_("height"))
+    file = models.FileField(_("file"), storage=library_storage, upload_to=library_path, blank=True)
+    # An item kept elsewhere (https only); the portal never fetches it. Empty for a file.
+    link = models.URLField(_("link"), max_length=1000, blank=True, default="")
+    content_type = models.CharField(_("content type"), max_length=50, blank=True, default="")
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     # Made by the worker (`library_thumbnail_make`); empty until then.
     thumbnail = models.FileField(
         _("thumbnail"), storage=library_storage, upload_to=library_path, blank=True
@@ -101,9 +107,21 @@ class LibraryItem(models.Model):
         verbose_name_plural = _("library items")
         ordering = ["-uploaded_at", "-id"]
         indexes = [models.Index(fields=["school", "-uploaded_at"], name="library_school_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(file="") & ~Q(link="")) | (~Q(file="") & Q(link="")),
+                name="library_file_or_link",
+                violation_error_message=_("An item is a file or a link, not both."),
+            ),
+        ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def link_host(self) -> str:
+        """The host name of a link item ("" for a file): all the pages show of the link."""
+        return (urlsplit(self.link).hostname or "") if self.link else ""
 
 
 class LibraryItemPerson(models.Model):
