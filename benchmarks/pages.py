@@ -5,13 +5,16 @@ that save are wrapped in a transaction that is rolled back, so that every run se
 data and the generated chain stays as generated.
 """
 
+from urllib.parse import urlencode
+
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 
-from consents.models import MediaType, Purpose
+from consents.models import LibraryItem, MediaType, Purpose
 
 from .baselines import BARE_VIEW
-from .harness import benchmark
+from .harness import NoBoard, benchmark
 
 PAGE_BUDGET_MS = 50
 # The (G)MR report page is opened a few times a year; it builds the whole board's tables.
@@ -137,3 +140,68 @@ def council_report_page_by_year_group(board):
     url = reverse("council_report") + "?by_year_group=on"
     board.get(client, url)  # counts every school once, not timed
     return lambda: board.get(client, url)
+
+
+# The photo library (issue 23): `manage.py generate_library` after `generate_board` writes
+# 50,000 items of 20 students in the largest school and 1,000 in the second; the pages are
+# timed on the first and their queries counted on both.
+LIBRARY_SIZES = (50_000, 1_000)
+
+
+def library_url(board, size: int, **params) -> str:
+    counts = (
+        LibraryItem.objects.filter(school__board=board.board)
+        .values("school_id")
+        .order_by()
+        .annotate(n=Count("pk"))
+    )
+    school_id = next((c["school_id"] for c in counts if c["n"] == size), None)
+    if school_id is None:
+        raise NoBoard(f"No library of {size:,} items: run `manage.py generate_library` first.")
+    return reverse("library_list") + "?" + urlencode({"school": school_id, **params})
+
+
+def library_page(board, size: int, *, expect_items: bool = True, **params):
+    client = board.client(board.communications)
+    url = library_url(board, size, **params)
+
+    def run():
+        response = board.get(client, url)
+        if expect_items:
+            assert b'data-item="' in response.content, "the page shows no items"
+
+    return run
+
+
+@benchmark(
+    "page: library, first page",
+    baseline=BARE_VIEW,
+    budget_ms=PAGE_BUDGET_MS,
+    sizes=LIBRARY_SIZES,
+)
+def library_first_page(board, size):
+    """The list as staff first open it: the newest 48 items, with their verdicts."""
+    return library_page(board, size)
+
+
+@benchmark(
+    "page: library, may go on <channel>",
+    baseline=BARE_VIEW,
+    budget_ms=PAGE_BUDGET_MS,
+    sizes=LIBRARY_SIZES,
+)
+def library_may_go_on_page(board, size):
+    """Filtered by the board's first channel: chosen in SQL from the stored verdicts. Few
+    items may go anywhere (1.2% of the generated library): not checked that it shows any."""
+    purpose = Purpose.objects.filter(board=board.board, active=True).order_by("pk")[0]
+    return library_page(board, size, expect_items=False, purpose=purpose.pk)
+
+
+@benchmark(
+    "page: library, needs attention",
+    baseline=BARE_VIEW,
+    budget_ms=PAGE_BUDGET_MS,
+    sizes=LIBRARY_SIZES,
+)
+def library_attention_page(board, size):
+    return library_page(board, size, attention="on")

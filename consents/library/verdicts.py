@@ -1,8 +1,11 @@
 """Where a library item may go: the verdict of everyone on it, per channel (purpose), asked of
-`consents.rules` each time and never stored, and what about it needs attention.
+`consents.rules` (or, for the list, read from the stored verdicts the rules wrote) and never
+stored per item, and what about it needs attention.
 
 `item_statuses` answers for a list of items in a constant number of queries (the people of
-all the items, the publications they are on, and one `rules.verdicts` for everyone).
+all the items, the publications they are on, and one `rules.verdicts` for everyone, or one
+read of the stored verdicts). The list's filters choose their items in SQL
+(`consents/library/filters.py`); the tests prove them equal to `item_statuses`.
 """
 
 import datetime as dt
@@ -11,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from consents import rules
+from consents import rules, stored
 from consents.communications.directory import group_label
 from consents.models import LibraryItem, LibraryItemPerson, Purpose, Subject
 from consents.rules import State
@@ -51,6 +54,7 @@ class ItemStatus:
     people: list[PersonVerdict]
     channels: list[ChannelVerdict]
     attention: list[str]
+    people_ids: list[int] = field(default_factory=list)
 
     def channel(self, purpose_id: int) -> ChannelVerdict | None:
         return next((c for c in self.channels if c.purpose.pk == purpose_id), None)
@@ -61,13 +65,20 @@ class ItemStatus:
 
 
 def item_statuses(
-    items: list[LibraryItem], *, purposes: list[Purpose], on: dt.date, detail: bool = True
+    items: list[LibraryItem],
+    *,
+    purposes: list[Purpose],
+    on: dt.date,
+    detail: bool = True,
+    read_stored: bool = False,
 ) -> list[ItemStatus]:
     """The status of each of `items` for each of `purposes` on the date `on`.
 
-    Without `detail` (the list's filters, over a whole library) the people are ids, not
-    loaded, the verdicts carry no explanation and the statuses list no people: the same
-    states and reasons, several times cheaper (docs/library.md).
+    Without `detail` (the list) the people are ids, not loaded, the verdicts carry no
+    explanation and the statuses list no people: the same states and reasons, several times
+    cheaper (docs/library.md). With `read_stored` the verdicts are read from the stored
+    verdicts (`consents.stored`: the rules' answer, worked out afresh for people whose rows do
+    not hold), not worked out for everyone.
     """
     items = list(items)
     entries = LibraryItemPerson.objects.filter(item__in=items)
@@ -86,14 +97,17 @@ def item_statuses(
         published[item_id].add(purpose_id)
     subject_ids = {getattr(person, "pk", person) for group in people.values() for person in group}
     media_types = list({item.media_type_id: item.media_type for item in items}.values())
-    found = (
-        rules.verdicts(
+    if not subject_ids:
+        found = {}
+    elif read_stored:
+        found = stored.stored_verdicts(
+            subject_ids, on=on, purposes=purposes, media_types=media_types
+        )
+    else:
+        found = rules.verdicts(
             subject_ids, on=on, purposes=purposes, media_types=media_types, detail=detail
         )
-        if subject_ids
-        else {}
-    )
-    facts = _person_facts(found)
+    facts = person_facts(found)
     return [
         _status(item, people[item.pk], published[item.pk], purposes, found, facts) for item in items
     ]
@@ -104,13 +118,15 @@ def _row(person: Subject, verdict) -> PersonVerdict:
 
 
 def _status(item, people, published_on, purposes, found, facts) -> ItemStatus:
-    # People are ids when asked without detail (the filters over a whole library): then
+    # People are ids when asked without detail (the list, and the filters without the store):
     # only the states are worked out, no rows of who holds a channel back.
     detail = bool(people) and isinstance(people[0], Subject)
     ids = [person.pk for person in people] if detail else people
     channels = []
+    media_type_id = item.media_type_id
     for purpose in purposes:
-        verdicts = [found[(pk, purpose.pk, item.media_type_id)] for pk in ids]
+        purpose_id = purpose.pk
+        verdicts = [found[(pk, purpose_id, media_type_id)] for pk in ids]
         state = max(
             (v.state for v in verdicts if not v.allowed), key=SEVERITY.get, default=State.ALLOWED
         )
@@ -125,8 +141,9 @@ def _status(item, people, published_on, purposes, found, facts) -> ItemStatus:
         if detail and purposes
         else []
     )
-    person_facts = [facts[(pk, item.media_type_id)] for pk in ids]
-    return ItemStatus(item, shown, channels, _attention(item, channels, person_facts))
+    on_it = [facts[(pk, item.media_type_id)] for pk in ids]
+    attention = _attention(item, channels, on_it)
+    return ItemStatus(item, shown, channels, attention, list(ids))
 
 
 NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -142,22 +159,15 @@ class PersonFacts:
     changed: bool  # lapsed (a new year, the 16th birthday), not renewed, or asked again
 
 
-def _person_facts(found) -> dict[tuple[int, int], PersonFacts]:
+def person_facts(found) -> dict[tuple[int, int], PersonFacts]:
+    # `found` holds `rules.Verdict`s or `stored.StoredVerdict`s: the same facts.
     by_person = defaultdict(list)
     for (subject_id, _purpose_id, media_type_id), verdict in found.items():
         by_person[(subject_id, media_type_id)].append(verdict)
     return {
         key: PersonFacts(
             protected=any(v.protected for v in verdicts),
-            withdrawn_at=max(
-                (
-                    d.decided_at
-                    for v in verdicts
-                    for d in v.decisions
-                    if d.value == rules.Value.WITHDRAWN
-                ),
-                default=NEVER,
-            ),
+            withdrawn_at=max((v.withdrawn_at for v in verdicts if v.withdrawn_at), default=NEVER),
             changed=any(v.lapsed or v.not_renewed or v.asked_again for v in verdicts),
         )
         for key, verdicts in by_person.items()

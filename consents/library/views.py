@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from consents.communications.views import STAFF_ROLES, school_from
 from consents.dates import school_today
 from consents.library import services
+from consents.library.filters import SlicePage, items_chosen
 from consents.library.forms import (
     ChannelForm,
     DeleteForm,
@@ -48,7 +49,7 @@ def _item(request, pk) -> LibraryItem:
 
 
 def _logged(request, statuses, detail: str) -> None:
-    people = [row.person for status in statuses for row in status.people]
+    people = [pk for status in statuses for pk in status.people_ids]
     staff_access_record(request, Action.LIBRARY, subjects=people, detail=detail)
 
 
@@ -63,19 +64,18 @@ def library_list(request):
     items = LibraryItem.objects.filter(school=school).select_related("media_type")
     today = school_today()
     if purpose or attention:
-        # A filter needs every item's verdicts: worked out without detail for the whole
-        # school in a constant number of queries, then in detail for the page shown.
-        statuses = item_statuses(list(items), purposes=channels, on=today, detail=False)
-        chosen = [
-            s.item
-            for s in statuses
-            if (not purpose or s.may_go_on(purpose.pk)) and (not attention or s.attention)
-        ]
-        page = Paginator(chosen, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = item_statuses(page.object_list, purposes=channels, on=today)
+        # Chosen by the database from the stored verdicts, paged without a count
+        # (consents/library/filters.py): the work does not grow with the library.
+        chosen = items_chosen(
+            school, purpose=purpose, attention=attention, purposes=channels, on=today
+        )
+        page = SlicePage(chosen, request.GET.get("page"), PAGE_SIZE)
     else:
         page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = item_statuses(list(page.object_list), purposes=channels, on=today)
+    # The list shows states, not explanations: read from the stored verdicts.
+    page.object_list = item_statuses(
+        list(page.object_list), purposes=channels, on=today, detail=False, read_stored=True
+    )
     _logged(request, page.object_list, f"library of school {school.pk}")
     return render(
         request,

@@ -30,6 +30,10 @@ class CurrentVerdict(models.Model):
     asked_again = models.BooleanField(default=False)
     inherited_from_guardians = models.BooleanField(default=False)
     lapsed = models.CharField(max_length=10, blank=True)
+    # What the library's "needs attention" filter reads in SQL (`consents/library/filters.py`):
+    # rule 12, and the latest withdrawal among the decisions that count (`Verdict.withdrawn_at`).
+    protected = models.BooleanField(default=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     # The latest of the decisions that count, and what the register shows of it (copied from
     # the decision, which never changes, so that reading the register needs no join).
     last_decision = models.ForeignKey(

@@ -66,6 +66,14 @@ class Verdict:
         return self.state == State.ALLOWED
 
     @property
+    def withdrawn_at(self) -> dt.datetime | None:
+        """The latest withdrawal among the decisions that count (one per voice), or None."""
+        return max(
+            (d.decided_at for d in self.decisions if d.value == ConsentDecision.Value.WITHDRAWN),
+            default=None,
+        )
+
+    @property
     def label(self) -> str:
         """The state in words; "not allowed (protected)" for a protected person."""
         if self.protected:

@@ -1,0 +1,237 @@
+"""The library list's filters, decided by the database (issue 23): which items may go on a
+channel, and which need attention, ordered and paged in SQL, so that the work for a page does
+not grow with the library (50,000 items: docs/benchmarks.md).
+
+The rules are not restated here. A person's verdict is read from the stored verdicts, which
+only `consents.rules` writes (`consents.stored`); the people whose stored rows do not hold
+(queued since their last change) are worked out by the rules in Python and named by id, as
+every reader of the store does. What this module states in SQL is how an item combines its
+people's verdicts, as `verdicts._status` and `verdicts._attention` do in Python:
+`tests/test_library_filters.py` proves that both choose the same items. When the store does
+not hold for today at all (a new day or a board-wide change not yet refreshed by the worker),
+the filters work out every item with the rules, in Python, as before (linear in the library).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from consents import rules, stored
+from consents.library.verdicts import NEVER, item_statuses, person_facts
+from consents.models import (
+    CurrentVerdict,
+    LibraryItem,
+    LibraryItemPerson,
+    MediaType,
+    Purpose,
+    School,
+    Subject,
+)
+from consents.rules import State
+
+ALLOWED = State.ALLOWED.value
+Links = LibraryItem.publications.through
+# Far beyond any library; keeps the OFFSET within a database integer.
+LAST_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """The library's people whose stored verdicts do not hold, and the rules' answer for them."""
+
+    queued: list[int]
+    verdicts: dict
+
+    def held_back(self, purpose_id: int, media_type_ids) -> dict[int, list[int]]:
+        """Per media type, the queued people who may not appear for `purpose_id`."""
+        return {
+            m: [
+                s
+                for s in self.queued
+                if not getattr(self.verdicts.get((s, purpose_id, m)), "allowed", False)
+            ]
+            for m in media_type_ids
+        }
+
+
+def items_chosen(
+    school: School, *, purpose: Purpose | None, attention: bool, purposes: list[Purpose], on
+):
+    """The items of `school` that may go on `purpose` (when given) and need attention (when
+    `attention`), in the list's order: a queryset to slice, or a list when the store does not
+    hold for `on`."""
+    items = LibraryItem.objects.filter(school=school).select_related("media_type")
+    fresh = _fresh(items, purposes=purposes, on=on)
+    if fresh is None:
+        statuses = item_statuses(list(items), purposes=purposes, on=on, detail=False)
+        return [
+            s.item
+            for s in statuses
+            if (not purpose or s.may_go_on(purpose.pk)) and (not attention or s.attention)
+        ]
+    media_type_ids = sorted({m for _s, _p, m in fresh.verdicts})
+    if purpose:
+        items = _may_go_on(items, school, purpose, fresh, on)
+    if attention:
+        items = items.filter(_needs_attention(purposes, fresh, media_type_ids))
+    return items
+
+
+def _fresh(items: QuerySet, *, purposes, on: dt.date) -> Fresh | None:
+    people = LibraryItemPerson.objects.filter(item__in=items).values("subject_id")
+    queued = stored.queued_among(people, on=on)
+    if queued is None:
+        return None
+    found = rules.verdicts(queued, on=on, purposes=purposes, detail=False) if queued else {}
+    return Fresh(queued, found)
+
+
+def _held_back_in_store(item, purpose, media_type, queued: list[int]) -> QuerySet:
+    """The people on `item` not queued whose stored verdict for `purpose` and `media_type` is
+    not "allowed" (or missing). `item` is a reference from the people's query, `purpose` and
+    `media_type` values or references from the stored verdicts' query."""
+    allowed = CurrentVerdict.objects.filter(
+        subject_id=OuterRef("subject_id"),
+        purpose_id=purpose,
+        media_type_id=media_type,
+        state=ALLOWED,
+    )
+    return (
+        LibraryItemPerson.objects.filter(item_id=item)
+        .exclude(subject_id__in=queued)
+        .exclude(Exists(allowed))
+    )
+
+
+def _on_item(people: list[int]) -> Exists:
+    return Exists(LibraryItemPerson.objects.filter(item_id=OuterRef("pk"), subject_id__in=people))
+
+
+def _may_go_on(items: QuerySet, school: School, purpose: Purpose, fresh: Fresh, on) -> QuerySet:
+    """Marked, nobody else visible, and everyone on it allowed (`ChannelVerdict.allowed`).
+
+    The verdicts of the school's people for `purpose` are read first (`stored.states`: the
+    store, and the rules for the queued), so that the database checks most people on an item
+    against two lists of ids instead of looking up a stored verdict for each: few items may
+    go everywhere (1.2% of the benchmark's library for its first channel), and a page of them
+    means reading thousands of items. Only people who are no longer at the school are looked
+    up in the store.
+    """
+    people = Subject.objects.filter(Q(student__school=school) | Q(staffmember__schools=school))
+    media_types = list(MediaType.objects.all())
+    allowed = {m.pk: set() for m in media_types}
+    held_back = {m.pk: set() for m in media_types}
+    rows = stored.states(
+        people.values_list("pk", flat=True).distinct(),
+        on=on,
+        purposes=[purpose],
+        media_types=media_types,
+    )
+    for subject_id, _purpose_id, media_type_id, state in rows:
+        (allowed if state == ALLOWED else held_back)[media_type_id].add(subject_id)
+    for (subject_id, purpose_id, media_type_id), verdict in fresh.verdicts.items():
+        if purpose_id == purpose.pk:  # queued people of other schools, worked out already
+            (allowed if verdict.allowed else held_back)[media_type_id].add(subject_id)
+    items = items.filter(people_marked_at__isnull=False, others_visible=False)
+    for m in media_types:
+        in_store = CurrentVerdict.objects.filter(
+            subject_id=OuterRef("subject_id"), purpose=purpose, media_type=m, state=ALLOWED
+        )
+        blocking = (
+            LibraryItemPerson.objects.filter(item_id=OuterRef("pk"))
+            .exclude(subject_id__in=sorted(allowed[m.pk]))
+            .filter(Q(subject_id__in=sorted(held_back[m.pk])) | ~Exists(in_store))
+        )
+        items = items.exclude(Q(media_type=m) & Exists(blocking))
+    return items
+
+
+def _needs_attention(purposes, fresh: Fresh, media_type_ids) -> Q:
+    """`verdicts._attention`, item by item, as one condition."""
+    channel_ids = [p.pk for p in purposes]
+    flagged = CurrentVerdict.objects.filter(
+        Q(protected=True)
+        | ~Q(lapsed="")
+        | Q(not_renewed=True)
+        | Q(asked_again=True)
+        | Q(withdrawn_at__gte=OuterRef(OuterRef("uploaded_at"))),
+        subject_id=OuterRef("subject_id"),
+        purpose_id__in=channel_ids,
+        media_type_id=OuterRef(OuterRef("media_type_id")),
+    )
+    people_flagged = (
+        LibraryItemPerson.objects.filter(item_id=OuterRef("pk"))
+        .exclude(subject_id__in=fresh.queued)
+        .filter(Exists(flagged))
+    )
+    held_back = _held_back_in_store(
+        OuterRef(OuterRef("pk")),
+        OuterRef(OuterRef("channel")),
+        OuterRef(OuterRef(OuterRef("media_type_id"))),
+        fresh.queued,
+    )
+    published_held_back = (
+        Links.objects.filter(libraryitem_id=OuterRef("pk"), publication__purpose_id__in=channel_ids)
+        .annotate(channel=F("publication__purpose_id"))
+        .filter(Exists(held_back))
+    )
+    condition = (
+        Q(people_marked_at__isnull=True)
+        | Q(others_visible=True)
+        | Exists(people_flagged)
+        | Exists(published_held_back)
+    )
+    return condition | _fresh_attention(channel_ids, fresh, media_type_ids)
+
+
+def _fresh_attention(channel_ids, fresh: Fresh, media_type_ids) -> Q:
+    """The same for the queued people, from the rules' answer worked out for them."""
+    condition = Q(pk__in=[])  # nothing: the queue is usually empty
+    for (subject_id, media_type_id), facts in person_facts(fresh.verdicts).items():
+        on_it = Q(media_type_id=media_type_id) & _on_item([subject_id])
+        if facts.protected or facts.changed:
+            condition |= on_it
+        elif facts.withdrawn_at != NEVER:
+            condition |= on_it & Q(uploaded_at__lte=facts.withdrawn_at)
+    for purpose_id in channel_ids:
+        published = Exists(
+            Links.objects.filter(libraryitem_id=OuterRef("pk"), publication__purpose_id=purpose_id)
+        )
+        for media_type_id, people in fresh.held_back(purpose_id, media_type_ids).items():
+            if people:
+                condition |= Q(media_type_id=media_type_id) & published & _on_item(people)
+    return condition
+
+
+class SlicePage:
+    """A page of a filtered list, read with LIMIT and OFFSET: one more item than shown tells
+    whether a next page exists. No total: counting every item that passes a filter would cost
+    as much as the filter over the whole library."""
+
+    paginator = None  # no page count (the template shows the number alone)
+
+    def __init__(self, chosen, number, per_page: int):
+        try:
+            self.number = min(max(1, int(number)), LAST_PAGE)
+        except (TypeError, ValueError):
+            self.number = 1
+        start = (self.number - 1) * per_page
+        found = list(chosen[start : start + per_page + 1])
+        self.object_list = found[:per_page]
+        self._has_next = len(found) > per_page
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
