@@ -44,7 +44,6 @@ TOO_LONG_ALLOWED = {
     "consents.reports.formats.section_chart": f"66 lines; {REPORTS_WORK}",
     "consents.decisions.services.decision_record": f"105 lines; {PORT_WORK}",
     "consents.decisions.receipts.receipt_record": f"66 lines; {PORT_WORK}",
-    "consents.rules.voices.voices_to_ask": f"68 lines; {PORT_WORK}",
 }
 
 
