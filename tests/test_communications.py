@@ -203,6 +203,29 @@ def test_person_detail_tells_who_decided_when_under_which_text_and_whether_renew
     assert state == "not_allowed"
 
 
+def test_person_detail_lists_each_decision_in_one_line_with_capacity_method_and_year(
+    client, communications, pupils, website, photo, mother
+):
+    zoe = pupils[0]
+    with time_machine.travel(amsterdam(2026, 9, 10, 9, 12)):
+        record(mother.user, zoe, website, photo)
+    client.force_login(communications)
+    url = reverse("communications_person", args=[zoe.pk])
+
+    with time_machine.travel(amsterdam(2026, 9, 11)):
+        english = client.get(url).content.decode()
+        dutch = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    assert (
+        f"<li>Granted by {escape(mother.name)} (guardian), 10 September 2026 09:12, "
+        "text version 1, guardian, online (school year 2026-2027)</li>"
+    ) in english
+    assert (
+        f"<li>Toestemming gegeven door {escape(mother.name)} (ouder), 10 september 2026 09:12, "
+        "tekstversie 1, ouder/verzorger, online (schooljaar 2026-2027)</li>"
+    ) in dutch
+
+
 # --- Group check -------------------------------------------------------------------------------
 
 

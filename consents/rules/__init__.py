@@ -45,6 +45,7 @@ from consents.rules.voices import Voice, voices_to_ask
 from consents.rules.wording import (
     VALUE_LABELS,
     Value,
+    decision_line,
     describe,
     voice_name,
     who_decided,
@@ -71,6 +72,7 @@ __all__ = [
     "current_decisions",
     "current_facts",
     "decider_on",
+    "decision_line",
     "describe",
     "latest_material_version",
     "renewal_due",

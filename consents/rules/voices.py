@@ -55,33 +55,51 @@ def voices_to_ask(
 
     ask: dict[int, set[Voice]] = {}
     for (subject_id, purpose_id, _media_type_id), found_verdict in found.items():
-        if changed_text_only:
-            needed = found_verdict.asked_again
-        else:
-            needed = (
-                found_verdict.state == State.NO_ANSWER
-                or found_verdict.not_renewed
-                or found_verdict.asked_again
-                or found_verdict.inherited_from_guardians
-            )
-        if not needed:
+        if not _needs_answer(found_verdict, changed_text_only=changed_text_only):
             continue
         voices = ask.setdefault(subject_id, set())
         if found_verdict.decider == Decider.SELF:
             voices.add(None)
             continue
-        material = latest_material_version(texts[purpose_id], on)
-        if changed_text_only:  # a guardian who is not registered has no address to ask
-            voices.update(
-                d.guardian_id
-                for d in found_verdict.decisions
-                if d.text_version < material and not d.by_unregistered_guardian
+        voices.update(
+            _guardians_to_ask(
+                found_verdict,
+                material=latest_material_version(texts[purpose_id], on),
+                this_year=this_year,
+                registered=guardians[subject_id],
+                changed_text_only=changed_text_only,
             )
-        else:
-            current = {
-                d.guardian_id
-                for d in found_verdict.decisions
-                if d.school_year_start >= this_year and d.text_version >= material
-            }
-            voices.update(guardians[subject_id] - current)
+        )
     return ask
+
+
+def _needs_answer(found_verdict, *, changed_text_only: bool) -> bool:
+    """Whether a verdict asks for an answer this school year (see `voices_to_ask`)."""
+    if changed_text_only:
+        return found_verdict.asked_again
+    return (
+        found_verdict.state == State.NO_ANSWER
+        or found_verdict.not_renewed
+        or found_verdict.asked_again
+        or found_verdict.inherited_from_guardians
+    )
+
+
+def _guardians_to_ask(
+    found_verdict, *, material: int, this_year: dt.date, registered: set, changed_text_only: bool
+) -> set[Voice]:
+    """The guardians to ask about a verdict the guardians decide: after a material change,
+    those who answered the earlier text; otherwise the registered guardians without an answer
+    of their own for this school year on the current text (`material`: its version)."""
+    if changed_text_only:  # a guardian who is not registered has no address to ask
+        return {
+            d.guardian_id
+            for d in found_verdict.decisions
+            if d.text_version < material and not d.by_unregistered_guardian
+        }
+    current = {
+        d.guardian_id
+        for d in found_verdict.decisions
+        if d.school_year_start >= this_year and d.text_version >= material
+    }
+    return registered - current
