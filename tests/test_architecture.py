@@ -34,14 +34,14 @@ LATE_IMPORTS_ALLOWED = {
 MODULE_LINES_MAX = 400
 FUNCTION_LINES_MAX = 60
 
-# Modules and functions still over the limits, each with its reason: they are being changed
-# on other branches (the report's suppression in `reports/`; the port of receipts, paper
-# forms, services and rules), which split them. Take an entry off once it is within the
-# limits (the test says so).
-PORT_WORK = "being ported on another branch (receipts, paper, services, rules)"
-TOO_LONG_ALLOWED = {
-    "consents.decisions.services.decision_record": f"105 lines; {PORT_WORK}",
-    "consents.decisions.receipts.receipt_record": f"66 lines; {PORT_WORK}",
+# Modules and functions allowed over the limits, each with its reason. Take an entry off once
+# it is within the limits (the test says so).
+TOO_LONG_ALLOWED: dict[str, str] = {
+    "consents.decisions.services.decision_record": (
+        "90 lines (was 105): the one transaction read in order (check, authorise, lock the "
+        "chain, append, evidence, status, takedowns); 24 of its lines are the 13 keyword "
+        "arguments and the docstring"
+    ),
 }
 
 

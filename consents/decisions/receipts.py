@@ -64,6 +64,34 @@ def _absolute(path: str) -> str:
     return urljoin(settings.SITE_URL + "/", path.lstrip("/"))
 
 
+def _decision_entry(d) -> dict:
+    return {
+        "purpose": d.purpose.code,
+        "purpose_name": d.purpose.name,
+        "media_type": d.media_type.code,
+        "media_type_name": d.media_type.name,
+        "decision": d.value,
+        "decision_label": str(d.get_value_display()),
+        "decided_at": d.decided_at.isoformat(),
+        "text_version": d.text.version,
+        "text_sha256": d.text.sha256,
+        "event_seq": d.seq,
+        "event_hash": d.hash,
+    }
+
+
+def _withdrawal(board, my_consent: str) -> dict:
+    return {
+        "how": _(
+            "Withdraw at any time on %(url)s (log in with your email address, then choose "
+            "“Withdraw”), or email %(email)s. Withdrawal takes effect at once; it does not "
+            "undo what was lawfully published before."
+        )
+        % {"url": my_consent, "email": board.contact_email},
+        "url": my_consent,
+    }
+
+
 def receipt_record(receipt: ConsentReceipt) -> dict:
     """The receipt as a JSON-ready dict, in the active language (labels only; codes are fixed)."""
     subject = receipt.subject
@@ -100,31 +128,8 @@ def receipt_record(receipt: ConsentReceipt) -> dict:
         },
         "collection_method": first.method,
         "collection_method_label": str(first.get_method_display()),
-        "decisions": [
-            {
-                "purpose": d.purpose.code,
-                "purpose_name": d.purpose.name,
-                "media_type": d.media_type.code,
-                "media_type_name": d.media_type.name,
-                "decision": d.value,
-                "decision_label": str(d.get_value_display()),
-                "decided_at": d.decided_at.isoformat(),
-                "text_version": d.text.version,
-                "text_sha256": d.text.sha256,
-                "event_seq": d.seq,
-                "event_hash": d.hash,
-            }
-            for d in decisions
-        ],
-        "withdrawal": {
-            "how": _(
-                "Withdraw at any time on %(url)s (log in with your email address, then choose "
-                "“Withdraw”), or email %(email)s. Withdrawal takes effect at once; it does not "
-                "undo what was lawfully published before."
-            )
-            % {"url": my_consent, "email": board.contact_email},
-            "url": my_consent,
-        },
+        "decisions": [_decision_entry(d) for d in decisions],
+        "withdrawal": _withdrawal(board, my_consent),
         "links": {
             "pdf": _absolute(reverse("receipt_pdf", args=[receipt.pk])),
             "json": _absolute(reverse("receipt_json", args=[receipt.pk])),

@@ -44,33 +44,15 @@ def _current_voice_value(subject, purpose, media_type, guardian, unregistered) -
     return status.decision.value if status else None
 
 
-@transaction.atomic
-def decision_record(
-    *,
-    actor,
-    subject: Subject,
-    purpose: Purpose,
-    media_type: MediaType,
-    value: str,
-    method: str = Method.ONLINE,
-    guardian: Guardian | None = None,
-    guardian_name: str = "",
-    note: str = "",
-    ip_address: str | None = None,
-    user_agent: str = "",
-    scan=None,
-    at=None,
-) -> ConsentDecision:
-    """Append one decision to the log and update the current status, or raise and write nothing.
+def _text_in_force(purpose: Purpose, now) -> ConsentText:
+    text = ConsentText.objects.in_force(purpose, at=now)
+    if text is None:
+        raise InvalidDecision(_("This purpose has no consent text yet."))
+    return text
 
-    Raises DecisionNotAllowed when `actor` may not decide for `subject` (rule 1), and
-    InvalidDecision when the decision itself is not valid. `at` back-dates a decision taken
-    from an earlier record (demo history, imports); it must not precede the last event.
-    `guardian_name` names a guardian who is not registered, for a child who has no registered
-    guardian (an administrator records it; the name goes in the evidence, outside the chain).
-    """
-    now = at or timezone.now()
-    today = school_date(now)
+
+def _decision_check(*, subject, purpose, value, method, note, named_guardian) -> None:
+    """Raise InvalidDecision when the decision itself is malformed (before any authority)."""
     if value not in Value.values:
         raise InvalidDecision(_("Unknown decision: %(value)s.") % {"value": value})
     if method not in Method.values:
@@ -79,38 +61,32 @@ def decision_record(
         raise InvalidDecision(_("This purpose does not exist for this person's school board."))
     if method != Method.ONLINE and not note.strip():
         raise InvalidDecision(_("A note is required when an administrator records a decision."))
-    guardian_name = guardian_name.strip()
-    if guardian_name and guardian is not None:
+    if named_guardian:
         raise InvalidDecision(_("Name either a registered guardian or one who is not registered."))
-    capacity, voice = authority_for(
-        user=actor,
-        subject=subject,
-        on=today,
-        method=method,
-        guardian=guardian,
-        unregistered=bool(guardian_name),
-    )
-    unregistered = capacity == Capacity.UNREGISTERED
-    if value == Value.WITHDRAWN:
-        current = _current_voice_value(subject, purpose, media_type, voice, unregistered)
-        if current != Value.GRANTED:
-            raise InvalidDecision(_("There is no consent to withdraw."))
-    text = ConsentText.objects.in_force(purpose, at=now)
-    if text is None:
-        raise InvalidDecision(_("This purpose has no consent text yet."))
-    school_year = SchoolYear.objects.for_date(subject.board, today)
 
-    # Appending takes the lock on the chain head, so concurrent saves cannot fork the chain.
-    head, _created = ChainHead.objects.select_for_update().get_or_create(
-        pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
-    )
-    # Rule 6: the verdict before, if the person is on a recorded publication (see the end).
-    # Read under the chain lock, so that concurrent decisions see each other's effect.
-    verdict_before = publications.verdict_if_published(subject, purpose, media_type, on=today)
+
+def _decision_chained(
+    head: ChainHead,
+    backdated: bool,
+    *,
+    subject,
+    purpose,
+    media_type,
+    value,
+    voice,
+    actor,
+    capacity,
+    method,
+    text,
+    school_year,
+    now,
+) -> ConsentDecision:
+    """Create the decision as the next event of the chain (`head`, locked) and move the head.
+    A `backdated` decision (at `now`) must not precede the last event."""
     if (
-        at is not None
+        backdated
         and head.seq
-        and ConsentDecision.objects.filter(seq=head.seq, decided_at__gt=at).exists()
+        and ConsentDecision.objects.filter(seq=head.seq, decided_at__gt=now).exists()
     ):
         raise InvalidDecision(_("A decision cannot be dated before the last recorded one."))
     fields = {
@@ -144,6 +120,84 @@ def decision_record(
         prev_hash=head.hash,
         hash=event_hash(fields),
     )
+    head.seq, head.hash = decision.seq, decision.hash
+    head.save(update_fields=["seq", "hash"])
+    return decision
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    actor,
+    subject: Subject,
+    purpose: Purpose,
+    media_type: MediaType,
+    value: str,
+    method: str = Method.ONLINE,
+    guardian: Guardian | None = None,
+    guardian_name: str = "",
+    note: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
+    scan=None,
+    at=None,
+) -> ConsentDecision:
+    """Append one decision to the log and update the current status, or raise and write nothing.
+
+    Raises DecisionNotAllowed when `actor` may not decide for `subject` (rule 1), and
+    InvalidDecision when the decision itself is not valid. `at` back-dates a decision taken
+    from an earlier record (demo history, imports); it must not precede the last event.
+    `guardian_name` names a guardian who is not registered, for a child who has no registered
+    guardian (an administrator records it; the name goes in the evidence, outside the chain).
+    """
+    now = at or timezone.now()
+    today = school_date(now)
+    guardian_name = guardian_name.strip()
+    _decision_check(
+        subject=subject,
+        purpose=purpose,
+        value=value,
+        method=method,
+        note=note,
+        named_guardian=bool(guardian_name) and guardian is not None,
+    )
+    capacity, voice = authority_for(
+        user=actor,
+        subject=subject,
+        on=today,
+        method=method,
+        guardian=guardian,
+        unregistered=bool(guardian_name),
+    )
+    unregistered = capacity == Capacity.UNREGISTERED
+    if value == Value.WITHDRAWN:
+        current = _current_voice_value(subject, purpose, media_type, voice, unregistered)
+        if current != Value.GRANTED:
+            raise InvalidDecision(_("There is no consent to withdraw."))
+    text = _text_in_force(purpose, now)
+
+    # Appending takes the lock on the chain head, so concurrent saves cannot fork the chain.
+    head, _created = ChainHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
+    )
+    # Rule 6: the verdict before, if the person is on a recorded publication (see the end).
+    # Read under the chain lock, so that concurrent decisions see each other's effect.
+    verdict_before = publications.verdict_if_published(subject, purpose, media_type, on=today)
+    decision = _decision_chained(
+        head,
+        backdated=at is not None,
+        subject=subject,
+        purpose=purpose,
+        media_type=media_type,
+        value=value,
+        voice=voice,
+        actor=actor,
+        capacity=capacity,
+        method=method,
+        text=text,
+        school_year=SchoolYear.objects.for_date(subject.board, today),
+        now=now,
+    )
     DecisionEvidence.objects.create(
         decision=decision,
         ip_address=ip_address,
@@ -152,8 +206,6 @@ def decision_record(
         guardian_name=guardian_name,
         scan=scan or "",
     )
-    head.seq, head.hash = decision.seq, decision.hash
-    head.save(update_fields=["seq", "hash"])
     ConsentStatus.objects.update_or_create(
         subject=subject,
         purpose=purpose,
