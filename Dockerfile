@@ -12,7 +12,7 @@ RUN pip install --no-cache-dir uv==0.13.9 \
 COPY . .
 RUN SECRET_KEY=build python manage.py compilemessages -v 0 --ignore .venv \
     && SECRET_KEY=build python manage.py collectstatic --no-input -v 0
-RUN useradd --system --uid 1000 portal && mkdir -p /app/var && chown portal /app/var
+RUN useradd --system --uid 1000 portal && mkdir -p /app/var/private && chown -R portal /app/var
 USER portal
 EXPOSE 8000
 # Everything else (processes, threads, keep-alive, timeouts, access log) is in gunicorn.conf.py.
