@@ -17,8 +17,8 @@ def channels_of(school: School):
 
 class UploadForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    # A plain file field: the service checks the content with Pillow, not the name.
-    file = forms.FileField(label=_("Photo"))
+    # A plain file field: the service checks the content (Pillow, ffprobe), not the name.
+    file = forms.FileField(label=_("Photo or video"))
 
 
 class LibraryFilterForm(forms.Form):

@@ -5,6 +5,7 @@ Files are never under a public URL: the thumbnail and the file are answered here
 only after the verdict for the chosen channel (or a reason) and an access-log entry.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -30,6 +31,7 @@ from consents.library.forms import (
 from consents.library.retention import library_item_delete, retention_candidates
 from consents.library.uploads import library_item_upload
 from consents.library.verdicts import item_statuses
+from consents.library.videos import tools
 from consents.models import LibraryItem, Role
 from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import has_role, role_required
@@ -111,12 +113,22 @@ def library_upload(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The photo is in the library. Now mark who is on it."))
+            if item.is_video:
+                messages.success(request, _("The video is in the library. Now mark who is on it."))
+            else:
+                messages.success(request, _("The photo is in the library. Now mark who is on it."))
             return redirect("library_item", pk=item.pk)
     return render(
         request,
         "consents/library/upload.html",
-        {"form": form, "school": school, "section": "library"},
+        {
+            "form": form,
+            "school": school,
+            "section": "library",
+            "videos_accepted": tools() is not None,
+            "max_video_bytes": settings.LIBRARY_MAX_VIDEO_BYTES,
+            "max_video_minutes": settings.LIBRARY_MAX_VIDEO_SECONDS / 60,
+        },
         status=400 if form.errors else 200,
     )
 

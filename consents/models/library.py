@@ -57,7 +57,8 @@ class LibraryItemQuerySet(models.QuerySet):
 
 
 class LibraryItem(models.Model):
-    """A photo in a school's private library, with the people staff marked on it.
+    """A photo or short video in a school's private library, with the people staff marked
+    on it. Its media type (photo or film) is the one the verdicts are asked for.
 
     Whether it may go on a channel is never stored: the library asks `consents.rules` each
     time (`consents/library/verdicts.py`).
@@ -73,6 +74,8 @@ class LibraryItem(models.Model):
     size = models.PositiveBigIntegerField(_("size in bytes"))
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
+    # A video's length; empty for a photo.
+    duration = models.DurationField(_("duration"), null=True, blank=True)
     # Made by the worker (`library_thumbnail_make`); empty until then.
     thumbnail = models.FileField(
         _("thumbnail"), storage=library_storage, upload_to=library_path, blank=True
@@ -104,6 +107,18 @@ class LibraryItem(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
+
+    @property
+    def duration_clock(self) -> str:
+        """A video's length as minutes:seconds ("1:05"); "" for a photo."""
+        if self.duration is None:
+            return ""
+        minutes, seconds = divmod(round(self.duration.total_seconds()), 60)
+        return f"{minutes}:{seconds:02d}"
 
 
 class LibraryItemPerson(models.Model):

@@ -1,0 +1,339 @@
+"""Short videos in the library (issue 23): checked by content with ffprobe, remuxed by ffmpeg
+without location, creation time, make, model or serial, a frame as the thumbnail, and the
+verdicts of the media type film.
+
+The videos are made here with ffmpeg, tagged the way a phone tags them. Without ffmpeg these
+tests skip with a message, except in CI (REQUIRE_BROWSER=1 or CI set), where they fail.
+"""
+
+import io
+import json
+import os
+import shutil
+import subprocess  # nosec B404
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from consents.library.services import item_people_set
+from consents.models import LibraryItem
+
+from . import factories as f
+from .helpers import record
+from .library_helpers import jpeg_with_gps, make_item, upload
+
+pytest_plugins = ["tests.library_fixtures"]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("site_in_english", "library_storage"),
+]
+
+REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1" or bool(os.environ.get("CI"))
+if not (shutil.which("ffmpeg") and shutil.which("ffprobe")) and not REQUIRED:
+    pytest.skip(
+        "video tests need ffmpeg and ffprobe (apt-get install ffmpeg)", allow_module_level=True
+    )
+
+PLACE = "+52.3676+004.9041"
+PHONE_TAGS = [
+    *("-metadata", f"location={PLACE}/"),
+    *("-metadata", f"com.apple.quicktime.location.ISO6709={PLACE}+000.000/"),
+    *("-metadata", "make=Apple", "-metadata", "model=iPhone 15"),
+    *("-metadata", "com.apple.quicktime.make=Apple"),
+    *("-metadata", "com.apple.quicktime.model=iPhone 15"),
+    *("-metadata", "serial=SERIAL-998877"),
+    *("-metadata", "creation_time=2026-05-01T10:00:00Z"),
+    *("-metadata:s:v:0", "creation_time=2026-05-01T10:00:00Z"),
+    *("-metadata:s:v:0", "handler_name=Core Media Video"),
+]
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, timeout=60)  # nosec B603
+
+
+def probe(path: Path) -> dict:
+    out = subprocess.run(  # nosec B603
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return json.loads(out.stdout)
+
+
+def phone_video(tmp_path: Path, seconds: int = 2, rate: int = 25) -> Path:
+    """A MOV as a phone makes it: H.264 and AAC, with place, make, model, serial number and
+    creation time, and a text track carrying the position (as Apple's timed metadata can)."""
+    track = tmp_path / "gps.srt"
+    track.write_text(f"1\n00:00:00,000 --> 00:00:01,000\nGPS {PLACE} IMEI 990000862471854\n")
+    out = tmp_path / "IMG_0042.MOV"
+    ffmpeg(
+        *("-f", "lavfi", "-i", f"testsrc=duration={seconds}:size=320x240:rate={rate}"),
+        *("-f", "lavfi", "-i", f"sine=duration={seconds}"),
+        *("-i", str(track), "-map", "0", "-map", "1", "-map", "2"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+        *("-c:a", "aac", "-c:s", "mov_text", *PHONE_TAGS),
+        *("-movflags", "use_metadata_tags", str(out)),
+    )
+    return out
+
+
+def all_tags(info: dict) -> dict:
+    tags = dict(info["format"].get("tags", {}))
+    for stream in info["streams"]:
+        tags.update({f"{stream['index']}:{k}": v for k, v in stream.get("tags", {}).items()})
+    return tags
+
+
+def post_video(client, school, path: Path, name=None, content_type="video/quicktime"):
+    data = SimpleUploadedFile(name or path.name, path.read_bytes(), content_type=content_type)
+    return client.post(
+        reverse("library_upload") + f"?school={school.pk}", {"title": "Schoolreis", "file": data}
+    )
+
+
+def stored_path(library_storage, item) -> Path:
+    return library_storage / item.file.name
+
+
+def nothing_stored(library_storage) -> bool:
+    files = list(library_storage.rglob("*.*")) if library_storage.exists() else []
+    return not LibraryItem.objects.exists() and not files
+
+
+# --- Upload and metadata ------------------------------------------------------------------
+
+
+def test_a_phone_video_is_stored_without_place_make_model_serial_or_creation_time(
+    client,
+    communications,
+    school,
+    tmp_path,
+    library_storage,
+    celery_eager,
+    django_capture_on_commit_callbacks,
+):
+    original = phone_video(tmp_path)
+    before = probe(original)
+    tags = all_tags(before)  # the test's premise: the phone's tags are there
+    assert tags["location"] == f"{PLACE}/" and tags["make"] == "Apple"
+    assert tags["model"] == "iPhone 15" and tags["creation_time"].startswith("2026-05-01")
+    assert tags["com.apple.quicktime.location.ISO6709"].startswith(PLACE)
+    assert tags["0:creation_time"].startswith("2026-05-01")
+    assert [s["codec_type"] for s in before["streams"]] == ["video", "audio", "subtitle"]
+    client.force_login(communications)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_video(client, school, original, name="IMG_0042_zoe.MOV")
+
+    item = LibraryItem.objects.get()
+    assert response.status_code == 302 and response.url == reverse("library_item", args=[item.pk])
+    assert item.media_type.code == "film" and item.content_type == "video/mp4"
+    assert (item.width, item.height) == (320, 240)
+    assert item.duration.total_seconds() == pytest.approx(2, abs=0.1)
+    assert item.file.name.startswith(f"library/{school.pk}/") and item.file.name.endswith(".mp4")
+    stored = stored_path(library_storage, item)
+    assert item.size == stored.stat().st_size
+    after = probe(stored)
+    assert [s["codec_type"] for s in after["streams"]] == ["video", "audio"]
+    assert after["streams"][0]["codec_name"] == "h264"  # copied, not re-encoded
+    kept = all_tags(after)
+    assert not {k for k in kept if "creation_time" in k or "location" in k}
+    assert not {k for k in kept if k.endswith(("make", "model", "serial"))}
+    assert "Core Media Video" not in kept.values()
+    data = stored.read_bytes()
+    for secret in (PLACE.encode(), b"iPhone", b"Apple", b"SERIAL-998877", b"990000862471854"):
+        assert secret not in data
+    # The worker (eager here) grabbed a frame for the thumbnail.
+    item.refresh_from_db()
+    assert item.thumbnail
+    thumbnail = Image.open(library_storage / item.thumbnail.name)
+    assert thumbnail.format == "JPEG" and thumbnail.size == (320, 240)
+
+
+def test_a_webm_video_is_stored_as_webm_without_its_tags(
+    client, communications, school, tmp_path, library_storage
+):
+    original = tmp_path / "clip.webm"
+    ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc=duration=1:size=160x120:rate=10"),
+        *("-c:v", "libvpx-vp9", "-deadline", "realtime", "-metadata", f"location={PLACE}/"),
+        *("-metadata", "creation_time=2026-05-01T10:00:00Z", str(original)),
+    )
+    assert all_tags(probe(original))["LOCATION"] == f"{PLACE}/"
+    client.force_login(communications)
+
+    response = post_video(client, school, original, name="clip.bin", content_type="text/plain")
+
+    item = LibraryItem.objects.get()
+    assert response.status_code == 302 and item.content_type == "video/webm"
+    after = probe(stored_path(library_storage, item))
+    assert after["format"]["format_name"] == "matroska,webm"
+    assert not {k for k in all_tags(after) if "location" in k.lower() or "creation" in k.lower()}
+    assert PLACE.encode() not in stored_path(library_storage, item).read_bytes()
+
+
+def test_a_video_filmed_upright_is_recorded_upright(
+    client, communications, school, tmp_path, library_storage
+):
+    original = tmp_path / "upright.mov"
+    # A phone filming upright stores the frames sideways and a rotation to show them with.
+    ffmpeg(
+        "-i",
+        str(phone_video(tmp_path, seconds=1)),
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        *("-metadata:s:v:0", "rotate=90", str(original)),
+    )
+    client.force_login(communications)
+
+    post_video(client, school, original)
+
+    item = LibraryItem.objects.get()
+    assert (item.width, item.height) == (240, 320)
+    rotation = probe(stored_path(library_storage, item))["streams"][0]["side_data_list"][0]
+    assert abs(rotation["rotation"]) == 90  # the orientation is kept, only the tags go
+
+
+# --- Refusals -----------------------------------------------------------------------------
+
+
+def test_a_text_file_named_mp4_is_refused_and_nothing_is_stored(
+    client, communications, school, library_storage
+):
+    client.force_login(communications)
+    text = SimpleUploadedFile("clip.mp4", b"hello, this is not a video\n" * 50, "video/mp4")
+
+    response = client.post(
+        reverse("library_upload") + f"?school={school.pk}", {"title": "Clip", "file": text}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "This file is not a photo (JPEG, PNG, WebP, GIF or TIFF) or a video" in html
+    assert nothing_stored(library_storage)
+
+
+def test_an_audio_file_is_not_taken_as_a_video(
+    client, communications, school, tmp_path, library_storage
+):
+    sound = tmp_path / "voice.m4a"
+    ffmpeg("-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", str(sound))
+    client.force_login(communications)
+
+    response = post_video(client, school, sound, name="voice.mp4", content_type="video/mp4")
+
+    assert response.status_code == 400
+    assert "or a video" in response.content.decode()
+    assert nothing_stored(library_storage)
+
+
+def test_a_video_longer_than_the_limit_is_refused_with_both_lengths_named(
+    client, communications, school, tmp_path, library_storage, settings
+):
+    settings.LIBRARY_MAX_VIDEO_SECONDS = 60
+    original = phone_video(tmp_path, seconds=65, rate=2)
+    client.force_login(communications)
+
+    response = post_video(client, school, original)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "This video lasts 1:05; the library takes videos of at most 1:00." in html
+    assert nothing_stored(library_storage)
+
+
+def test_a_video_over_the_size_limit_is_refused_with_the_limit_named(
+    client, communications, school, tmp_path, library_storage, settings
+):
+    settings.LIBRARY_MAX_VIDEO_BYTES = 1000
+    original = phone_video(tmp_path, seconds=1)
+    client.force_login(communications)
+
+    response = post_video(client, school, original)
+
+    assert response.status_code == 400
+    assert "the library takes videos of at most 1000\xa0bytes" in response.content.decode()
+    assert nothing_stored(library_storage)
+
+
+def test_without_ffmpeg_videos_are_refused_and_photos_still_work(
+    client, communications, school, tmp_path, library_storage, settings
+):
+    original = phone_video(tmp_path, seconds=1)
+    settings.LIBRARY_FFMPEG = str(tmp_path / "no-ffmpeg-here")
+    client.force_login(communications)
+
+    page = client.get(reverse("library_upload") + f"?school={school.pk}")
+    response = post_video(client, school, original)
+
+    assert "Videos cannot be accepted on this server; photos can." in page.content.decode()
+    assert response.status_code == 400
+    assert "videos cannot be accepted on this server" in response.content.decode()
+    assert nothing_stored(library_storage)
+    assert upload(client, school, jpeg_with_gps()).status_code == 302
+    assert LibraryItem.objects.get().media_type.code == "photo"
+
+
+def test_the_upload_page_names_the_video_limits(client, communications, school, settings):
+    settings.LIBRARY_MAX_VIDEO_SECONDS = 120
+    client.force_login(communications)
+
+    html = client.get(reverse("library_upload") + f"?school={school.pk}").content.decode()
+
+    assert "at most 2 minutes long and 200.0\xa0MB large" in html
+
+
+# --- Verdicts and the item ----------------------------------------------------------------
+
+
+def test_a_video_follows_the_film_verdict_where_a_photo_follows_the_photo_verdict(
+    client, communications, school, purposes, pupils, mother, tmp_path
+):
+    zoe, _sem, _lotte = pupils
+    website, _yearbook = purposes
+    # Zoë's mother allows photos on every channel (the fixture) but refuses film on the website.
+    record(mother.user, zoe.student, website, f.media("film"), value="refused")
+    client.force_login(communications)
+    post_video(client, school, phone_video(tmp_path, seconds=1))
+    video = LibraryItem.objects.get()
+    item_people_set(user=communications, item=video, add=[zoe], others_visible=False)
+    photo = make_item(communications, school, [zoe], title="Foto")
+
+    video_html = client.get(reverse("library_item", args=[video.pk])).content.decode()
+    photo_html = client.get(reverse("library_item", args=[photo.pk])).content.decode()
+
+    assert 'data-state="not_allowed">Website: not allowed' in video_html
+    assert "Zoë" in video_html and "(not allowed)" in video_html
+    assert 'data-state="allowed">Website: allowed' in photo_html
+    assert "Video of 0:01 (320 × 240)" in video_html
+    listing = client.get(reverse("library_list") + f"?school={school.pk}").content.decode()
+    assert "video 0:01" in listing
+
+
+def test_a_video_is_downloaded_for_a_channel_with_its_content_type(
+    client, communications, school, purposes, pupils, tmp_path, library_storage
+):
+    zoe, _sem, _lotte = pupils
+    _website, yearbook = purposes
+    client.force_login(communications)
+    post_video(client, school, phone_video(tmp_path, seconds=1))
+    item = LibraryItem.objects.get()
+    item_people_set(user=communications, item=item, add=[zoe], others_visible=False)
+    # Zoë's mother has not answered for film: it needs a reason, as for any item.
+    url = reverse("library_item_file", args=[item.pk])
+    refused = client.post(url, {"purpose": yearbook.pk})
+    assert refused.status_code == 400
+
+    response = client.post(url, {"purpose": yearbook.pk, "override_reason": "Asked by phone"})
+
+    assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
+    body = b"".join(response.streaming_content)
+    assert body == stored_path(library_storage, item).read_bytes()
+    assert io.BytesIO(body).read(12)[4:8] == b"ftyp"
