@@ -337,3 +337,19 @@ def test_a_video_is_downloaded_for_a_channel_with_its_content_type(
     body = b"".join(response.streaming_content)
     assert body == stored_path(library_storage, item).read_bytes()
     assert io.BytesIO(body).read(12)[4:8] == b"ftyp"
+
+
+def test_the_video_wording_is_in_dutch_for_a_dutch_browser(
+    client, communications, school, tmp_path, settings
+):
+    settings.LANGUAGE_CODE = "nl"
+    client.force_login(communications)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    text = tmp_path / "notes.mov"
+    text.write_text("geen video\n")
+
+    page = client.get(reverse("library_upload") + f"?school={school.pk}").content.decode()
+    refused = post_video(client, school, text).content.decode()
+
+    assert "Foto of video toevoegen" in page and "Een video mag MP4 of MOV" in page
+    assert "en geen video (MP4 of MOV met H.264 of HEVC, WebM)" in refused
