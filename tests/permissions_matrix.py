@@ -195,6 +195,12 @@ PAGES = {
         "login 403 403 403 404 404 200 403 200",
         target="library_item",
     ),
+    "library_preview": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="library_item",
+        note="a video's small copy for the item page's player",
+    ),
     "library_item_people": Page(
         "login 403 403 403 302 302 302 403 302",
         "login 403 403 403 404 404 302 403 302",

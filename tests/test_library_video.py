@@ -153,6 +153,11 @@ def test_a_phone_video_is_stored_without_place_make_model_serial_or_creation_tim
     assert item.thumbnail
     thumbnail = Image.open(library_storage / item.thumbnail.name)
     assert thumbnail.format == "JPEG" and thumbnail.size == (320, 240)
+    # ... and the small copy the item page plays: H.264 and AAC, no tags either.
+    preview = probe(library_storage / item.preview.name)
+    assert [s["codec_name"] for s in preview["streams"]] == ["h264", "aac"]
+    assert not {k for k in all_tags(preview) if "creation_time" in k or "location" in k}
+    assert PLACE.encode() not in (library_storage / item.preview.name).read_bytes()
 
 
 def test_a_webm_video_is_stored_as_webm_without_its_tags(
@@ -312,7 +317,7 @@ def test_a_video_follows_the_film_verdict_where_a_photo_follows_the_photo_verdic
     assert 'data-state="not_allowed">Website: not allowed' in video_html
     assert "Zoë" in video_html and "(not allowed)" in video_html
     assert 'data-state="allowed">Website: allowed' in photo_html
-    assert "Video of 0:01 (320 × 240)" in video_html
+    assert "Video of 0:01 (320 × 240)" in video_html and 'id="item-player"' not in video_html
     listing = client.get(reverse("library_list") + f"?school={school.pk}").content.decode()
     assert "video 0:01" in listing
 
@@ -353,3 +358,51 @@ def test_the_video_wording_is_in_dutch_for_a_dutch_browser(
 
     assert "Foto of video toevoegen" in page and "Een video mag MP4 of MOV" in page
     assert "en geen video (MP4 of MOV met H.264 of HEVC, WebM)" in refused
+
+
+def test_the_item_page_plays_the_small_copy_and_deleting_removes_every_file(
+    client,
+    administrator,
+    school,
+    tmp_path,
+    library_storage,
+    celery_eager,
+    django_capture_on_commit_callbacks,
+    settings,
+):
+    settings.LIBRARY_THUMBNAIL_PIXELS = 160
+    client.force_login(administrator)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_video(client, school, phone_video(tmp_path, seconds=1))
+    item = LibraryItem.objects.get()
+    preview_url = reverse("library_preview", args=[item.pk])
+
+    html = client.get(reverse("library_item", args=[item.pk])).content.decode()
+    response = client.get(preview_url)
+
+    assert f'src="{preview_url}"' in html and 'id="item-player"' in html
+    assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
+    assert set(response["Cache-Control"].split(", ")) == {"private", "no-store"}
+    body = b"".join(response.streaming_content)
+    assert body == (library_storage / item.preview.name).read_bytes()
+    small = probe(library_storage / item.preview.name)["streams"][0]
+    assert (small["width"], small["height"]) == (160, 120)
+    files = [library_storage / name for name in (item.file.name, item.thumbnail.name)]
+    files.append(library_storage / item.preview.name)
+    assert all(path.exists() for path in files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("library_item_delete", args=[item.pk]), {"confirm": "on"})
+
+    assert not LibraryItem.objects.exists()
+    assert not any(path.exists() for path in files)
+    assert client.get(preview_url).status_code == 404
+
+
+def test_a_photo_has_no_preview(client, communications, school, library_storage):
+    client.force_login(communications)
+    upload(client, school, jpeg_with_gps())
+
+    response = client.get(reverse("library_preview", args=[LibraryItem.objects.get().pk]))
+
+    assert response.status_code == 404

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from consents.library.videos import video_clean, video_thumbnail
+from consents.library.videos import video_clean, video_preview, video_thumbnail
 from consents.models import LibraryItem, MediaType, School
 from consents.queue import enqueue_on_commit
 
@@ -156,20 +156,32 @@ def library_item_upload(*, user, school: School, title: str, upload) -> LibraryI
     return item
 
 
-def thumbnail_make(item: LibraryItem) -> bool:
-    """Make `item`'s thumbnail (the worker's job): the photo made small, or a frame of the
-    video; False when it already has one."""
-    if item.thumbnail:
-        return False
-    pixels = settings.LIBRARY_THUMBNAIL_PIXELS
+def _thumbnail(item: LibraryItem, pixels: int) -> bytes:
     if item.is_video:
-        data = video_thumbnail(item.file, item.duration, pixels)
-    else:
-        with item.file.open("rb") as stored, Image.open(stored) as image:
-            image.thumbnail((pixels, pixels))
-            out = io.BytesIO()
-            image.convert("RGB").save(out, format="JPEG", quality=80)
-        data = out.getvalue()
-    item.thumbnail.save("thumbnail.jpg", ContentFile(data), save=False)
-    LibraryItem.objects.filter(pk=item.pk).update(thumbnail=item.thumbnail.name)
-    return True
+        return video_thumbnail(item.file, item.duration, pixels)
+    with item.file.open("rb") as stored, Image.open(stored) as image:
+        image.thumbnail((pixels, pixels))
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def thumbnail_make(item: LibraryItem) -> bool:
+    """Make what `item` still lacks (the worker's job): the thumbnail (the photo made small,
+    or a frame of the video) and a video's preview; False when nothing was missing."""
+    pixels = settings.LIBRARY_THUMBNAIL_PIXELS
+    made = []
+    if not item.thumbnail:
+        item.thumbnail.save("thumbnail.jpg", ContentFile(_thumbnail(item, pixels)), save=False)
+        made.append("thumbnail")
+    if item.is_video and not item.preview:
+        with tempfile.TemporaryDirectory() as workdir:
+            preview = video_preview(item.file, Path(workdir), pixels)
+            with preview.open("rb") as small:
+                item.preview.save("preview.mp4", File(small), save=False)
+        made.append("preview")
+    if made:
+        LibraryItem.objects.filter(pk=item.pk).update(
+            **{name: getattr(item, name).name for name in made}
+        )
+    return bool(made)

@@ -31,6 +31,8 @@ from django.utils.translation import gettext as _
 DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
 PROBE_SECONDS = 30
 REMUX_SECONDS = 120
+# The preview is encoded anew, in the worker: minutes for a long high-resolution video.
+PREVIEW_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -213,26 +215,59 @@ def video_clean(upload, workdir: Path) -> Video:
     )
 
 
+def _local(file, workdir: Path) -> Path:
+    """A path to the stored `file`: its own on a filesystem storage, else a copy here."""
+    try:
+        return Path(file.path)
+    except NotImplementedError:
+        source = workdir / "video"
+        with file.open("rb") as stored, source.open("wb") as out:
+            shutil.copyfileobj(stored, out, 1024 * 1024)
+        return source
+
+
+def _ffmpeg() -> str:
+    found = tools()
+    if found is None:
+        raise RuntimeError("ffmpeg is not installed: cannot make a video's thumbnail or preview")
+    return found[0]
+
+
+def _fit(pixels: int) -> str:
+    """Made smaller to fit `pixels`, never larger (as Pillow's `thumbnail` does for photos)."""
+    return (
+        f"scale='min({pixels},iw)':'min({pixels},ih)'"
+        ":force_original_aspect_ratio=decrease:force_divisible_by=2"
+    )
+
+
 def video_thumbnail(file, duration: dt.timedelta | None, pixels: int) -> bytes:
     """A JPEG of a frame of the stored video `file` (a second in, or halfway when shorter),
     at most `pixels` on its longest side. Raises RuntimeError when ffmpeg cannot make one."""
-    found = tools()
-    if found is None:
-        raise RuntimeError("ffmpeg is not installed: cannot make a video thumbnail")
+    ffmpeg = _ffmpeg()
     seconds = min(1.0, (duration or dt.timedelta()).total_seconds() / 2)
     with tempfile.TemporaryDirectory() as workdir:
-        try:
-            source = Path(file.path)
-        except NotImplementedError:  # a storage without local files: copy it here first
-            source = Path(workdir) / "video"
-            with file.open("rb") as stored, source.open("wb") as out:
-                shutil.copyfileobj(stored, out, 1024 * 1024)
-        # Made smaller to fit, never larger (as Pillow's `thumbnail` does for photos).
-        scale = f"scale='min({pixels},iw)':'min({pixels},ih)':force_original_aspect_ratio=decrease"
-        args = [found[0], "-nostdin", "-v", "error", "-protocol_whitelist", "file"]
+        source = _local(file, Path(workdir))
+        args = [ffmpeg, "-nostdin", "-v", "error", "-protocol_whitelist", "file"]
         args += ["-format_whitelist", DEMUXERS, "-ss", f"{seconds:.3f}", "-i", str(source)]
-        args += ["-frames:v", "1", "-vf", scale, "-f", "image2pipe", "-c:v", "mjpeg", "pipe:1"]
-        result = _run(args, PROBE_SECONDS)
+        args += ["-frames:v", "1", "-vf", _fit(pixels), "-f", "image2pipe", "-c:v", "mjpeg"]
+        result = _run([*args, "pipe:1"], PROBE_SECONDS)
     if result is None or not result.stdout:
         raise RuntimeError("ffmpeg could not grab a frame for the thumbnail")
     return result.stdout
+
+
+def video_preview(file, workdir: Path, pixels: int) -> Path:
+    """A small MP4 of the stored video `file` in `workdir` (H.264 and AAC, at most `pixels` on
+    its longest side, no metadata), to watch on the item page; the full file leaves the
+    library only for a channel. Raises RuntimeError when ffmpeg cannot make it."""
+    ffmpeg = _ffmpeg()
+    source, target = _local(file, workdir), workdir / "preview.mp4"
+    args = [ffmpeg, "-nostdin", "-v", "error", "-protocol_whitelist", "file"]
+    args += ["-format_whitelist", DEMUXERS, "-i", str(source), "-map", "0:v:0", "-map", "0:a:0?"]
+    args += ["-vf", _fit(pixels), "-c:v", "libx264", "-preset", "veryfast", "-crf", "30"]
+    args += ["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart"]
+    args += ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact"]
+    if _run([*args, "-f", "mp4", str(target)], PREVIEW_SECONDS) is None:
+        raise RuntimeError("ffmpeg could not make the preview")
+    return target

@@ -1,8 +1,9 @@
 """The photo library's pages (issue 23): communications staff and administrators of the
 item's school only; everyone else gets 403, an item of another school 404.
 
-Files are never under a public URL: the thumbnail and the file are answered here, the file
-only after the verdict for the chosen channel (or a reason) and an access-log entry.
+Files are never under a public URL: the thumbnail, a video's small preview and the file are
+answered here, the file only after the verdict for the chosen channel (or a reason) and an
+access-log entry.
 """
 
 from django.conf import settings
@@ -231,6 +232,17 @@ def library_item_thumbnail(request, pk):
     if not item.thumbnail or not item.thumbnail.storage.exists(item.thumbnail.name):
         raise Http404
     response = FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*STAFF_ROLES)
+def library_item_preview(request, pk):
+    """A video's small copy for the item page's player (its access is logged there)."""
+    item = _item(request, pk)
+    if not item.preview or not item.preview.storage.exists(item.preview.name):
+        raise Http404
+    response = FileResponse(item.preview.open("rb"), content_type="video/mp4")
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -80,6 +80,11 @@ class LibraryItem(models.Model):
     thumbnail = models.FileField(
         _("thumbnail"), storage=library_storage, upload_to=library_path, blank=True
     )
+    # A video's small copy to watch on the item page, made by the worker; the full file
+    # leaves the library only for a channel. Empty for a photo, and until the worker made it.
+    preview = models.FileField(
+        _("preview"), storage=library_storage, upload_to=library_path, blank=True
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="library_uploads"
     )
