@@ -183,8 +183,9 @@ def test_a_webm_video_is_stored_as_webm_without_its_tags(
 
 
 def test_a_video_filmed_upright_is_recorded_upright(
-    client, communications, school, tmp_path, library_storage
+    client, communications, school, tmp_path, library_storage, settings
 ):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # received in a temporary file, as large ones are
     original = tmp_path / "upright.mov"
     # A phone filming upright stores the frames sideways and a rotation to show them with.
     ffmpeg(

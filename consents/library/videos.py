@@ -163,10 +163,12 @@ def _remux(ffmpeg: str, source: Path, target: Path, container: Container, video,
     """Video and audio only, streams copied (audio re-encoded only when the container cannot
     hold it), without global, stream or chapter metadata and without the muxer's own tags."""
     args = [ffmpeg, "-nostdin", "-v", "error", "-protocol_whitelist", "file"]
-    args += ["-format_whitelist", DEMUXERS, "-i", str(source), "-map", "0:v:0", "-c:v", "copy"]
+    args += ["-format_whitelist", DEMUXERS, "-i", str(source)]
+    args += ["-map", f"0:{int(video['index'])}", "-c:v", "copy"]
     if audio:
         copy = audio.get("codec_name") in container.audio_codecs
-        args += ["-map", "0:a:0", "-c:a", "copy" if copy else container.audio_encoder]
+        args += ["-map", f"0:{int(audio['index'])}"]
+        args += ["-c:a", "copy" if copy else container.audio_encoder]
     if container.extension == "mp4":
         args += ["-movflags", "+faststart"]
         if video.get("codec_name") == "hevc":
@@ -197,14 +199,17 @@ def video_clean(upload, workdir: Path) -> Video:
     videos = [s for s in videos if not s.get("disposition", {}).get("attached_pic")]
     if container is None or not videos or videos[0].get("codec_name") not in container.video_codecs:
         raise _not_a_video()
-    seconds = _duration_check(info)
+    _duration_check(info)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     target = workdir / f"clean.{container.extension}"
     if not _remux(ffmpeg, source, target, container, videos[0], audio):
         raise ValidationError(
             _("This video could not be read completely. Nothing was stored."), code="remux_failed"
         )
-    width, height = _upright_size(videos[0])
+    # The length and size recorded are those of the stored copy (a header may understate).
+    stored = _probe(ffprobe, target)
+    seconds = _duration_check(stored)
+    width, height = _upright_size(stored.get("streams", [videos[0]])[0])
     return Video(
         target,
         container.content_type,
