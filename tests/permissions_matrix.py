@@ -382,8 +382,7 @@ WITHOUT_PERSONAL_DATA = {
     "library_retention": "titles, dates and counts of people of photos",
     "library_thumbnail": "the small image the list and item pages show; those pages log the "
     "people on it (one entry a page, not one per image)",
-    "library_preview": "a video's small copy the item page plays; that page logs the people "
-    "on it",
+    "library_preview": "a video's small copy the item page plays; that page logs the people on it",
     "council_report": "aggregates only, small cells suppressed",
     "council_report_download": "aggregates only, small cells suppressed",
     "admin:index": "a list of models",
