@@ -1,7 +1,7 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
+        gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core ffmpeg \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # The same locked versions as `make test` and CI (uv.lock); --locked fails on a stale lock.

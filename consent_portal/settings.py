@@ -301,6 +301,12 @@ LIBRARY_MAX_BYTES = envint("LIBRARY_MAX_BYTES", 25 * 1024 * 1024)
 # Larger images are refused (a decompression bomb costs memory, not upload size).
 LIBRARY_MAX_PIXELS = envint("LIBRARY_MAX_PIXELS", 60_000_000)
 LIBRARY_THUMBNAIL_PIXELS = envint("LIBRARY_THUMBNAIL_PIXELS", 480)
+# Short videos (MP4/MOV with H.264 or HEVC, WebM): checked with ffprobe and remuxed by ffmpeg
+# without metadata (consents/library/videos.py). Without the two programs videos are refused.
+LIBRARY_MAX_VIDEO_BYTES = envint("LIBRARY_MAX_VIDEO_BYTES", 200 * 1024 * 1024)
+LIBRARY_MAX_VIDEO_SECONDS = envint("LIBRARY_MAX_VIDEO_SECONDS", 5 * 60)
+LIBRARY_FFMPEG = os.environ.get("LIBRARY_FFMPEG", "ffmpeg")
+LIBRARY_FFPROBE = os.environ.get("LIBRARY_FFPROBE", "ffprobe")
 # Administrators' uploads and exports (issue 6).
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # What an import file may unpack to and hold, checked before and while it is read, so that a

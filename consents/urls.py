@@ -87,6 +87,7 @@ urlpatterns = [
     path("library/<int:pk>/people/", library.library_item_people, name="library_item_people"),
     path("library/<int:pk>/file/", library.library_item_file, name="library_item_file"),
     path("library/<int:pk>/thumbnail/", library.library_item_thumbnail, name="library_thumbnail"),
+    path("library/<int:pk>/preview/", library.library_item_preview, name="library_preview"),
     path("library/<int:pk>/publish/", library.library_item_publish, name="library_item_publish"),
     # Administrators (issue 6)
     path("manage/import/", imports.import_start, name="import_start"),

@@ -201,6 +201,12 @@ PAGES = {
         "login 403 403 403 404 404 200 403 200",
         target="library_item",
     ),
+    "library_preview": Page(
+        "login 403 403 403 200 200 200 403 200",
+        "login 403 403 403 404 404 200 403 200",
+        target="library_item",
+        note="a video's small copy for the item page's player",
+    ),
     "library_item_people": Page(
         "login 403 403 403 302 302 302 403 302",
         "login 403 403 403 404 404 302 403 302",
@@ -383,6 +389,7 @@ WITHOUT_PERSONAL_DATA = {
     "library_retention": "titles, dates and counts of people of photos",
     "library_thumbnail": "the small image the list and item pages show; those pages log the "
     "people on it (one entry a page, not one per image)",
+    "library_preview": "a video's small copy the item page plays; that page logs the people on it",
     "council_report": "aggregates only, small cells suppressed",
     "council_report_download": "aggregates only, small cells suppressed",
     "admin:index": "a list of models",

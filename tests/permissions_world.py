@@ -138,8 +138,8 @@ def family_build(w: World, variant: str, school, website, photo) -> None:
 
 
 def library_item_build(school, author, child, photo, now) -> LibraryItem:
-    """A photo in the school's library with the child on it and a thumbnail on disk (the
-    test's private MEDIA_ROOT)."""
+    """A photo in the school's library with the child on it and a thumbnail and preview on
+    disk (the test's private MEDIA_ROOT)."""
     item = LibraryItem(
         school=school,
         title="Sports day",
@@ -154,6 +154,7 @@ def library_item_build(school, author, child, photo, now) -> LibraryItem:
     )
     item.file.save("photo.jpg", ContentFile(b"jpg"), save=False)
     item.thumbnail.save("thumbnail.jpg", ContentFile(b"jpg"), save=False)
+    item.preview.save("preview.mp4", ContentFile(b"mp4"), save=False)  # as a video has one
     item.save()
     item.entries.create(subject=child, added_by=author, added_at=now)
     return item

@@ -75,8 +75,9 @@ hostile = st.one_of(
 )
 # POST-only pages: the fields their forms send (the form is on another page).
 POST_FIELDS = {
-    # An image, not a page with a form: only the query's values.
+    # An image or a video, not a page with a form: only the query's values.
     "library_thumbnail": [],
+    "library_preview": [],
     "consent_save": [
         "consent:website:photo",
         "consent:website:film",

@@ -22,8 +22,8 @@ class UploadForm(forms.Form):
         # Everyone on the photo gets the title in their subject access export.
         help_text=_("What and when, without names: everyone on the photo can read the title."),
     )
-    # A plain file field: the service checks the content with Pillow, not the name.
-    file = forms.FileField(label=_("Photo"))
+    # A plain file field: the service checks the content (Pillow, ffprobe), not the name.
+    file = forms.FileField(label=_("Photo or video"))
 
 
 class LibraryFilterForm(forms.Form):

@@ -33,7 +33,7 @@ def library_item_delete(item: LibraryItem) -> list[int]:
     """Delete `item` and, once the deletion has committed, its files. Returns the ids of the
     people who were on it (for the access log). Publications made from it stay."""
     people = list(item.entries.values_list("subject_id", flat=True))
-    files = [field for field in (item.file, item.thumbnail) if field]
+    files = [field for field in (item.file, item.thumbnail, item.preview) if field]
     storage_names = [(field.storage, field.name) for field in files]
     item.delete()
 

@@ -1,5 +1,5 @@
-"""Putting a photo into the library: checked by its content, stripped of its metadata, stored
-privately; the thumbnail is left to the worker.
+"""Putting a photo or a short video into the library: checked by its content, stripped of its
+metadata, stored privately; the thumbnail is left to the worker. Videos: `videos.py`.
 
 Pillow reads the file (never its name or the browser's content type), and the stored copy is
 a fresh encoding of the pixels only: EXIF (GPS position, camera serial number, date), XMP,
@@ -8,16 +8,19 @@ the photo still stands the right way up.
 """
 
 import io
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from consents.library.videos import video_clean, video_preview, video_thumbnail
 from consents.models import LibraryItem, MediaType, School
 from consents.queue import enqueue_on_commit
 
@@ -63,16 +66,30 @@ def image_clean(data: bytes) -> tuple[bytes, str, Image.Image]:
     return out.getvalue(), "image/jpeg", pixels
 
 
-@transaction.atomic
-def library_item_upload(*, user, school: School, title: str, upload) -> LibraryItem:
-    """Store the photo `upload` in `school`'s library without its metadata.
+def _is_image(upload) -> bool:
+    """Whether Pillow recognises `upload` as a photo format (from its header, not its name)."""
+    upload.seek(0)
+    try:
+        with Image.open(upload) as probe:
+            return probe.format in ACCEPTED_FORMATS
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    finally:
+        upload.seek(0)
 
-    Raises ValidationError and stores nothing when the title is empty, the file is too large
-    or is not a photo by its content. The thumbnail is made by the worker after commit.
-    """
-    title = title.strip()
-    if not title:
-        raise ValidationError({"title": _("Give the photo a title.")})
+
+def _item(*, user, school: School, title: str, media: str, **fields) -> LibraryItem:
+    return LibraryItem(
+        school=school,
+        title=title,
+        media_type=MediaType.objects.get(code=media),
+        uploaded_by=user,
+        uploaded_at=timezone.now(),
+        **fields,
+    )
+
+
+def _photo_item(*, upload, **common) -> LibraryItem:
     if upload.size > settings.LIBRARY_MAX_BYTES:
         raise ValidationError(
             {
@@ -88,31 +105,83 @@ def library_item_upload(*, user, school: School, title: str, upload) -> LibraryI
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from None
     extension = "png" if content_type == "image/png" else "jpg"
-    item = LibraryItem(
-        school=school,
-        title=title,
-        media_type=MediaType.objects.get(code="photo"),
+    item = _item(
+        media="photo",
         content_type=content_type,
         size=len(data),
         width=image.width,
         height=image.height,
-        uploaded_by=user,
-        uploaded_at=timezone.now(),
+        **common,
     )
     item.file.save(f"upload.{extension}", ContentFile(data), save=False)
+    return item
+
+
+def _video_item(*, upload, **common) -> LibraryItem:
+    with tempfile.TemporaryDirectory() as workdir:
+        try:
+            video = video_clean(upload, Path(workdir))
+        except ValidationError as error:
+            raise ValidationError({"file": error.messages}) from None
+        item = _item(
+            media="film",
+            content_type=video.content_type,
+            size=video.path.stat().st_size,
+            width=video.width,
+            height=video.height,
+            duration=video.duration,
+            **common,
+        )
+        with video.path.open("rb") as cleaned:
+            item.file.save(f"upload.{video.extension}", File(cleaned), save=False)
+    return item
+
+
+@transaction.atomic
+def library_item_upload(*, user, school: School, title: str, upload) -> LibraryItem:
+    """Store the photo or short video `upload` in `school`'s library without its metadata.
+
+    A photo is recorded with the media type "photo", a video with "film", so the verdicts
+    are asked for that media type. Raises ValidationError and stores nothing when the title
+    is empty, the file is too large (or the video too long), or is neither a photo nor a
+    video by its content. The thumbnail is made by the worker after commit.
+    """
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": _("Give the photo a title.")})
+    make = _photo_item if _is_image(upload) else _video_item
+    item = make(upload=upload, user=user, school=school, title=title)
     item.save()
     enqueue_on_commit(THUMBNAIL_TASK, item.pk)
     return item
 
 
-def thumbnail_make(item: LibraryItem) -> bool:
-    """Make `item`'s thumbnail (the worker's job); False when it already has one."""
-    if item.thumbnail:
-        return False
+def _thumbnail(item: LibraryItem, pixels: int) -> bytes:
+    if item.is_video:
+        return video_thumbnail(item.file, item.duration, pixels)
     with item.file.open("rb") as stored, Image.open(stored) as image:
-        image.thumbnail((settings.LIBRARY_THUMBNAIL_PIXELS, settings.LIBRARY_THUMBNAIL_PIXELS))
+        image.thumbnail((pixels, pixels))
         out = io.BytesIO()
         image.convert("RGB").save(out, format="JPEG", quality=80)
-    item.thumbnail.save("thumbnail.jpg", ContentFile(out.getvalue()), save=False)
-    LibraryItem.objects.filter(pk=item.pk).update(thumbnail=item.thumbnail.name)
-    return True
+    return out.getvalue()
+
+
+def thumbnail_make(item: LibraryItem) -> bool:
+    """Make what `item` still lacks (the worker's job): the thumbnail (the photo made small,
+    or a frame of the video) and a video's preview; False when nothing was missing."""
+    pixels = settings.LIBRARY_THUMBNAIL_PIXELS
+    made = []
+    if not item.thumbnail:
+        item.thumbnail.save("thumbnail.jpg", ContentFile(_thumbnail(item, pixels)), save=False)
+        made.append("thumbnail")
+    if item.is_video and not item.preview:
+        with tempfile.TemporaryDirectory() as workdir:
+            preview = video_preview(item.file, Path(workdir), pixels)
+            with preview.open("rb") as small:
+                item.preview.save("preview.mp4", File(small), save=False)
+        made.append("preview")
+    if made:
+        LibraryItem.objects.filter(pk=item.pk).update(
+            **{name: getattr(item, name).name for name in made}
+        )
+    return bool(made)

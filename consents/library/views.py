@@ -1,10 +1,12 @@
 """The photo library's pages (issue 23): communications staff and administrators of the
 item's school only; everyone else gets 403, an item of another school 404.
 
-Files are never under a public URL: the thumbnail and the file are answered here, the file
-only after the verdict for the chosen channel (or a reason) and an access-log entry.
+Files are never under a public URL: the thumbnail, a video's small preview and the file are
+answered here, the file only after the verdict for the chosen channel (or a reason) and an
+access-log entry.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -32,6 +34,7 @@ from consents.library.links import LinkForm, allow_opening, library_link_registe
 from consents.library.retention import library_item_delete, retention_candidates
 from consents.library.uploads import library_item_upload
 from consents.library.verdicts import item_statuses
+from consents.library.videos import tools
 from consents.models import LibraryItem, Role
 from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import has_role, role_required
@@ -112,12 +115,22 @@ def library_upload(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The photo is in the library. Now mark who is on it."))
+            if item.is_video:
+                messages.success(request, _("The video is in the library. Now mark who is on it."))
+            else:
+                messages.success(request, _("The photo is in the library. Now mark who is on it."))
             return redirect("library_item", pk=item.pk)
     return render(
         request,
         "consents/library/upload.html",
-        {"form": form, "school": school, "section": "library"},
+        {
+            "form": form,
+            "school": school,
+            "section": "library",
+            "videos_accepted": tools() is not None,
+            "max_video_bytes": settings.LIBRARY_MAX_VIDEO_BYTES,
+            "max_video_minutes": settings.LIBRARY_MAX_VIDEO_SECONDS / 60,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -246,6 +259,17 @@ def library_item_thumbnail(request, pk):
     if not item.thumbnail or not item.thumbnail.storage.exists(item.thumbnail.name):
         raise Http404
     response = FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*STAFF_ROLES)
+def library_item_preview(request, pk):
+    """A video's small copy for the item page's player (its access is logged there)."""
+    item = _item(request, pk)
+    if not item.preview or not item.preview.storage.exists(item.preview.name):
+        raise Http404
+    response = FileResponse(item.preview.open("rb"), content_type="video/mp4")
     response["Cache-Control"] = "private, no-store"
     return response
 

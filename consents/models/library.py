@@ -59,7 +59,8 @@ class LibraryItemQuerySet(models.QuerySet):
 
 
 class LibraryItem(models.Model):
-    """A photo in a school's private library, with the people staff marked on it.
+    """A photo or short video in a school's private library, with the people staff marked
+    on it. Its media type (photo or film) is the one the verdicts are asked for.
 
     Whether it may go on a channel is never stored: the library asks `consents.rules` each
     time (`consents/library/verdicts.py`). An item is a stored file or a link to an item
@@ -79,9 +80,16 @@ class LibraryItem(models.Model):
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
     width = models.PositiveIntegerField(_("width"), null=True, blank=True)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    # A video's length; empty for a photo.
+    duration = models.DurationField(_("duration"), null=True, blank=True)
     # Made by the worker (`library_thumbnail_make`); empty until then.
     thumbnail = models.FileField(
         _("thumbnail"), storage=library_storage, upload_to=library_path, blank=True
+    )
+    # A video's small copy to watch on the item page, made by the worker; the full file
+    # leaves the library only for a channel. Empty for a photo, and until the worker made it.
+    preview = models.FileField(
+        _("preview"), storage=library_storage, upload_to=library_path, blank=True
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="library_uploads"
@@ -122,6 +130,18 @@ class LibraryItem(models.Model):
     def link_host(self) -> str:
         """The host name of a link item ("" for a file): all the pages show of the link."""
         return (urlsplit(self.link).hostname or "") if self.link else ""
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
+
+    @property
+    def duration_clock(self) -> str:
+        """A video's length as minutes:seconds ("1:05"); "" for a photo."""
+        if self.duration is None:
+            return ""
+        minutes, seconds = divmod(round(self.duration.total_seconds()), 60)
+        return f"{minutes}:{seconds:02d}"
 
 
 class LibraryItemPerson(models.Model):
