@@ -48,6 +48,8 @@ ITEM_COLUMNS = [
     "uploaded_at",
     "people_marked_at",
     "others_visible",
+    "link",
+    "preview",
 ]
 PERSON_COLUMNS = ["item_id", "subject_id", "added_by_id", "added_at"]
 UNMARKED, OTHERS_VISIBLE, NOBODY = 0.04, 0.05, 0.01
@@ -122,7 +124,7 @@ def _rows(rnd, school_id, students, size, first, people, uploader, photo, now):
         name = f"library/{school_id}/generated-{pk}.jpg"
         items.append(
             (pk, school_id, f"Foto {n + 1}", photo, name, "image/jpeg", 250_000, 1600, 1200, "")
-            + (uploader, uploaded, marked, others)
+            + (uploader, uploaded, marked, others, "", "")
         )
         if marked is None or nobody:
             continue
