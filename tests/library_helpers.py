@@ -33,7 +33,12 @@ def jpeg_with_gps(size=(64, 48)) -> bytes:
 def upload(client, school, data, title="Sportdag", name="photo.jpg"):
     return client.post(
         reverse("library_upload") + f"?school={school.pk}",
-        {"title": title, "file": SimpleUploadedFile(name, data, content_type="image/jpeg")},
+        {
+            # As the page's form sends it: the school in the form, not only in the address.
+            "school": school.pk,
+            "title": title,
+            "file": SimpleUploadedFile(name, data, content_type="image/jpeg"),
+        },
     )
 
 

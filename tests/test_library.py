@@ -19,6 +19,7 @@ from consents.models import (
     LibraryItem,
     LibraryItemPerson,
     Publication,
+    Role,
     TakedownTask,
 )
 
@@ -283,3 +284,20 @@ def test_a_lapsed_year_flags_the_item(client, communications, school, purposes, 
     with time_machine.travel(dt.datetime(2027, 9, 1, 10, tzinfo=dt.UTC), tick=False):
         client.force_login(communications)
         assert list_items(client, school, attention="on") == ["Sportdag"]
+
+
+def test_staff_at_two_schools_upload_into_the_school_whose_page_they_are_on(
+    client, communications, school, other_school, django_capture_on_commit_callbacks
+):
+    """The school comes with the form: a photo added on the second school's page is that
+    school's, not the first school (by name) of the uploader."""
+    f.RoleFactory(school=other_school, kind=Role.Kind.COMMUNICATIONS, user=communications)
+    client.force_login(communications)
+    later = max([school, other_school], key=lambda s: s.name)
+    page = client.get(reverse("library_upload"), {"school": later.pk}).content.decode()
+    assert f'name="school" value="{later.pk}"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, later, jpeg_with_gps())
+
+    assert LibraryItem.objects.get().school == later
