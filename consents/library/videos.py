@@ -28,6 +28,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from consents.models.library import clock
+
 DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
 PROBE_SECONDS = 30
 REMUX_SECONDS = 120
@@ -106,11 +108,6 @@ def _not_a_video() -> ValidationError:
     )
 
 
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}:{rest:02d}"
-
-
 def _size_check(size: int) -> None:
     if size > settings.LIBRARY_MAX_VIDEO_BYTES:
         raise ValidationError(
@@ -131,7 +128,7 @@ def _duration_check(info: dict) -> float:
     if seconds > settings.LIBRARY_MAX_VIDEO_SECONDS:
         raise ValidationError(
             _("This video lasts %(length)s; the library takes videos of at most %(limit)s.")
-            % {"length": _clock(seconds), "limit": _clock(settings.LIBRARY_MAX_VIDEO_SECONDS)},
+            % {"length": clock(seconds), "limit": clock(settings.LIBRARY_MAX_VIDEO_SECONDS)},
             code="video_too_long",
         )
     return seconds

@@ -252,26 +252,25 @@ def library_item_file(request, pk):
     return _detail(request, item, channel_form=form, status=400)
 
 
+def _private_file(field, content_type: str) -> FileResponse:
+    """A stored file the worker made (thumbnail, preview), never kept by the browser."""
+    if not field or not field.storage.exists(field.name):
+        raise Http404
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @role_required(*STAFF_ROLES)
 def library_item_thumbnail(request, pk):
     """The small image the list and the item page show (their access is logged there)."""
-    item = _item(request, pk)
-    if not item.thumbnail or not item.thumbnail.storage.exists(item.thumbnail.name):
-        raise Http404
-    response = FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _private_file(_item(request, pk).thumbnail, "image/jpeg")
 
 
 @role_required(*STAFF_ROLES)
 def library_item_preview(request, pk):
     """A video's small copy for the item page's player (its access is logged there)."""
-    item = _item(request, pk)
-    if not item.preview or not item.preview.storage.exists(item.preview.name):
-        raise Http404
-    response = FileResponse(item.preview.open("rb"), content_type="video/mp4")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _private_file(_item(request, pk).preview, "video/mp4")
 
 
 @role_required(*STAFF_ROLES)

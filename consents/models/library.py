@@ -42,6 +42,12 @@ class LibraryStorage(Storage):
         raise NotImplementedError("library files have no public URL")
 
 
+def clock(seconds: float) -> str:
+    """A length of time as minutes:seconds ("1:05")."""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
 def library_storage() -> Storage:
     return LibraryStorage()
 
@@ -138,10 +144,7 @@ class LibraryItem(models.Model):
     @property
     def duration_clock(self) -> str:
         """A video's length as minutes:seconds ("1:05"); "" for a photo."""
-        if self.duration is None:
-            return ""
-        minutes, seconds = divmod(round(self.duration.total_seconds()), 60)
-        return f"{minutes}:{seconds:02d}"
+        return "" if self.duration is None else clock(self.duration.total_seconds())
 
 
 class LibraryItemPerson(models.Model):
