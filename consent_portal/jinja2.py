@@ -1,11 +1,13 @@
 """The Jinja2 environment, for the few templates whose loops are too hot for Django's engine.
 
-Only the (G)MR report's tables and charts use it (`templates/jinja2/`): 11,000 cells took
-300 ms in Django's template engine and 42 ms in Jinja2 on the same data (docs/benchmarks.md).
+Only the (G)MR report's tables and charts and the library list's cards use it
+(`templates/jinja2/`): 11,000 report cells took 300 ms in Django's template engine and 42 ms in
+Jinja2 on the same data (docs/benchmarks.md).
 Autoescaping is on, as in Django's engine; `_()` is Django's gettext, so the strings are in
 the same catalogue (`makemessages` finds `{{ _("...") }}` in templates).
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment, StrictUndefined
 
@@ -17,4 +19,10 @@ def environment(**options) -> Environment:
     options.pop("autoescape", None)  # always on, whatever the settings say
     env = Environment(autoescape=True, **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals["url"] = _url
     return env
+
+
+def _url(name: str, *args) -> str:
+    """`{{ url("library_item", item.pk) }}`, as Django's `{% url %}`."""
+    return reverse(name, args=args)

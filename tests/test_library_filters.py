@@ -43,6 +43,24 @@ def chosen_by_rules(school, purposes, *, purpose=None, attention=False) -> list[
     )
 
 
+def shown_by_rules(school, purposes) -> dict[str, tuple]:
+    """Each item's states per channel and reasons for attention, worked out with the rules."""
+    items = list(LibraryItem.objects.filter(school=school))
+    statuses = item_statuses(items, purposes=purposes, on=school_today(), detail=False)
+    return {s.item.title: _shown(s) for s in statuses}
+
+
+def _shown(status) -> tuple:
+    return [(c.purpose.pk, c.state) for c in status.channels], status.attention
+
+
+def assert_list_shows_what_the_rules_show(client, school, purposes):
+    """The list's badges and reasons, combined by the database from the stored verdicts."""
+    response = client.get(reverse("library_list"), {"school": school.pk})
+    shown = {s.item.title: _shown(s) for s in response.context["page"].object_list}
+    assert shown == shown_by_rules(school, purposes)
+
+
 def assert_filters_choose_what_the_rules_choose(client, school, purposes, *, sql=True):
     website, yearbook = purposes
     chosen = items_chosen(
@@ -66,6 +84,7 @@ def assert_filters_choose_what_the_rules_choose(client, school, purposes, *, sql
             params["purpose"] = purpose.pk
         expected = chosen_by_rules(school, purposes, purpose=purpose, attention=attention)
         assert sorted(list_items(client, school, **params)) == expected, params
+    assert_list_shows_what_the_rules_show(client, school, purposes)
 
 
 @pytest.fixture
@@ -138,6 +157,44 @@ def test_the_filters_read_from_the_store_choose_what_the_rules_choose(
         "Not marked",
         "Published Sem",
     ]
+
+
+def test_the_list_shows_each_item_as_the_rules_combine_its_people(
+    client, communications, school, purposes, library
+):
+    zoe, sem, *_others = library
+    website, yearbook = purposes
+    client.force_login(communications)
+
+    response = client.get(reverse("library_list"), {"school": school.pk})
+    shown = {s.item.title: _shown(s) for s in response.context["page"].object_list}
+    assert shown["Zoë"] == ([(website.pk, "allowed"), (yearbook.pk, "allowed")], [])
+    assert shown["Zoë and Sem"][0] == [(website.pk, "not_allowed"), (yearbook.pk, "allowed")]
+    assert shown["Not marked"][0] == [(website.pk, "no_answer"), (yearbook.pk, "no_answer")]
+    assert shown["Daan and Zoë"] == (
+        [(website.pk, "not_allowed"), (yearbook.pk, "not_allowed")],
+        ["Someone on it is protected and must not appear anywhere."],
+    )
+    assert shown == shown_by_rules(school, purposes)
+    html = response.content.decode()
+    assert html.count('data-state="not_allowed"') == sum(
+        states.count((p, "not_allowed"))
+        for p in (website.pk, yearbook.pk)
+        for states, _reasons in shown.values()
+    )
+
+
+def test_a_missing_stored_verdict_is_no_answer_on_the_list_not_consent(
+    client, communications, school, purposes, library, photo
+):
+    zoe, *_others = library
+    website, yearbook = purposes
+    CurrentVerdict.objects.filter(subject=zoe, purpose=website, media_type=photo).delete()
+    client.force_login(communications)
+
+    response = client.get(reverse("library_list"), {"school": school.pk})
+    shown = {s.item.title: _shown(s) for s in response.context["page"].object_list}
+    assert shown["Zoë"][0] == [(website.pk, "no_answer"), (yearbook.pk, "allowed")]
 
 
 def test_a_stale_stored_verdict_gives_way_to_the_rules_answer_on_the_page(

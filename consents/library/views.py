@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from consents.communications.views import STAFF_ROLES, school_from
 from consents.dates import school_today
 from consents.library import services
+from consents.library.cards import cards_html
 from consents.library.filters import SlicePage, items_chosen
 from consents.library.forms import (
     ChannelForm,
@@ -64,18 +65,18 @@ def library_list(request):
     if filters.is_valid():
         purpose, attention = filters.cleaned_data["purpose"], filters.cleaned_data["attention"]
     channels = list(channels_of(school))
-    items = LibraryItem.objects.filter(school=school).select_related("media_type")
     today = school_today()
     if purpose or attention:
-        # Chosen by the database from the stored verdicts, paged without a count
-        # (consents/library/filters.py): the work does not grow with the library.
+        # Chosen by the database from the stored verdicts (consents/library/filters.py): the
+        # work does not grow with the library.
         chosen = items_chosen(
             school, purpose=purpose, attention=attention, purposes=channels, on=today
         )
-        page = SlicePage(chosen, request.GET.get("page"), PAGE_SIZE)
     else:
-        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    # The list shows states, not explanations: read from the stored verdicts.
+        chosen = LibraryItem.objects.filter(school=school).select_related("media_type")
+    # Paged without a count: counting 50,000 items took 7 ms of the page's 50 ms budget.
+    page = SlicePage(chosen, request.GET.get("page"), PAGE_SIZE)
+    # The list shows states, not explanations: combined from the stored verdicts.
     page.object_list = item_statuses(
         list(page.object_list), purposes=channels, on=today, detail=False, read_stored=True
     )
@@ -87,6 +88,7 @@ def library_list(request):
             "school": school,
             "filters": filters,
             "page": page,
+            "cards": cards_html(page.object_list),
             "channels": channels,
             "query": request.GET.urlencode(),
             "may_delete": has_role(
