@@ -19,15 +19,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from consents import rules, stored
 from consents.library.verdicts import NEVER, item_statuses, person_facts
-from consents.models import (
-    CurrentVerdict,
-    LibraryItem,
-    LibraryItemPerson,
-    MediaType,
-    Purpose,
-    School,
-    Subject,
-)
+from consents.models import CurrentVerdict, LibraryItem, LibraryItemPerson, Purpose, School
 from consents.rules import State
 
 ALLOWED = State.ALLOWED.value
@@ -72,7 +64,7 @@ def items_chosen(
         ]
     media_type_ids = sorted({m for _s, _p, m in fresh.verdicts})
     if purpose:
-        items = _may_go_on(items, school, purpose, fresh, on)
+        items = _may_go_on(items, purpose, fresh, media_type_ids)
     if attention:
         items = items.filter(_needs_attention(purposes, fresh, media_type_ids))
     return items
@@ -108,42 +100,24 @@ def _on_item(people: list[int]) -> Exists:
     return Exists(LibraryItemPerson.objects.filter(item_id=OuterRef("pk"), subject_id__in=people))
 
 
-def _may_go_on(items: QuerySet, school: School, purpose: Purpose, fresh: Fresh, on) -> QuerySet:
-    """Marked, nobody else visible, and everyone on it allowed (`ChannelVerdict.allowed`).
+def _may_go_on(items: QuerySet, purpose: Purpose, fresh: Fresh, media_type_ids) -> QuerySet:
+    """Marked, nobody else visible, and everyone on it allowed (`ChannelVerdict.allowed`):
+    nobody on it held back in the store (a stored verdict for `purpose` and the item's media
+    type that is not "allowed", or none), and none of the queued people the rules hold back.
 
-    The verdicts of the school's people for `purpose` are read first (`stored.states`: the
-    store, and the rules for the queued), so that the database checks most people on an item
-    against two lists of ids instead of looking up a stored verdict for each: few items may
-    go everywhere (1.2% of the benchmark's library for its first channel), and a page of them
-    means reading thousands of items. Only people who are no longer at the school are looked
-    up in the store.
+    PostgreSQL walks the items in the list's order and stops at the first person held back on
+    each. Few items may go everywhere (1.2% of the benchmark's library for its first channel),
+    so a first page reads about 4,600 items and 13,000 stored verdicts: 35 ms. Reading the
+    school's verdicts first and passing them as lists of ids, as before, took 130-200 ms.
     """
-    people = Subject.objects.filter(Q(student__school=school) | Q(staffmember__schools=school))
-    media_types = list(MediaType.objects.all())
-    allowed = {m.pk: set() for m in media_types}
-    held_back = {m.pk: set() for m in media_types}
-    rows = stored.states(
-        people.values_list("pk", flat=True).distinct(),
-        on=on,
-        purposes=[purpose],
-        media_types=media_types,
+    held_back = _held_back_in_store(
+        OuterRef("pk"), purpose.pk, OuterRef(OuterRef("media_type_id")), fresh.queued
     )
-    for subject_id, _purpose_id, media_type_id, state in rows:
-        (allowed if state == ALLOWED else held_back)[media_type_id].add(subject_id)
-    for (subject_id, purpose_id, media_type_id), verdict in fresh.verdicts.items():
-        if purpose_id == purpose.pk:  # queued people of other schools, worked out already
-            (allowed if verdict.allowed else held_back)[media_type_id].add(subject_id)
     items = items.filter(people_marked_at__isnull=False, others_visible=False)
-    for m in media_types:
-        in_store = CurrentVerdict.objects.filter(
-            subject_id=OuterRef("subject_id"), purpose=purpose, media_type=m, state=ALLOWED
-        )
-        blocking = (
-            LibraryItemPerson.objects.filter(item_id=OuterRef("pk"))
-            .exclude(subject_id__in=sorted(allowed[m.pk]))
-            .filter(Q(subject_id__in=sorted(held_back[m.pk])) | ~Exists(in_store))
-        )
-        items = items.exclude(Q(media_type=m) & Exists(blocking))
+    items = items.exclude(Exists(held_back))
+    for media_type_id, people in fresh.held_back(purpose.pk, media_type_ids).items():
+        if people:
+            items = items.exclude(Q(media_type_id=media_type_id) & _on_item(people))
     return items
 
 

@@ -220,8 +220,10 @@ def stored_combined(
     10 purposes: 480 rows read instead of 9,600 verdicts). The people whose stored rows do not
     hold are worked out with the rules and added, as every reader of the store does. None when
     the store does not hold for `on` at all."""
-    subject_ids = sorted({pk for ids in people.values() for pk in ids})
-    queued = stored.queued_among(subject_ids, on=on)
+    # The page's people as a subquery: the queue is short, so PostgreSQL reads it first
+    # (650 ids as a list: 3 ms).
+    on_items = LibraryItemPerson.objects.filter(item__in=[item.pk for item in items])
+    queued = stored.queued_among(on_items.values("subject_id"), on=on)
     if queued is None:
         return None
     purpose_ids = [p.pk for p in purposes]
