@@ -24,8 +24,6 @@ from consents.rules import State
 
 ALLOWED = State.ALLOWED.value
 Links = LibraryItem.publications.through
-# Far beyond any library; keeps the OFFSET within a database integer.
-LAST_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -176,36 +174,3 @@ def _fresh_attention(channel_ids, fresh: Fresh, media_type_ids) -> Q:
             if people:
                 condition |= Q(media_type_id=media_type_id) & published & _on_item(people)
     return condition
-
-
-class SlicePage:
-    """A page of a filtered list, read with LIMIT and OFFSET: one more item than shown tells
-    whether a next page exists. No total: counting every item that passes a filter would cost
-    as much as the filter over the whole library."""
-
-    paginator = None  # no page count (the template shows the number alone)
-
-    def __init__(self, chosen, number, per_page: int):
-        try:
-            self.number = min(max(1, int(number)), LAST_PAGE)
-        except (TypeError, ValueError):
-            self.number = 1
-        start = (self.number - 1) * per_page
-        found = list(chosen[start : start + per_page + 1])
-        self.object_list = found[:per_page]
-        self._has_next = len(found) > per_page
-
-    def has_next(self) -> bool:
-        return self._has_next
-
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def has_other_pages(self) -> bool:
-        return self.has_next() or self.has_previous()
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    def previous_page_number(self) -> int:
-        return self.number - 1

@@ -20,7 +20,7 @@ from consents.communications.views import STAFF_ROLES, school_from
 from consents.dates import school_today
 from consents.library import services
 from consents.library.cards import cards_html
-from consents.library.filters import SlicePage, items_chosen
+from consents.library.filters import items_chosen
 from consents.library.forms import (
     ChannelForm,
     DeleteForm,
@@ -37,6 +37,7 @@ from consents.library.uploads import library_item_upload
 from consents.library.verdicts import item_statuses
 from consents.library.videos import tools
 from consents.models import LibraryItem, Role
+from consents.paging import SlicePage
 from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import has_role, role_required
 
