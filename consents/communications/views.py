@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from consents import rules, stored
+from consents.communications.check_table import check_table_html
 from consents.communications.directory import group_label, people_search
 from consents.communications.forms import (
     GroupCheckForm,
@@ -262,7 +263,12 @@ def check_result(request, check, publication_form, *, selected):
             "check": check,
             "school": check.school,
             "publication_form": publication_form,
-            "selected": selected,
+            "not_allowed_table": check_table_html(
+                check, check.not_allowed, id="not-allowed", selected=selected
+            ),
+            "allowed_table": check_table_html(
+                check, check.allowed, id="allowed", selected=selected
+            ),
             "section": "group_check",
         },
     )
