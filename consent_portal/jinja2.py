@@ -1,8 +1,8 @@
 """The Jinja2 environment, for the few templates whose loops are too hot for Django's engine.
 
 Only the (G)MR report's tables and charts, the library list's cards and the group check's
-tables use it (`templates/jinja2/`): 11,000 report cells took 300 ms in Django's template engine and 42 ms in
-Jinja2 on the same data (docs/benchmarks.md).
+tables use it (`templates/jinja2/`): 11,000 report cells took 300 ms in Django's template
+engine and 42 ms in Jinja2 on the same data (docs/benchmarks.md).
 Autoescaping is on, as in Django's engine; `_()` is Django's gettext, so the strings are in
 the same catalogue (`makemessages` finds `{{ _("...") }}` in templates).
 """

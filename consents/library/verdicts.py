@@ -261,6 +261,19 @@ def stored_combined(
     return combined
 
 
+REDUCED = """
+    SELECT p.item_id, v.purpose_id, COUNT(*),
+        MAX(CASE v.state WHEN %s THEN %s WHEN %s THEN %s ELSE %s END),
+        MAX(CASE WHEN v.protected THEN 1 ELSE 0 END),
+        MAX(v.withdrawn_at),
+        MAX(CASE WHEN v.lapsed <> '' OR v.not_renewed OR v.asked_again THEN 1 ELSE 0 END)
+    FROM {people} p
+    JOIN {verdicts} v ON v.subject_id = p.subject_id
+    WHERE ({of_item}) AND v.purpose_id IN ({purposes}) {not_queued}
+    GROUP BY p.item_id, v.purpose_id
+"""
+
+
 def _reduced_in_store(items, queued: list[int], purpose_ids: list[int]) -> list[tuple]:
     """Per item and purpose, over the stored verdicts of its people not `queued` (for the
     item's media type): how many, the worst state (as its `SEVERITY`), whether anyone is
@@ -284,18 +297,14 @@ def _reduced_in_store(items, queued: list[int], purpose_ids: list[int]) -> list[
     params += purpose_ids
     not_queued = f"AND p.subject_id NOT IN ({_marks(queued)})" if queued else ""
     params += queued
-    sql = f"""
-        SELECT p.item_id, v.purpose_id, COUNT(*),
-            MAX(CASE v.state WHEN %s THEN %s WHEN %s THEN %s ELSE %s END),
-            MAX(CASE WHEN v.protected THEN 1 ELSE 0 END),
-            MAX(v.withdrawn_at),
-            MAX(CASE WHEN v.lapsed <> '' OR v.not_renewed OR v.asked_again THEN 1 ELSE 0 END)
-        FROM {LibraryItemPerson._meta.db_table} p
-        JOIN {CurrentVerdict._meta.db_table} v ON v.subject_id = p.subject_id
-        WHERE ({" OR ".join(of_item)})
-            AND v.purpose_id IN ({_marks(purpose_ids)}) {not_queued}
-        GROUP BY p.item_id, v.purpose_id
-    """  # table names from the models, every value a parameter
+    # Table names from the models, every value a parameter.
+    sql = REDUCED.format(  # nosec B608
+        people=LibraryItemPerson._meta.db_table,
+        verdicts=CurrentVerdict._meta.db_table,
+        of_item=" OR ".join(of_item),
+        purposes=_marks(purpose_ids),
+        not_queued=not_queued,
+    )
     withdrawn_at = CurrentVerdict._meta.get_field("withdrawn_at")
     column = withdrawn_at.get_col(CurrentVerdict._meta.db_table)
     converters = connection.ops.get_db_converters(column)
