@@ -23,7 +23,6 @@ import datetime as dt
 import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from django.apps import apps
 from django.db import connection, transaction
@@ -205,56 +204,6 @@ def states_today(subject_ids: Iterable[int], *, purposes, media_types) -> dict[V
     """Today's state of each verdict, for a page that shows many (the lookup)."""
     rows = states(subject_ids, on=school_today(), purposes=purposes, media_types=media_types)
     return {(s, p, m): State(state) for s, p, m, state in rows}
-
-
-class StoredVerdict(NamedTuple):
-    """What a list of many items needs of a verdict (the library's): its state and the facts
-    that call for attention, without the decisions or an explanation. A tuple: a library page
-    reads thousands (48 items of 20 people, 10 purposes)."""
-
-    state: State
-    protected: bool
-    lapsed: str
-    not_renewed: bool
-    asked_again: bool
-    withdrawn_at: dt.datetime | None
-
-    @property
-    def allowed(self) -> bool:
-        return self.state == State.ALLOWED
-
-    @classmethod
-    def of(cls, verdict: Verdict) -> "StoredVerdict":
-        return cls(
-            verdict.state,
-            verdict.protected,
-            verdict.lapsed,
-            verdict.not_renewed,
-            verdict.asked_again,
-            verdict.withdrawn_at,
-        )
-
-
-FACT_COLUMNS = ["state", "protected", "lapsed", "not_renewed", "asked_again", "withdrawn_at"]
-
-
-def stored_verdicts(
-    subject_ids: Iterable[int], *, on: dt.date, purposes, media_types
-) -> dict[VerdictKey, StoredVerdict]:
-    """`StoredVerdict`s on `on`: stored rows where they hold, the rest worked out."""
-    from_store, worked = _sources(subject_ids, on)
-    found = {}
-    if from_store:
-        rows = _stored(from_store, purposes, media_types).values_list(
-            "subject_id", "purpose_id", "media_type_id", *FACT_COLUMNS
-        )
-        states = {state.value: state for state in State}
-        for s, p, m, state, *facts in rows:
-            found[(s, p, m)] = StoredVerdict(states[state], *facts)
-    if worked:
-        for key, verdict in _worked_out(worked, on, purposes, media_types).items():
-            found[key] = StoredVerdict.of(verdict)
-    return found
 
 
 def queued_among(subject_ids, *, on: dt.date) -> list[int] | None:

@@ -182,7 +182,6 @@ class PersonFacts:
 
 
 def person_facts(found) -> dict[tuple[int, int], PersonFacts]:
-    # `found` holds `rules.Verdict`s or `stored.StoredVerdict`s: the same facts.
     by_person = defaultdict(list)
     for (subject_id, _purpose_id, media_type_id), verdict in found.items():
         by_person[(subject_id, media_type_id)].append(verdict)
