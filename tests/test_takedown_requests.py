@@ -5,10 +5,13 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consents.communications.publications import publication_record
-from consents.models import OutboxMessage, TakedownTask
+from consents.communications.takedowns import takedown_request
+from consents.models import Guardianship, OutboxMessage, TakedownTask
 
 from . import factories as f
 from .helpers import amsterdam, record
@@ -128,3 +131,32 @@ def test_once_the_child_is_16_the_guardian_is_told_the_child_decides(
     assert response.status_code == 200
     assert "decides alone" in response.content.decode()
     assert not TakedownTask.objects.exists()
+
+
+def test_each_childs_card_shows_its_own_publications_read_for_all_children_at_once(
+    client, mother, child, publication, school, communications
+):
+    client.force_login(mother.user)
+    with CaptureQueriesContext(connection) as one_child:
+        client.get(reverse("my_consent"))
+    sibling = f.StudentFactory(
+        school=school, first_name="Daan", last_name="de Vries", date_of_birth=dt.date(2015, 2, 1)
+    )
+    Guardianship.objects.create(guardian=mother, student=sibling)
+    publication.entries.create(subject=sibling)
+    takedown_request(user=mother.user, subject=child, publication=publication, reason="Nee.")
+    with CaptureQueriesContext(connection) as two_children:
+        html = client.get(reverse("my_consent")).content.decode()
+
+    # The task is the child's: the sibling on the same publication can still ask.
+    own = html[html.index(f'id="publications-{child.key}"') :]
+    own = own[: own.index("</details>")]
+    theirs = html[html.index(f'id="publications-{sibling.key}"') :]
+    theirs = theirs[: theirs.index("</details>")]
+    assert "The school is taking this down." in own and request_url(child, publication) not in own
+    assert request_url(sibling, publication) in theirs and "taking this down" not in theirs
+    assert publication_queries(two_children) == publication_queries(one_child) == 1
+
+
+def publication_queries(captured) -> int:
+    return sum('FROM "consents_publicationperson"' in q["sql"] for q in captured.captured_queries)

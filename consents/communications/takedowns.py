@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 
 from consents import rules
 from consents.dates import school_date
-from consents.models import OutboxMessage, Publication, Role, School, Subject, TakedownTask
+from consents.models import (
+    OutboxMessage,
+    Publication,
+    PublicationPerson,
+    Role,
+    School,
+    Subject,
+    TakedownTask,
+)
 from consents.models.decisions import ConsentDecision
 from consents.outbox import Outgoing, outbox_enqueue
 
@@ -33,6 +41,25 @@ def publications_of(subject: Subject) -> QuerySet[Publication]:
         .annotate(open_task=Exists(open_task))
         .order_by("-published_on", "-pk")
     )
+
+
+def publications_by_person(subjects) -> dict[int, list[Publication]]:
+    """`publications_of` for several people in one query (the parent's page shows each
+    child's): {subject id: their publications, newest first, each with `open_task`}."""
+    open_task = TakedownTask.objects.open().filter(
+        publication=OuterRef("publication_id"), subject=OuterRef("subject_id")
+    )
+    entries = (
+        PublicationPerson.objects.filter(subject__in=subjects)
+        .select_related("publication__purpose", "publication__media_type")
+        .annotate(open_task=Exists(open_task))
+        .order_by("-publication__published_on", "-publication_id")
+    )
+    found = defaultdict(list)
+    for entry in entries:
+        entry.publication.open_task = entry.open_task
+        found[entry.subject_id].append(entry.publication)
+    return found
 
 
 @transaction.atomic

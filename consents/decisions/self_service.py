@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consents import rules
+from consents.communications.takedowns import publications_by_person
 from consents.dates import day_label, school_date, school_year_start
 from consents.models import (
     ConsentDecision,
@@ -22,6 +23,7 @@ from consents.models import (
     ConsentText,
     Guardian,
     MediaType,
+    Publication,
     Purpose,
     Student,
     Subject,
@@ -148,6 +150,8 @@ class Card:
     year_start: dt.date | None = None
     # The card after this one: a save's confirmation offers to move on to it.
     next: "Card | None" = None
+    # Where the person was published (`takedowns.publications_by_person`).
+    publications: list[Publication] = field(default_factory=list)
 
     @property
     def has_grant(self) -> bool:
@@ -196,6 +200,7 @@ class CardData:
     verdicts: dict
     # (subject id, guardian id or None) -> {(purpose id, media type id): latest decision}
     by_voice: dict[tuple[int, int | None], dict[tuple[int, int], ConsentDecision]]
+    publications: dict[int, list[Publication]]  # subject id -> where they were published
 
     @classmethod
     def load(cls, subjects: list[Subject], *, on: dt.date) -> "CardData":
@@ -226,12 +231,19 @@ class CardData:
                 ids, on=on, purposes=all_purposes, media_types=media_types, loaded=loaded
             ),
             by_voice=by_voice,
+            publications=publications_by_person(subjects),
         )
 
 
 def card_for(user, subject: Subject, *, on: dt.date, data: CardData | None = None) -> Card:
     """The card of one person: editable when `user` may decide for them today (rule 1)."""
     data = data or CardData.load([subject], on=on)
+    card = _card(user, subject, on=on, data=data)
+    card.publications = data.publications.get(subject.pk, [])
+    return card
+
+
+def _card(user, subject: Subject, *, on: dt.date, data: CardData) -> Card:
     try:
         capacity, voice = rules.authority_for(
             user=user, subject=subject, on=on, method=rules.Method.ONLINE

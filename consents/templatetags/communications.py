@@ -1,6 +1,5 @@
 from django import template
 
-from consents.communications.takedowns import publications_of
 from consents.models import Role
 from consents.roles import holds_role
 from consents.rules import decision_line as decision_line_words
@@ -29,7 +28,7 @@ def decision_line(decision) -> str:
 
 
 @register.inclusion_tag("consents/communications/_person_publications.html")
-def person_publications(subject):
-    """The publications `subject` is on, for the person's own card (the card shows only
-    people the user may see): title, channel, date, link, and "please take this down"."""
-    return {"subject": subject, "publications": list(publications_of(subject))}
+def person_publications(card):
+    """The publications a card's person is on (`Card.publications`, loaded for every card of
+    the page at once): title, channel, date, link, and "please take this down"."""
+    return {"subject": card.subject, "publications": card.publications}
