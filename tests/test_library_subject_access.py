@@ -9,6 +9,7 @@ import re
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -186,3 +187,36 @@ def test_the_upload_page_asks_for_a_title_without_names(client, communications, 
     client.force_login(communications)
     page = client.get(reverse("library_upload") + f"?school={school.pk}")
     assert "What and when, without names" in page.content.decode()
+
+
+def test_a_photo_someone_was_erased_from_keeps_others_visible_for_good(
+    client, items, pupils, purposes, communications
+):
+    zoe, sem, _lotte = pupils
+    sports, _trip, _football = items
+    Student.objects.filter(pk=zoe.pk).update(date_left=LEFT)
+    zoe.refresh_from_db()
+    with time_machine.travel(dt.datetime(2028, 12, 1, 9, tzinfo=dt.UTC), tick=False):
+        subject_erase(zoe, today=ERASED_ON)
+    sports.refresh_from_db()
+    assert sports.others_visible and sports.someone_erased_at is not None
+    client.force_login(communications)
+
+    # The page shows the mark fixed, with the reason.
+    page = client.get(reverse("library_item", args=[sports.pk])).content.decode()
+    checkbox = re.search(r'<input[^>]*name="others_visible"[^>]*>', page)[0]
+    assert "disabled" in checkbox and "checked" in checkbox
+    assert "taken off this photo when their data was erased" in page
+    # Unticked in the form anyway: the disabled field keeps the mark.
+    response = client.post(reverse("library_item_people", args=[sports.pk]), {"add": [sem.pk]})
+    assert response.status_code == 302
+    sports.refresh_from_db()
+    assert sports.others_visible
+    # Asked of the service directly: refused, nothing changed.
+    marked_at = sports.people_marked_at
+    with pytest.raises(ValidationError):
+        item_people_set(user=communications, item=sports, add=[sem], others_visible=False)
+    sports.refresh_from_db()
+    assert (sports.others_visible, sports.people_marked_at) == (True, marked_at)
+    statuses = item_statuses([sports], purposes=purposes, on=ERASED_ON)
+    assert not any(statuses[0].may_go_on(p.pk) for p in purposes)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from consents.communications.directory import current_groups
 from consents.communications.forms import IdsField
 from consents.dates import school_today
+from consents.library.services import ERASED_STAYS_VISIBLE
 from consents.models import Group, Purpose, School
 from consents.people import people_in
 
@@ -68,8 +69,13 @@ class PeopleForm(forms.Form):
     )
     nobody = forms.BooleanField(label=_("Nobody recognisable is on it"), required=False)
 
-    def __init__(self, *args, school: School, group: Group | None = None, **kwargs):
+    def __init__(
+        self, *args, school: School, group: Group | None = None, erased: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        if erased:  # someone was erased from the item: the mark stays (services.item_people_set)
+            field = self.fields["others_visible"]
+            field.disabled, field.initial, field.help_text = True, True, ERASED_STAYS_VISIBLE
         self.fields["add"].queryset = people_in([school])
         self.fields["remove"].queryset = people_in([school])
         self.group_people = (

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from consents.communications.group_check import names_resolve
 from consents.communications.publications import OverrideRequired, publication_record
@@ -15,6 +15,11 @@ from consents.dates import school_date
 from consents.library.verdicts import item_statuses
 from consents.models import LibraryDownload, LibraryItem, LibraryItemPerson, Publication, Purpose
 from consents.people import people_in
+
+ERASED_STAYS_VISIBLE = gettext_lazy(
+    "Someone was taken off this photo when their data was erased. It still shows them, so "
+    "other recognisable people stay marked as visible."
+)
 
 
 @transaction.atomic
@@ -34,8 +39,11 @@ def item_people_set(
     Saving marks the item as checked; an item with nobody on it needs `nobody` (staff
     confirm that nobody recognisable is on it), so that an empty form allows nothing.
     Raises ValidationError and changes nothing when a line finds nobody or several people,
-    or someone is not of the item's school.
+    someone is not of the item's school, or `others_visible` is cleared on an item someone
+    was erased from (it still shows them, whose consent nobody can know any more).
     """
+    if item.someone_erased_at and not others_visible:
+        raise ValidationError({"others_visible": ERASED_STAYS_VISIBLE})
     named, not_found, ambiguous = names_resolve(item.school, names)
     if not_found or ambiguous:
         lines = ", ".join(not_found + ambiguous)

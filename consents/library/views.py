@@ -166,7 +166,10 @@ def _detail(request, item, *, people_form=None, channel_form=None, publish_form=
     item_status = item_statuses([item], purposes=list(channels_of(school)), on=school_today())[0]
     _logged(request, [item_status], f"library item {item.pk}")
     people_form = people_form or PeopleForm(
-        school=school, group=group, initial={"others_visible": item.others_visible}
+        school=school,
+        group=group,
+        erased=bool(item.someone_erased_at),
+        initial={"others_visible": item.others_visible},
     )
     response = render(
         request,
@@ -196,7 +199,7 @@ def library_item(request, pk):
 @require_POST
 def library_item_people(request, pk):
     item = _item(request, pk)
-    form = PeopleForm(request.POST, school=item.school)
+    form = PeopleForm(request.POST, school=item.school, erased=bool(item.someone_erased_at))
     if form.is_valid():
         data = form.cleaned_data
         try:

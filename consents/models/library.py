@@ -110,6 +110,9 @@ class LibraryItem(models.Model):
     # People who are not in the directory (visitors, another school's students): their
     # consent is unknown, so the item may go nowhere without a reason.
     others_visible = models.BooleanField(_("other recognisable people visible"), default=False)
+    # When someone was taken off the item because their data was erased: it still shows them,
+    # so `others_visible` stays set for good (`services.item_people_set` refuses to clear it).
+    someone_erased_at = models.DateTimeField(_("someone on it erased at"), null=True, blank=True)
     publications = models.ManyToManyField(
         "consents.Publication", blank=True, related_name="library_items"
     )

@@ -100,8 +100,11 @@ def _library_entries_erase(subject: Subject) -> int:
     """Take `subject` off the library's photos. The photos still show them, now as someone
     whose consent is unknown: the items are marked "other recognisable people visible", so
     they may go nowhere without a reason and need attention until they are deleted (they are
-    older than the retention period by now, so on the retention list)."""
-    LibraryItem.objects.filter(entries__subject=subject).update(others_visible=True)
+    older than the retention period by now, so on the retention list). The mark stays: staff
+    cannot clear it again (`LibraryItem.someone_erased_at`)."""
+    LibraryItem.objects.filter(entries__subject=subject).update(
+        others_visible=True, someone_erased_at=timezone.now()
+    )
     deleted, _by_model = LibraryItemPerson.objects.filter(subject=subject).delete()
     return deleted
 
