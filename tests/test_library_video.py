@@ -346,3 +346,44 @@ def test_a_photo_has_no_preview(client, communications, school, library_storage)
     response = client.get(reverse("library_preview", args=[LibraryItem.objects.get().pk]))
 
     assert response.status_code == 404
+
+
+def test_the_player_gets_the_byte_ranges_it_asks_for_so_it_can_seek(
+    client,
+    administrator,
+    school,
+    tmp_path,
+    library_storage,
+    celery_eager,
+    django_capture_on_commit_callbacks,
+):
+    client.force_login(administrator)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_video(client, school, phone_video(tmp_path, seconds=1))
+    item = LibraryItem.objects.get()
+    url = reverse("library_preview", args=[item.pk])
+    stored = (library_storage / item.preview.name).read_bytes()
+    size = len(stored)
+
+    def get(header):
+        response = client.get(url, HTTP_RANGE=header)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return response, body
+
+    response, body = get("bytes=0-1")  # what Safari asks first
+    assert (response.status_code, body) == (206, stored[:2])
+    assert response["Content-Range"] == f"bytes 0-1/{size}"
+    assert response["Content-Length"] == "2" and response["Accept-Ranges"] == "bytes"
+    assert set(response["Cache-Control"].split(", ")) == {"private", "no-store"}
+    response, body = get("bytes=100-")  # seeking
+    assert (response.status_code, body) == (206, stored[100:])
+    assert response["Content-Range"] == f"bytes 100-{size - 1}/{size}"
+    response, body = get("bytes=-10")  # the last ten bytes
+    assert (response.status_code, body) == (206, stored[-10:])
+    response, body = get(f"bytes=0-{size + 500}")  # past the end: up to the end
+    assert (response.status_code, body) == (206, stored)
+    response, _body = get(f"bytes={size}-")  # nothing there
+    assert response.status_code == 416 and response["Content-Range"] == f"bytes */{size}"
+    for unreadable in ("bytes=0-1,5-9", "items=0-1", "bytes=9-2", "bytes=x-"):
+        response, body = get(unreadable)  # the whole file, as without a range
+        assert (response.status_code, body) == (200, stored), unreadable

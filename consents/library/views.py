@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from consents.library.forms import (
     channels_of,
 )
 from consents.library.links import LinkForm, allow_opening, library_link_register, link_open
+from consents.library.ranges import ranged_response
 from consents.library.retention import library_item_delete, retention_candidates
 from consents.library.uploads import library_item_upload
 from consents.library.verdicts import item_statuses
@@ -258,11 +259,13 @@ def library_item_file(request, pk):
     return _detail(request, item, channel_form=form, status=400)
 
 
-def _private_file(field, content_type: str) -> FileResponse:
-    """A stored file the worker made (thumbnail, preview), never kept by the browser."""
+def _private_file(request, field, content_type: str) -> HttpResponse:
+    """A stored file the worker made (thumbnail, preview), never kept by the browser. A video
+    player asks for byte ranges: Safari plays nothing without them, other browsers cannot
+    seek (`ranges.ranged_response`)."""
     if not field or not field.storage.exists(field.name):
         raise Http404
-    response = FileResponse(field.open("rb"), content_type=content_type)
+    response = ranged_response(request, field, content_type)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -270,13 +273,13 @@ def _private_file(field, content_type: str) -> FileResponse:
 @role_required(*STAFF_ROLES)
 def library_item_thumbnail(request, pk):
     """The small image the list and the item page show (their access is logged there)."""
-    return _private_file(_item(request, pk).thumbnail, "image/jpeg")
+    return _private_file(request, _item(request, pk).thumbnail, "image/jpeg")
 
 
 @role_required(*STAFF_ROLES)
 def library_item_preview(request, pk):
     """A video's small copy for the item page's player (its access is logged there)."""
-    return _private_file(_item(request, pk).preview, "video/mp4")
+    return _private_file(request, _item(request, pk).preview, "video/mp4")
 
 
 @role_required(*STAFF_ROLES)
