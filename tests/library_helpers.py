@@ -4,6 +4,8 @@ import datetime as dt
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -72,3 +74,21 @@ def list_items(client, school, **params):
 def stored_item(client, school):
     upload(client, school, jpeg_with_gps())
     return LibraryItem.objects.get()
+
+
+def list_query_counts(
+    client, communications, school, pupils, purpose, count, *, before=None
+) -> list[int]:
+    """The queries of the list, unfiltered, "may go on `purpose`" and "needs attention", for
+    `count` items of one to three `pupils`; `before` runs once the items are made."""
+    LibraryItem.objects.all().delete()
+    for n in range(count):
+        make_item(communications, school, pupils[: 1 + n % 3], title=f"Item {n}")
+    if before:
+        before()
+    counts = []
+    for params in ({}, {"purpose": purpose.pk}, {"attention": "on"}):
+        with CaptureQueriesContext(connection) as captured:
+            list_items(client, school, **params)
+        counts.append(len(captured))
+    return counts

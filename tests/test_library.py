@@ -6,8 +6,6 @@ import io
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
@@ -28,6 +26,7 @@ from .library_helpers import (
     NOW,
     jpeg_with_gps,
     list_items,
+    list_query_counts,
     make_item,
     upload,
 )
@@ -212,15 +211,7 @@ def test_the_list_takes_the_same_number_of_queries_for_10_and_100_items(
     client.force_login(communications)
 
     def queries(count):
-        LibraryItem.objects.all().delete()
-        for n in range(count):
-            make_item(communications, school, pupils[: 1 + n % 3], title=f"Item {n}")
-        counts = []
-        for params in ({}, {"purpose": website.pk}, {"attention": "on"}):
-            with CaptureQueriesContext(connection) as captured:
-                list_items(client, school, **params)
-            counts.append(len(captured))
-        return counts
+        return list_query_counts(client, communications, school, pupils, website, count)
 
     assert queries(10) == queries(100)
 

@@ -6,9 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import connection
 from django.db.models import QuerySet
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,7 +20,7 @@ from consents.models import CurrentVerdict, LibraryItem, Publication, VerdictDir
 
 from . import factories as f
 from .helpers import record
-from .library_helpers import NOW, list_items, make_item
+from .library_helpers import NOW, list_items, list_query_counts, make_item
 
 pytest_plugins = ["tests.library_fixtures"]
 pytestmark = [
@@ -268,20 +266,14 @@ def test_the_filtered_list_takes_the_same_number_of_queries_for_10_and_100_items
     client.force_login(communications)
 
     def queries(count, queued=False):
-        LibraryItem.objects.all().delete()
-        for n in range(count):
-            make_item(communications, school, pupils[: 1 + n % 3], title=f"Item {n}")
-        stored.refresh()
-        if queued:  # someone changed since: worked out with the rules
-            stored.verdicts_mark_stale(people=[sem.pk])
-        counts = []
-        for params in ({}, {"purpose": website.pk}, {"attention": "on"}):
-            with CaptureQueriesContext(connection) as captured:
-                list_items(client, school, **params)
-            counts.append(len(captured))
-        return counts
+        def before():
+            stored.refresh()
+            if queued:  # someone changed since: worked out with the rules
+                stored.verdicts_mark_stale(people=[sem.pk])
 
-    assert queries(10) == queries(100)
+        args = (client, communications, school, pupils, website)
+        return list_query_counts(*args, count, before=before)
+
     assert queries(10, queued=True) == queries(100, queued=True)
 
 

@@ -152,16 +152,22 @@ LEFT = dt.date(2026, 11, 30)
 ERASED_ON = dt.date(2028, 12, 1)
 
 
+def erase(person):
+    """`person` leaves at LEFT and is erased on ERASED_ON, past the retention period."""
+    Student.objects.filter(pk=person.pk).update(date_left=LEFT)
+    person.refresh_from_db()
+    with time_machine.travel(dt.datetime(2028, 12, 1, 9, tzinfo=dt.UTC), tick=False):
+        subject_erase(person, today=ERASED_ON)
+
+
 def test_erasing_a_person_takes_them_off_the_photos_which_then_may_go_nowhere(
     items, pupils, purposes, school
 ):
     zoe, sem, _lotte = pupils
     sports, trip, football = items
-    Student.objects.filter(pk=zoe.pk).update(date_left=LEFT)
-    zoe.refresh_from_db()
+    erase(zoe)
 
     with time_machine.travel(dt.datetime(2028, 12, 1, 9, tzinfo=dt.UTC), tick=False):
-        subject_erase(zoe, today=ERASED_ON)
         statuses = item_statuses(
             list(LibraryItem.objects.order_by("pk")), purposes=purposes, on=ERASED_ON
         )
@@ -194,10 +200,7 @@ def test_a_photo_someone_was_erased_from_keeps_others_visible_for_good(
 ):
     zoe, sem, _lotte = pupils
     sports, _trip, _football = items
-    Student.objects.filter(pk=zoe.pk).update(date_left=LEFT)
-    zoe.refresh_from_db()
-    with time_machine.travel(dt.datetime(2028, 12, 1, 9, tzinfo=dt.UTC), tick=False):
-        subject_erase(zoe, today=ERASED_ON)
+    erase(zoe)
     sports.refresh_from_db()
     assert sports.others_visible and sports.someone_erased_at is not None
     client.force_login(communications)

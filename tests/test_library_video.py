@@ -238,6 +238,16 @@ def test_the_upload_page_names_the_video_limits(client, communications, school, 
 # --- Verdicts and the item ----------------------------------------------------------------
 
 
+def uploaded_video(client, school, tmp_path, *, marked_by=None, people=()) -> LibraryItem:
+    """A one-second phone video uploaded through the page by the logged-in `client`, with
+    `people` marked on it by `marked_by`."""
+    post_video(client, school, phone_video(tmp_path, seconds=1))
+    item = LibraryItem.objects.get()
+    if people:
+        item_people_set(user=marked_by, item=item, add=list(people), others_visible=False)
+    return item
+
+
 def test_a_video_follows_the_film_verdict_where_a_photo_follows_the_photo_verdict(
     client, communications, school, purposes, pupils, mother, tmp_path
 ):
@@ -246,9 +256,7 @@ def test_a_video_follows_the_film_verdict_where_a_photo_follows_the_photo_verdic
     # Zoë's mother allows photos on every channel (the fixture) but refuses film on the website.
     record(mother.user, zoe.student, website, f.media("film"), value="refused")
     client.force_login(communications)
-    post_video(client, school, phone_video(tmp_path, seconds=1))
-    video = LibraryItem.objects.get()
-    item_people_set(user=communications, item=video, add=[zoe], others_visible=False)
+    video = uploaded_video(client, school, tmp_path, marked_by=communications, people=[zoe])
     photo = make_item(communications, school, [zoe], title="Foto")
 
     video_html = client.get(reverse("library_item", args=[video.pk])).content.decode()
@@ -268,9 +276,7 @@ def test_a_video_is_downloaded_for_a_channel_with_its_content_type(
     zoe, _sem, _lotte = pupils
     _website, yearbook = purposes
     client.force_login(communications)
-    post_video(client, school, phone_video(tmp_path, seconds=1))
-    item = LibraryItem.objects.get()
-    item_people_set(user=communications, item=item, add=[zoe], others_visible=False)
+    item = uploaded_video(client, school, tmp_path, marked_by=communications, people=[zoe])
     # Zoë's mother has not answered for film: it needs a reason, as for any item.
     url = reverse("library_item_file", args=[item.pk])
     refused = client.post(url, {"purpose": yearbook.pk})
@@ -313,8 +319,8 @@ def test_the_item_page_plays_the_small_copy_and_deleting_removes_every_file(
     settings.LIBRARY_THUMBNAIL_PIXELS = 160
     client.force_login(administrator)
     with django_capture_on_commit_callbacks(execute=True):
-        post_video(client, school, phone_video(tmp_path, seconds=1))
-    item = LibraryItem.objects.get()
+        item = uploaded_video(client, school, tmp_path)
+    item.refresh_from_db()  # the worker's preview, made once the upload committed
     preview_url = reverse("library_preview", args=[item.pk])
 
     html = client.get(reverse("library_item", args=[item.pk])).content.decode()
@@ -359,8 +365,8 @@ def test_the_player_gets_the_byte_ranges_it_asks_for_so_it_can_seek(
 ):
     client.force_login(administrator)
     with django_capture_on_commit_callbacks(execute=True):
-        post_video(client, school, phone_video(tmp_path, seconds=1))
-    item = LibraryItem.objects.get()
+        item = uploaded_video(client, school, tmp_path)
+    item.refresh_from_db()  # the worker's preview, made once the upload committed
     url = reverse("library_preview", args=[item.pk])
     stored = (library_storage / item.preview.name).read_bytes()
     size = len(stored)

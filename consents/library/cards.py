@@ -6,18 +6,18 @@ from django.template import engines
 from django.template.loader import render_to_string
 
 from consents.library.verdicts import ItemStatus
+from consents.models import Purpose
 from consents.rules import State
 
 
-def cards_html(statuses: list[ItemStatus]) -> str:
+def cards_html(statuses: list[ItemStatus], channels: list[Purpose]) -> str:
     """The cards as markup for the list's Django template, escaped by Jinja2 as a Django
     template is: a `Markup`, which Django's engine takes as safe through `__html__`."""
     template = engines["jinja2"].get_template("consents/library/cards.html").template
     # Each channel's name and each state's label translated once, not once a badge (480).
-    purposes = {c.purpose.pk: c.purpose for status in statuses[:1] for c in status.channels}
     context = {
         "statuses": statuses,
-        "names": {pk: str(purpose) for pk, purpose in purposes.items()},
+        "names": {purpose.pk: str(purpose) for purpose in channels},
         "labels": {state: state.label for state in State},
         "link_placeholder": _link_placeholder,
     }

@@ -90,7 +90,7 @@ def library_list(request):
             "school": school,
             "filters": filters,
             "page": page,
-            "cards": cards_html(page.object_list),
+            "cards": cards_html(page.object_list, channels),
             "channels": channels,
             "query": request.GET.urlencode(),
             "may_delete": has_role(
