@@ -199,7 +199,7 @@ def test_a_photo_someone_was_erased_from_keeps_others_visible_for_good(
     client, items, pupils, purposes, communications
 ):
     zoe, sem, _lotte = pupils
-    sports, _trip, _football = items
+    sports, trip, _football = items
     erase(zoe)
     sports.refresh_from_db()
     assert sports.others_visible and sports.someone_erased_at is not None
@@ -210,6 +210,9 @@ def test_a_photo_someone_was_erased_from_keeps_others_visible_for_good(
     checkbox = re.search(r'<input[^>]*name="others_visible"[^>]*>', page)[0]
     assert "disabled" in checkbox and "checked" in checkbox
     assert "taken off this photo when their data was erased" in page
+    trip_page = client.get(reverse("library_item", args=[trip.pk])).content.decode()
+    assert "Nobody recognisable is on it." not in trip_page  # she still is, unnamed
+    assert "other recognisable people are visible." in trip_page
     # Unticked in the form anyway: the disabled field keeps the mark.
     response = client.post(reverse("library_item_people", args=[sports.pk]), {"add": [sem.pk]})
     assert response.status_code == 302
