@@ -300,3 +300,32 @@ def test_a_filtered_list_pages_without_counting(client, communications, school, 
     page = response.context["page"]
     assert (page.has_previous(), page.has_next(), page.number) == (True, False, 2)
     assert b"2</span>" in response.content  # the number alone: a filtered list is not counted
+
+
+def test_staff_and_students_who_moved_count_on_an_item_like_the_schools_own_students(
+    client, communications, school, purposes, pupils, photo
+):
+    """The filter reads the school's own students' verdicts in one go and looks everyone else
+    up one by one: a teacher on the photo, and a student who moved to another school."""
+    zoe, sem, _lotte = pupils
+    website, _yearbook = purposes
+    other_school = f.SchoolFactory(board=school.board)
+    teacher = f.StaffMemberFactory(board=school.board, schools=[school], first_name="Ans")
+    silent = f.StaffMemberFactory(board=school.board, schools=[school], first_name="Bram")
+    moved = f.StudentFactory(school=school, first_name="Mila", last_name="Kok")
+    moved_parent = f.GuardianFactory(students=[moved])
+    for purpose in purposes:
+        record(teacher.user, teacher, purpose, photo)
+        record(moved_parent.user, moved, purpose, photo)
+    record(moved_parent.user, moved, website, photo, value="refused")
+    make_item(communications, school, [zoe, teacher], title="Zoë and her teacher")
+    make_item(communications, school, [zoe, silent], title="Zoë and a silent teacher")
+    make_item(communications, school, [zoe, moved], title="Zoë and Mila, who moved")
+    make_item(communications, school, [teacher, sem], title="Sem and his teacher")
+    moved.school = other_school
+    moved.save()
+    assert stored.refresh().as_of == school_today()
+    client.force_login(communications)
+
+    assert_filters_choose_what_the_rules_choose(client, school, purposes)
+    assert sorted(list_items(client, school, purpose=website.pk)) == ["Zoë and her teacher"]
