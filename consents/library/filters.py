@@ -220,10 +220,14 @@ def _fresh_attention(channel_ids, fresh: Fresh, media_type_ids) -> Q:
         elif facts.withdrawn_at != NEVER:
             condition |= on_it & Q(uploaded_at__lte=facts.withdrawn_at)
     for purpose_id in channel_ids:
+        held_back = {
+            m: people for m, people in fresh.held_back(purpose_id, media_type_ids).items() if people
+        }
+        if not held_back:
+            continue  # the usual case: building its subquery for nothing took 3 ms a page
         published = Exists(
             Links.objects.filter(libraryitem_id=OuterRef("pk"), publication__purpose_id=purpose_id)
         )
-        for media_type_id, people in fresh.held_back(purpose_id, media_type_ids).items():
-            if people:
-                condition |= Q(media_type_id=media_type_id) & published & _on_item(people)
+        for media_type_id, people in held_back.items():
+            condition |= Q(media_type_id=media_type_id) & published & _on_item(people)
     return condition
