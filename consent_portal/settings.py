@@ -131,7 +131,7 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # No JIT compilation: the portal's queries are short, and PostgreSQL judges by its
-        # cost estimate. The library's "may go on" (about 60 ms) was compiled for 1.7 s.
+        # cost estimate. The library's "may go on" (45 ms) was compiled for 1.7 s.
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -151,7 +151,7 @@ def test_an_unknown_encryption_for_the_library_bucket_fails_loudly(tmp_path):
 @pytest.mark.django_db
 def test_postgresql_compiles_no_query_just_in_time():
     """PostgreSQL compiles a query whose cost estimate is high, whatever it really costs: the
-    library's "may go on" took 1.7 s compiling for a 64 ms query."""
+    library's "may go on" took 1.7 s compiling for a 45 ms query."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no JIT")
     with connection.cursor() as cursor:

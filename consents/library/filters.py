@@ -19,7 +19,7 @@ from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from consents import rules, stored
-from consents.library.verdicts import NEVER, _marks, item_statuses, person_facts
+from consents.library.verdicts import NEVER, item_statuses, person_facts, placeholders
 from consents.models import (
     CurrentVerdict,
     LibraryItem,
@@ -141,7 +141,7 @@ def _nobody_held_back(school: School, purpose: Purpose, queued: list[int]) -> Ra
     takes 45 ms this way (without JIT: settings.py). Written in SQL: the ORM cannot compare a
     pair of columns with a subquery, and building the condition per media type took it 12 ms
     of Python."""
-    not_queued = f"AND p.subject_id NOT IN ({_marks(queued)})" if queued else ""
+    not_queued = f"AND p.subject_id NOT IN ({placeholders(queued)})" if queued else ""
     students_here = Student.objects.filter(school=school).order_by().values("pk")
     here, here_params = students_here.query.sql_with_params()
     # Table names from the models, every value a parameter.

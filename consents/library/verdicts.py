@@ -291,17 +291,17 @@ def _reduced_in_store(items, queued: list[int], purpose_ids: list[int]) -> list[
     params += [SEVERITY[State.NOT_ALLOWED], SEVERITY[State.NO_ANSWER]]
     of_item = []
     for media_type_id, item_ids in sorted(by_media_type.items()):
-        of_item.append(f"(p.item_id IN ({_marks(item_ids)}) AND v.media_type_id = %s)")
+        of_item.append(f"(p.item_id IN ({placeholders(item_ids)}) AND v.media_type_id = %s)")
         params += [*item_ids, media_type_id]
     params += purpose_ids
-    not_queued = f"AND p.subject_id NOT IN ({_marks(queued)})" if queued else ""
+    not_queued = f"AND p.subject_id NOT IN ({placeholders(queued)})" if queued else ""
     params += queued
     # Table names from the models, every value a parameter.
     sql = REDUCED.format(  # nosec B608
         people=LibraryItemPerson._meta.db_table,
         verdicts=CurrentVerdict._meta.db_table,
         of_item=" OR ".join(of_item),
-        purposes=_marks(purpose_ids),
+        purposes=placeholders(purpose_ids),
         not_queued=not_queued,
     )
     withdrawn_at = CurrentVerdict._meta.get_field("withdrawn_at")
@@ -318,7 +318,8 @@ def _reduced_in_store(items, queued: list[int], purpose_ids: list[int]) -> list[
     return found
 
 
-def _marks(values) -> str:
+def placeholders(values) -> str:
+    """One `%s` per value, for raw SQL that takes the values as parameters."""
     return ", ".join(["%s"] * len(values))
 
 
