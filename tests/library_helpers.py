@@ -1,4 +1,5 @@
-"""What the library's tests share: a JPEG with GPS, items, the list as titles."""
+"""What the library's tests share: a JPEG and a phone's HEIC with GPS, items, the list as
+titles."""
 
 import datetime as dt
 import io
@@ -29,6 +30,25 @@ def jpeg_with_gps(size=(64, 48)) -> bytes:
     gps[3], gps[4] = "E", (5.0, 17.0, 2.0)
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def heic_from_phone(size=(64, 48)) -> bytes:
+    """A HEIC as a phone writes it (libheif's encoder, through pillow-heif): held sideways
+    (EXIF orientation 6, which libheif turns into the file's rotation), with the phone's make,
+    serial number and GPS position in its EXIF. The left quarter of the pixels is blue, so
+    that the top of the photo as the phone shows it is blue."""
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((0, 0, 255), (0, 0, size[0] // 4, size[1]))
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"  # Make
+    exif[0xA431] = "SERIAL-123456"  # BodySerialNumber
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to show
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (52.0, 10.0, 30.0)
+    gps[3], gps[4] = "E", (5.0, 17.0, 2.0)
+    out = io.BytesIO()
+    image.save(out, format="HEIF", exif=exif.tobytes(), quality=90)
     return out.getvalue()
 
 

@@ -24,6 +24,7 @@ from consents.models import (
 from . import factories as f
 from .library_helpers import (
     NOW,
+    heic_from_phone,
     jpeg_with_gps,
     list_items,
     list_query_counts,
@@ -67,6 +68,42 @@ def test_an_uploaded_photo_is_stored_privately_without_exif_gps_or_serial(
     assert image.format == "JPEG" and image.size == (64, 48)
     assert not image.getexif() and "exif" not in image.info
     # The worker made the thumbnail (eager here), kept privately too.
+    item.refresh_from_db()
+    assert item.thumbnail and (library_storage / item.thumbnail.name).exists()
+
+
+def test_a_phone_photo_in_heic_is_stored_upright_as_jpeg_without_exif_gps_or_serial(
+    client,
+    communications,
+    school,
+    celery_eager,
+    django_capture_on_commit_callbacks,
+    library_storage,
+):
+    client.force_login(communications)
+    original = heic_from_phone(size=(64, 48))
+    with Image.open(io.BytesIO(original)) as premise:  # a HEIC, with GPS, shown 48 x 64
+        assert premise.format == "HEIF" and premise.size == (48, 64)
+        assert premise.getexif().get_ifd(0x8825)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, school, original, name="IMG_4021.HEIC")
+
+    item = LibraryItem.objects.get()
+    assert response.status_code == 302
+    assert item.content_type == "image/jpeg" and item.file.name.endswith(".jpg")
+    assert (item.width, item.height) == (48, 64)
+    with item.file.open("rb") as stored:
+        data = stored.read()
+    assert b"SERIAL-123456" not in data and b"Apple" not in data
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and image.size == (48, 64)
+    assert not image.getexif() and "exif" not in image.info
+    # Upright as the phone shows it: the blue side on top.
+    red, _green, blue = image.getpixel((24, 4))
+    assert blue > 150 and red < 100
+    red, _green, blue = image.getpixel((24, 60))
+    assert red > 150 and blue < 100
     item.refresh_from_db()
     assert item.thumbnail and (library_storage / item.thumbnail.name).exists()
 

@@ -161,7 +161,7 @@ def test_a_text_file_named_mp4_is_refused_and_nothing_is_stored(
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "This file is not a photo (JPEG, PNG, WebP, GIF or TIFF) or a video" in html
+    assert "This file is not a photo (JPEG, HEIC, PNG, WebP, GIF or TIFF) or a video" in html
     assert nothing_stored(library_storage)
 
 

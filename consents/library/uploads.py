@@ -5,6 +5,11 @@ Pillow reads the file (never its name or the browser's content type), and the st
 a fresh encoding of the pixels only: EXIF (GPS position, camera serial number, date), XMP,
 IPTC and comments are not carried over. The orientation EXIF recorded is applied first, so
 the photo still stands the right way up.
+
+Phones store photos as HEIC/HEIF (iPhones by default, many Android phones by setting); a
+computer that copies them off the phone keeps that format. pillow-heif lets Pillow decode
+them (libheif, which also applies the file's rotation); the library stores them as JPEG, which
+every browser shows, with their depth maps, thumbnails and metadata left behind.
 """
 
 import io
@@ -19,14 +24,17 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from consents.library.videos import video_clean, video_preview, video_thumbnail
 from consents.models import LibraryItem, MediaType, School
 from consents.queue import enqueue_on_commit
 
+register_heif_opener()
+
 # What Pillow may decode: the formats cameras and phones produce. Anything else (a PDF, a
 # script renamed to .jpg, an SVG) is refused.
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "TIFF", "MPO"}
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "TIFF", "MPO", "HEIF"}
 THUMBNAIL_TASK = "consents.tasks.library_thumbnail_make"
 
 
@@ -36,7 +44,7 @@ def image_clean(data: bytes) -> tuple[bytes, str, Image.Image]:
     Raises ValidationError when `data` is not an image this library takes.
     """
     refused = ValidationError(
-        _("This file is not a photo (JPEG, PNG, WebP, GIF or TIFF). Nothing was stored."),
+        _("This file is not a photo (JPEG, HEIC, PNG, WebP, GIF or TIFF). Nothing was stored."),
         code="not_an_image",
     )
     try:

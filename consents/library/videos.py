@@ -101,8 +101,8 @@ def _probe(ffprobe: str, path: Path) -> dict:
 def _not_a_video() -> ValidationError:
     return ValidationError(
         _(
-            "This file is not a photo (JPEG, PNG, WebP, GIF or TIFF) or a video (MP4 or MOV "
-            "with H.264 or HEVC, WebM). Nothing was stored."
+            "This file is not a photo (JPEG, HEIC, PNG, WebP, GIF or TIFF) or a video (MP4 or "
+            "MOV with H.264 or HEVC, WebM). Nothing was stored."
         ),
         code="not_a_video",
     )
