@@ -7,7 +7,8 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from consents.models import Group, Guardian, ImportRun, StaffMember, Student
+from consents.imports.service import records_import
+from consents.models import Group, Guardian, ImportRun, School, StaffMember, Student
 
 from .helpers import amsterdam
 from .import_helpers import DATA, confirm, page
@@ -138,5 +139,60 @@ def test_a_name_longer_than_the_portal_stores_is_an_error_naming_the_element(adm
     assert (
         "leerlingen.xml, column “leerling key=3004 › achternaam”: "
         f"“{long_name[:59]}…” has 151 characters; at most 150 fit." in text
+    )
+    assert Student.objects.count() == 0
+
+
+def test_a_pupil_who_left_by_the_uitstroomdatum_is_not_imported_and_a_full_import_lets_go(
+    school,
+):
+    # The file describes 28 September 2026 (peildatum). Anne left in July; Elif leaves next
+    # summer, so she is still at school.
+    xml = XML.replace(
+        b"<xsdversie>2.1</xsdversie>",
+        b"<xsdversie>2.1</xsdversie>\n<peildatum>2026-09-28</peildatum>",
+    )
+    xml = xml.replace(
+        b'<leerling key="3004">',
+        b'<leerling key="3004">\n<uitstroomdatum>2026-07-17</uitstroomdatum>',
+    )
+    xml = xml.replace(
+        b'<leerling key="3003">',
+        b'<leerling key="3003">\n<uitstroomdatum>2027-07-16</uitstroomdatum>',
+    )
+
+    def run(data, **options):
+        return records_import(
+            format=ImportRun.Format.EDEXML,
+            filename="leerlingen.xml",
+            data=data,
+            school=school,
+            allowed_schools=School.objects.filter(pk=school.pk),
+            dry_run=False,
+            full=True,
+            **options,
+        )
+
+    run(XML)
+    assert Student.objects.get(student_number="3004").date_left is None
+
+    result = run(xml, confirmed_leavers=1)
+
+    assert [p.message for p in result.warnings if "3004" in p.column] == [
+        "This student left the school on July 17, 2026 and is not imported."
+    ]
+    assert Student.objects.get(student_number="3004").date_left == dt.date(2026, 10, 1)
+    assert Student.objects.get(student_number="3003").date_left is None
+
+
+def test_an_uitstroomdatum_that_is_not_a_date_is_an_error_naming_the_element(admin_client, school):
+    bad = XML.replace(
+        b'<leerling key="3004">',
+        b'<leerling key="3004">\n<uitstroomdatum>17-13-2026</uitstroomdatum>',
+    )
+    text = dry_run(admin_client, school, xml=bad, guardians=None)
+    assert (
+        "leerlingen.xml, column “leerling key=3004 › uitstroomdatum”: “17-13-2026” is not a date."
+        in text
     )
     assert Student.objects.count() == 0

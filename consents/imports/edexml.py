@@ -1,12 +1,17 @@
 """EDEXML 2.1, the XML export of ParnasSys and ESIS (primary schools), with guardians from a CSV.
 
 The XML holds `groepen` (groep key, naam, jaargroep), `leerlingen` (leerling key, achternaam,
-voorvoegsel, roepnaam, geboortedatum, groep key, emailadres) and `leerkrachten` (leerkracht
-key, achternaam, voorvoegsel, roepnaam, emailadres); the leerling's key is their student
-number here. EDEXML has no parents: their addresses come from a second file, a CSV with a
-student column (`Leerlingnummer`, or `key`) and guardian columns as in a students file. The
-upload is the XML alone, or a zip of the XML and that CSV (the import page makes the zip).
-The XML is read with defusedxml: no entities, no external references.
+voorvoegsel, roepnaam, geboortedatum, groep key, emailadres, uitstroomdatum) and
+`leerkrachten` (leerkracht key, achternaam, voorvoegsel, roepnaam, emailadres); the
+leerling's key is their student number here. A leerling with an `uitstroomdatum` on or before
+the file's `peildatum` (today when it has none) has left the school ("vanaf die datum niet
+meer op de school", the EDEXML 2.1 manual): they are not imported, with a warning, so a
+full import counts them among those who left.
+
+EDEXML has no parents: their addresses come from a second file, a CSV with a student column
+(`Leerlingnummer`, or `key`) and guardian columns as in a students file. The upload is the XML
+alone, or a zip of the XML and that CSV (the import page makes the zip). The XML is read
+with defusedxml: no entities, no external references.
 """
 
 import io
@@ -15,7 +20,10 @@ import zipfile
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from consents.dates import school_today
 
 from .columns import STUDENT_COLUMNS, RowReader
 from .reading import (
@@ -89,7 +97,32 @@ def _groups(root) -> dict[str, tuple[str, int | None]]:
     return groups
 
 
-def _student(name: str, leerling, groups, parsed: ParsedFile) -> StudentRecord | None:
+def _reference_date(root, name: str):
+    """The day the file describes: its `peildatum`, or today when it has none."""
+    value = " ".join(root.findtext("school/peildatum", "").split())
+    if not value:
+        return school_today()
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise UnreadableFile(
+            _("“%(value)s” is not a date (school › peildatum).") % {"value": value}, file=name
+        ) from None
+
+
+def _left_on(leerling, source: Source, errors: list):
+    """The `uitstroomdatum` of a leerling, or None."""
+    value = _text(leerling, "uitstroomdatum")
+    if not value:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        errors.append(source.problem("left_on", _("“%(value)s” is not a date.") % {"value": value}))
+        return None
+
+
+def _student(name: str, leerling, groups, parsed: ParsedFile, on) -> StudentRecord | None:
     key = leerling.get("key", "").strip()
     tags = {
         "first_name": "roepnaam",
@@ -98,6 +131,7 @@ def _student(name: str, leerling, groups, parsed: ParsedFile) -> StudentRecord |
         "date_of_birth": "geboortedatum",
         "group": "groep",
         "email": "emailadres",
+        "left_on": "uitstroomdatum",
     }
     source = Source(name, None, {f: _where("leerling", key, t) for f, t in tags.items()})
     source.columns["student_number"] = f"leerling key={key}"
@@ -125,8 +159,18 @@ def _student(name: str, leerling, groups, parsed: ParsedFile) -> StudentRecord |
     group_key = groep.get("key", "") if groep is not None else ""
     if group_key and group_key not in groups:
         errors.append(source.problem("group", _("Unknown group “%(id)s”.") % {"id": group_key}))
+    left_on = _left_on(leerling, source, errors)
     parsed.errors.extend(errors)
     if errors:
+        return None
+    if left_on is not None and left_on <= on:
+        parsed.warnings.append(
+            source.problem(
+                "left_on",
+                _("This student left the school on %(date)s and is not imported.")
+                % {"date": date_format(left_on)},
+            )
+        )
         return None
     group, year_group = groups.get(group_key, ("", None))
     return StudentRecord(
@@ -221,9 +265,10 @@ def parse_edexml(filename: str, data: bytes) -> ParsedFile:
     root = _root(xml_name, xml)
     parsed = ParsedFile()
     groups = _groups(root)
+    on = _reference_date(root, xml_name)
     seen = set()
     for leerling in root.iterfind("leerlingen/leerling"):
-        student = _student(xml_name, leerling, groups, parsed)
+        student = _student(xml_name, leerling, groups, parsed, on)
         if student is not None and student.student_number in seen:
             parsed.errors.append(
                 student.source.problem("student_number", _("This student appears twice."))
