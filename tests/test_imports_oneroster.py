@@ -144,3 +144,67 @@ def test_a_role_for_an_unknown_user_is_an_error_naming_the_line(admin_client, sc
     roles = (ONEROSTER_12 / "roles.csv").read_text().replace(",stu-3,", ",stu-33,")
     text = dry_run(admin_client, school, zipped(ONEROSTER_12, {"roles.csv": roles}))
     assert "roles.csv, line 4, column “userSourcedId”: Unknown user “stu-33”." in text
+
+
+# --- Published exports the importer met (issue: real data) -----------------------------------
+
+
+def _with_staff(*rows: tuple[str, str, str, str]) -> dict:
+    """The 1.2 set with more staff: (sourcedId, role, org, email) each."""
+    users = (ONEROSTER_12 / "users.csv").read_text(encoding="utf-8")
+    roles = (ONEROSTER_12 / "roles.csv").read_text(encoding="utf-8")
+    for n, (sourced_id, role, org, email) in enumerate(rows, start=1):
+        users += f"{sourced_id},,,true,{sourced_id},,Els,Jansen {n},,,{email},,,,,,,,,,,{org},\n"
+        roles += f"rol-x{n},,,{sourced_id},primary,{role},{org},,,\n"
+    return {"users.csv": users, "roles.csv": roles}
+
+
+def test_the_staff_roles_oneroster_1_2_added_are_imported_as_staff(admin_client, school):
+    # 1.2 has no "administrator": a school leader is a principal or a siteAdministrator.
+    staff = _with_staff(
+        ("tea-2", "principal", "org-waldheim", "els.principal@example.org"),
+        ("tea-3", "siteAdministrator", "org-waldheim", "els.site@example.org"),
+        ("tea-4", "counselor", "org-waldheim", "els.counselor@example.org"),
+    )
+    dry_run(admin_client, school, zipped(ONEROSTER_12, staff))
+    page(confirm(admin_client))
+    functions = dict(StaffMember.objects.values_list("user__email", "function"))
+    assert functions == {
+        "anton.verhoeven@example.org": "teacher",
+        "els.principal@example.org": "principal",
+        "els.site@example.org": "siteadministrator",
+        "els.counselor@example.org": "counselor",
+    }
+
+
+def test_staff_of_the_board_alone_without_an_address_or_role_are_skipped_with_a_warning(
+    admin_client, school
+):
+    staff = _with_staff(
+        ("tea-2", "districtAdministrator", "org-board", "els.board@example.org"),
+        ("tea-3", "teacher", "org-waldheim", ""),
+        ("tea-4", "ext:caretaker", "org-waldheim", "els.caretaker@example.org"),
+    )
+    text = dry_run(admin_client, school, zipped(ONEROSTER_12, staff))
+    assert "Import now" in text
+    assert "This staff member works for the board, not at a school, and is skipped." in text
+    assert "This staff member lacks a valid email address and is skipped." in text
+    assert "The role “ext:caretaker” is not imported; this user is skipped." in text
+    page(confirm(admin_client))
+    assert list(StaffMember.objects.values_list("user__email", flat=True)) == [
+        "anton.verhoeven@example.org"
+    ]
+    assert Student.objects.count() == 3
+
+
+def test_an_export_of_changes_only_is_refused_and_nothing_is_imported(admin_client, school):
+    manifest = (ONEROSTER_12 / "manifest.csv").read_text(encoding="utf-8")
+    delta = manifest.replace("file.users,bulk", "file.users,delta")
+    text = dry_run(admin_client, school, zipped(ONEROSTER_12, {"manifest.csv": delta}))
+    assert (
+        "This export holds only what changed since an earlier one (delta); "
+        "export everything (bulk)." in text
+    )
+    assert "Import now" not in text
+    assert Student.objects.count() == 0
+    assert ImportRun.objects.get().status != ImportRun.Status.IMPORTED

@@ -8,8 +8,12 @@ tussenvoegsel, so it is not stored. Their class is their enrollment in a class o
 student without one cannot be imported: the age rule needs it). Guardians are users with role
 `parent` or `guardian`, linked through `agentSourcedIds` (in either direction); other agents
 (a `relative`, a teacher) are skipped with a warning. In 1.1 a user's role and schools are on
-their row; in 1.2 in roles.csv. Teachers, administrators and aides become staff members.
-Schools are orgs, matched by `identifier` (the BRIN code) or by name. A row with status
+their row; in 1.2 in roles.csv. Staff are teachers, aides and administrators (1.1), and in 1.2
+also principals, site, district and system administrators, counselors and proctors; a staff
+member without a valid email address cannot log in and is skipped with a warning, and so is
+one who works only for the board (a `district` org), not at a school. Users with another role
+are skipped with a warning. Schools are orgs, matched by `identifier` (the BRIN code) or by
+name. An export of changes only (a manifest with a `delta` file) is refused. A row with status
 `tobedeleted` is deleted: it is left out, and so is every row that refers to it.
 """
 
@@ -21,7 +25,22 @@ from .reading import clean_email, parse_date, unreadable_as_error
 from .records import GuardianRecord, ParsedFile, StaffRecord, StudentRecord
 
 GUARDIAN_ROLES = {"parent", "guardian"}
-STAFF_ROLES = {"teacher", "administrator", "aide"}
+# Lower case, as compared: 1.1's roles, and those 1.2 added (it has no "administrator").
+STAFF_ROLES = {
+    "teacher",
+    "administrator",
+    "aide",
+    "principal",
+    "siteadministrator",
+    "districtadministrator",
+    "systemadministrator",
+    "counselor",
+    "proctor",
+}
+# Agents of students, met (and warned about) when their links are read.
+AGENT_ROLES = {"relative"}
+# Orgs that are not a school a person works at (OneRoster's org types).
+NOT_SCHOOLS = {"district", "local", "state", "national"}
 
 
 def _split(value: str) -> list[str]:
@@ -93,6 +112,24 @@ class _Roster:
             self.errors.append(row.problem(column, _("Unknown org “%(id)s”.") % {"id": sourced_id}))
             return None
         return org.get("identifier") or org.get("name"), org.get("name")
+
+    def schools_among(self, row: Row, org_ids: list[str]) -> list[str]:
+        """The orgs of `org_ids` a staff member works at: not the board (a district) or a
+        region above it. A staff member of the board alone is skipped with a warning."""
+        schools = [
+            org_id
+            for org_id in org_ids
+            if self.orgs.get(org_id) is None
+            or self.orgs[org_id].get("type").lower() not in NOT_SCHOOLS
+        ]
+        if org_ids and not schools:
+            self.warnings.append(
+                row.problem(
+                    "orgSourcedIds",
+                    _("This staff member works for the board, not at a school, and is skipped."),
+                )
+            )
+        return schools
 
     def classes_check(self):
         for row in self.tables["classes.csv"]:
@@ -273,7 +310,10 @@ def _staff_member(roster: _Roster, row: Row, role: str, schools) -> StaffRecord 
     try:
         email = clean_email(row.get("email"))
     except ValidationError:
-        roster.errors.append(row.problem("email", _("A staff member needs a valid email address.")))
+        # Staff are known by their address; without one they cannot log in (as in EDEXML).
+        roster.warnings.append(
+            row.problem("email", _("This staff member lacks a valid email address and is skipped."))
+        )
         return None
     if not row.get("familyName"):
         roster.errors.append(row.problem("familyName", _("This value is required.")))
@@ -301,6 +341,10 @@ def _people(roster: _Roster, parsed: ParsedFile):
         if row.get("enabledUser").lower() == "false" or role in GUARDIAN_ROLES:
             continue
         org_ids = _split(row.get("orgSourcedIds"))
+        if role in STAFF_ROLES:
+            org_ids = roster.schools_among(row, org_ids)
+            if not org_ids:
+                continue
         schools = [roster.school_of(row, "orgSourcedIds", org_id) for org_id in org_ids]
         if None in schools:
             continue
@@ -312,6 +356,14 @@ def _people(roster: _Roster, parsed: ParsedFile):
             member = _staff_member(roster, row, role, schools)
             if member is not None:
                 parsed.staff.append(member)
+        elif role not in AGENT_ROLES:
+            roster.warnings.append(
+                row.problem(
+                    "role",
+                    _("The role “%(role)s” is not imported; this user is skipped.")
+                    % {"role": row.get("role") or "–"},
+                )
+            )
 
 
 @unreadable_as_error

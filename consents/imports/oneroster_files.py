@@ -105,6 +105,22 @@ def _manifest(archive, members, filename: str, parsed: ParsedFile) -> str | None
     properties = {row.get("propertyName"): row for row in rows}
     row = properties.get("oneroster.version")
     version = row.get("value") if row else ""
+    delta = [r for name, r in properties.items() if name.startswith("file.") and _is_delta(r)]
+    if delta:
+        # Only the changes since an earlier export: everyone it leaves out would look as if
+        # they had left (OneRoster 1.1 §2.1.1, 1.2 §3.1.1: "bulk" or "delta" per file).
+        parsed.errors.append(
+            Problem(
+                "manifest.csv",
+                delta[0].line,
+                delta[0].get("propertyName"),
+                _(
+                    "This export holds only what changed since an earlier one (delta); "
+                    "export everything (bulk)."
+                ),
+            )
+        )
+        return None
     if version in REQUIRED_FILES:
         return version
     parsed.errors.append(
@@ -117,6 +133,10 @@ def _manifest(archive, members, filename: str, parsed: ParsedFile) -> str | None
         )
     )
     return None
+
+
+def _is_delta(row: Row) -> bool:
+    return row.get("value").strip().lower() == "delta"
 
 
 def tables_read(filename: str, data: bytes, parsed: ParsedFile):
