@@ -6,8 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import allauth as allauth_package
 import polib
 import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from . import factories as f
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "nl" / "LC_MESSAGES" / "django.po"
@@ -89,3 +94,35 @@ def test_the_dutch_catalogue_says_je_to_students_and_u_to_everyone_else():
         if e.msgctxt != "student" and INFORMAL.search(e.msgstr)
     ]
     assert wrong == []
+
+
+def test_allauth_says_u_to_parents_and_staff_as_the_portal_does():
+    """django-allauth's Dutch says "je"; every such message of the installed allauth has a
+    formal one in the portal's catalogue, which takes precedence (LOCALE_PATHS). Fails when an
+    upgrade of allauth brings a new one, or when makemessages drops ours as obsolete."""
+    allauth = polib.pofile(
+        str(Path(allauth_package.__file__).parent / "locale/nl/LC_MESSAGES/django.po")
+    )
+    ours = {
+        (e.msgctxt, e.msgid)
+        for e in polib.pofile(str(PO))
+        if not e.obsolete and (e.msgstr or e.msgstr_plural)
+    }
+    informal = [
+        e.msgid
+        for e in allauth
+        if not e.obsolete
+        and INFORMAL.search(" ".join([e.msgstr, *e.msgstr_plural.values()]))
+        and (e.msgctxt, e.msgid) not in ours
+    ]
+    assert informal == []
+
+
+def test_a_staff_member_is_told_formally_that_they_are_logged_in(client):
+    user = f.UserFactory(email="teacher@example.org", password="a-long-staff-password-2026")
+    client.post(
+        reverse("account_login"),
+        {"login": user.email, "password": "a-long-staff-password-2026"},
+    )
+    shown = [str(m) for m in get_messages(client.get(reverse("home")).wsgi_request)]
+    assert any(m.startswith("U bent nu ingelogd als") for m in shown), shown
