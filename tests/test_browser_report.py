@@ -69,3 +69,20 @@ def test_the_council_reads_this_years_report_in_dutch_with_a_readable_legend(
     screenshot(page, "council-report-nl")
     assert axe_violations(page) == []
     context.close()
+
+    # On a phone the table scrolls sideways inside its box; the purpose and the media type
+    # stay in view beside the counts.
+    phone = browser.new_context(locale="nl-NL", viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    log_in_browser(page, live_server, council_member)
+    page.goto(live_server.url + "/reports/")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    box = page.locator(".table-responsive").first
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # the premise: it scrolls
+    row = page.locator("table.report-table tbody tr", has_text="Website").first
+    before = [row.locator(cell).bounding_box()["x"] for cell in ("th", "td >> nth=0")]
+    count_before = row.locator("td >> nth=1").bounding_box()["x"]
+    box.evaluate("e => { e.scrollLeft = 200; }")
+    assert [row.locator(cell).bounding_box()["x"] for cell in ("th", "td >> nth=0")] == before
+    assert row.locator("td >> nth=1").bounding_box()["x"] < count_before
+    phone.close()
