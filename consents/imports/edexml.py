@@ -110,15 +110,14 @@ def _reference_date(root, name: str):
         ) from None
 
 
-def _left_on(leerling, source: Source, errors: list):
-    """The `uitstroomdatum` of a leerling, or None."""
-    value = _text(leerling, "uitstroomdatum")
+def _date(value: str, field: str, source: Source, errors: list):
+    """`value` as a date, or None when it is empty or (an error for `field`) not a date."""
     if not value:
         return None
     try:
         return parse_date(value)
     except ValueError:
-        errors.append(source.problem("left_on", _("“%(value)s” is not a date.") % {"value": value}))
+        errors.append(source.problem(field, _("“%(value)s” is not a date.") % {"value": value}))
         return None
 
 
@@ -144,22 +143,12 @@ def _student(name: str, leerling, groups, parsed: ParsedFile, on) -> StudentReco
     ]
     if not key:
         errors.append(source.problem("student_number", _("This value is required.")))
-    born = None
-    if values["date_of_birth"]:
-        try:
-            born = parse_date(values["date_of_birth"])
-        except ValueError:
-            errors.append(
-                source.problem(
-                    "date_of_birth",
-                    _("“%(value)s” is not a date.") % {"value": values["date_of_birth"]},
-                )
-            )
+    born = _date(values["date_of_birth"], "date_of_birth", source, errors)
     groep = leerling.find("groep")
     group_key = groep.get("key", "") if groep is not None else ""
     if group_key and group_key not in groups:
         errors.append(source.problem("group", _("Unknown group “%(id)s”.") % {"id": group_key}))
-    left_on = _left_on(leerling, source, errors)
+    left_on = _date(values["left_on"], "left_on", source, errors)
     parsed.errors.extend(errors)
     if errors:
         return None
