@@ -208,3 +208,24 @@ def test_an_export_of_changes_only_is_refused_and_nothing_is_imported(admin_clie
     assert "Import now" not in text
     assert Student.objects.count() == 0
     assert ImportRun.objects.get().status != ImportRun.Status.IMPORTED
+
+
+def test_a_teacher_who_is_also_a_parent_at_the_school_is_linked_as_guardian(admin_client, school):
+    # OneRoster 1.2 gives a user several roles: Anton teaches (primary) and is Daan's
+    # guardian (secondary), and Daan names him as an agent.
+    files = {
+        "roles.csv": (ONEROSTER_12 / "roles.csv").read_text(encoding="utf-8")
+        + "rol-9,,,tea-1,secondary,guardian,org-waldheim,,,\n",
+        "users.csv": (ONEROSTER_12 / "users.csv")
+        .read_text(encoding="utf-8")
+        .replace('"par-3,rel-1"', '"par-3,rel-1,tea-1"'),
+    }
+    text = dry_run(admin_client, school, zipped(ONEROSTER_12, files))
+    assert "tea-1" not in text  # no warning about Anton as an agent
+    page(confirm(admin_client))
+    daan = Student.objects.get(student_number="100102")
+    assert sorted(g.user.email for g in daan.guardians.all()) == [
+        "anton.verhoeven@example.org",
+        "ayse.celik@example.org",
+    ]
+    assert StaffMember.objects.filter(user__email="anton.verhoeven@example.org").exists()

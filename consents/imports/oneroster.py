@@ -6,8 +6,9 @@ roles, and optionally demographics.
 tussenvoegsel, so it is not stored. Their class is their enrollment in a class of type
 `homeroom`; their date of birth comes from demographics.csv (optional in the standard, but a
 student without one cannot be imported: the age rule needs it). Guardians are users with role
-`parent` or `guardian`, linked through `agentSourcedIds` (in either direction); other agents
-(a `relative`, a teacher) are skipped with a warning. In 1.1 a user's role and schools are on
+`parent` or `guardian` (in 1.2 also as a secondary role: a teacher who is a parent), linked
+through `agentSourcedIds` (in either direction); other agents (a `relative`, a teacher) are
+skipped with a warning. In 1.1 a user's role and schools are on
 their row; in 1.2 in roles.csv. Staff are teachers, aides and administrators (1.1), and in 1.2
 also principals, site, district and system administrators, counselors and proctors; a staff
 member without a valid email address cannot log in and is skipped with a warning, and so is
@@ -77,6 +78,8 @@ class _Roster:
         self.birth_dates = self.by_id("demographics.csv")
         self.homeroom: dict[str, Row] = {}
         self.guardians_of: dict[str, list[str]] = {}
+        # 1.2: every role of a user (roles.csv), the secondary ones too.
+        self.roles: dict[str, set[str]] = {}
         if version == "1.2":
             self.roles_read()
 
@@ -99,6 +102,7 @@ class _Roster:
             roles.setdefault(user_id, []).append(row)
         for user_id, rows in roles.items():
             rows.sort(key=lambda row: row.get("roleType").lower() != "primary")
+            self.roles[user_id] = {row.get("role").lower() for row in rows}
             user = self.users[user_id]
             user.values["role"] = rows[0].get("role")
             orgs = dict.fromkeys(row.get("orgSourcedId") for row in rows if row.get("orgSourcedId"))
@@ -169,13 +173,15 @@ class _Roster:
                 self.agent_link(row, agent)
 
     def agent_link(self, row: Row, agent: str):
-        """Link a student and a guardian named on either's row; skip any other agent."""
-        if row.get("role").lower() in GUARDIAN_ROLES:
+        """Link a student and a guardian named on either's row; skip any other agent. A
+        guardian may hold that role as a secondary one (1.2): a teacher who is a parent."""
+        is_student = row.get("role").lower() == "student"
+        if not is_student and self.users[agent].get("role").lower() == "student":
             student, guardian = agent, row.get("sourcedId")
         else:
             student, guardian = row.get("sourcedId"), agent
         role = self.users[guardian].get("role")
-        if role.lower() not in GUARDIAN_ROLES:
+        if not self.roles.get(guardian, {role.lower()}) & GUARDIAN_ROLES:
             self.warnings.append(
                 row.problem(
                     "agentSourcedIds",
