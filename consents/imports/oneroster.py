@@ -8,14 +8,14 @@ tussenvoegsel, so it is not stored. Their class is their enrollment in a class o
 student without one cannot be imported: the age rule needs it). Guardians are users with role
 `parent` or `guardian` (in 1.2 also as a secondary role: a teacher who is a parent), linked
 through `agentSourcedIds` (in either direction); other agents (a `relative`, a teacher) are
-skipped with a warning. In 1.1 a user's role and schools are on
-their row; in 1.2 in roles.csv. Staff are teachers, aides and administrators (1.1), and in 1.2
-also principals, site, district and system administrators, counselors and proctors; a staff
-member without a valid email address cannot log in and is skipped with a warning, and so is
-one who works only for the board (a `district` org), not at a school. Users with another role
-are skipped with a warning. Schools are orgs, matched by `identifier` (the BRIN code) or by
-name. An export of changes only (a manifest with a `delta` file) is refused. A row with status
-`tobedeleted` is deleted: it is left out, and so is every row that refers to it.
+skipped with a warning. In 1.1 a user's role and schools are on their row; in 1.2 in roles.csv.
+Staff are teachers, aides and administrators (1.1), and in 1.2 also principals, site, district
+and system administrators, counselors and proctors; a staff member without a valid email
+address cannot log in and is skipped with a warning, and so is one who works only for the board
+(a `district` org), not at a school. Users with another role are skipped with a warning.
+Schools are orgs, matched by `identifier` (the BRIN code) or by name. An export of changes only
+(a manifest with a `delta` file) is refused. A row with status `tobedeleted` is deleted: it is
+left out, and so is every row that refers to it.
 """
 
 from django.core.exceptions import ValidationError
