@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from consents.communications.directory import people_search
 from consents.communications.group_check import names_resolve
-from consents.communications.lookups import fold
 from consents.models import School
+from consents.names import fold
 
 from . import factories as f
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from consents.dates import school_year_start
 from consents.models import Group, School, StaffMember, Student, Subject
+from consents.names import name_order
 
 
 def matching(term: str, *, email: bool = False) -> QuerySet:
@@ -63,7 +64,7 @@ def among(schools, ids, *, limit: int | None = None) -> list[int]:
     found = (
         Subject.objects.filter(pk__any=ids, erased_at__isnull=True)
         .filter(Q(pk__in=students.values("pk")) | Q(pk__in=staff.values("staffmember_id")))
-        .order_by("last_name", "first_name", "pk")
+        .order_by(*name_order())
         .values_list("pk", flat=True)
     )
     return list(found if limit is None else found[:limit])

@@ -12,7 +12,6 @@ from itertools import chain
 
 from consents import rules
 from consents.communications.directory import group_label
-from consents.communications.lookups import fold
 from consents.models import (
     MediaType,
     Purpose,
@@ -22,6 +21,7 @@ from consents.models import (
     Subject,
 )
 from consents.models.people import full_name
+from consents.names import fold
 from consents.people import people_in
 
 

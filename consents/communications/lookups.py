@@ -10,12 +10,8 @@ index. Elsewhere (SQLite) it is `IN (...)`. Pass a set: Django walks lists and t
 filter looking for expressions, one element at a time.
 """
 
-import unicodedata
-
 from django.core.exceptions import EmptyResultSet
-from django.db.backends.signals import connection_created
 from django.db.models import CharField, Field, ForeignObject, Lookup
-from django.dispatch import receiver
 
 
 class Any(Lookup):
@@ -44,33 +40,11 @@ ForeignObject.register_lookup(Any)
 
 # --- Names compared without case or diacritics ---------------------------------------------------
 
-# What unaccent maps and Unicode decomposition does not split into a letter and a mark.
-_LETTERS = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ł": "l", "Ł": "L"})
-
-
-def fold(text: str) -> str:
-    """`text` in lower case without diacritics: "Zoë Çelik" -> "zoe celik". The Python side of
-    the database function `portal_fold` (PostgreSQL: `lower(unaccent(text))`, migration 0016)."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def _fold_or_none(text):
-    return None if text is None else fold(str(text))
-
-
-@receiver(connection_created)
-def sqlite_fold_register(sender, connection, **kwargs):
-    """SQLite gets `portal_fold` as a Python function on each new connection."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_function("portal_fold", 1, _fold_or_none, deterministic=True)
-
 
 class FoldedContains(Lookup):
     """`name__folded_contains="zoe"`: the folded column contains the folded word. PostgreSQL
-    answers it from the trigram indexes on `portal_fold(name)` (migration 0016)."""
+    answers it from the trigram indexes on `portal_fold(name)` (migration 0017); the function
+    and its Python twin are `consents.names`."""
 
     lookup_name = "folded_contains"
 

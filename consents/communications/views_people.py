@@ -13,6 +13,7 @@ from consents.communications.protection import protection_set
 from consents.dates import school_today
 from consents.models import ConsentDecision, MediaType, Purpose, Role, Subject
 from consents.models.access import AccessLogEntry
+from consents.names import name_order
 from consents.people import people_in, subject_or_404
 from consents.privacy.access_log import staff_access_record
 from consents.roles import role_required
@@ -28,7 +29,7 @@ def people_list(request):
         # The page's ids first, in name order (an index), then only those 50 people read
         # with what the list shows: joining everyone's school and class before choosing the
         # page made PostgreSQL sort the whole board (first page 77 -> 33 ms, page 20 80 -> 55).
-        found = people_in(request.schools).order_by("last_name", "first_name", "id")
+        found = people_in(request.schools).order_by(*name_order())
         found = found.values_list("pk", flat=True)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     page.object_list = people_by_pk(list(page.object_list))

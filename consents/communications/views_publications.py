@@ -14,6 +14,7 @@ from consents.communications.publications import publication_record, publication
 from consents.communications.takedowns import takedown_close
 from consents.dates import school_today
 from consents.models import Publication, Role, TakedownTask
+from consents.names import name_order
 from consents.privacy.access_log import Action, staff_access_record
 from consents.roles import has_role, role_required
 
@@ -92,7 +93,7 @@ def publication_detail(request, pk):
         pk=pk,
     )
     entries = publication.entries.select_related("subject").order_by(
-        "group_name", "subject__last_name", "subject__first_name"
+        "group_name", *name_order("subject__")
     )
     entries, tasks = (
         list(entries),

@@ -9,6 +9,7 @@ from consents.communications.forms import IdsField
 from consents.dates import school_today
 from consents.library.services import ERASED_STAYS_VISIBLE
 from consents.models import Group, Purpose, School
+from consents.names import name_order
 from consents.people import people_in
 
 
@@ -79,7 +80,7 @@ class PeopleForm(forms.Form):
         self.fields["add"].queryset = people_in([school])
         self.fields["remove"].queryset = people_in([school])
         self.group_people = (
-            list(people_in([school]).filter(student__group=group).order_by("last_name", "pk"))
+            list(people_in([school]).filter(student__group=group).order_by(*name_order()))
             if group
             else []
         )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from consents import rules, stored
 from consents.communications.directory import group_label
 from consents.models import CurrentVerdict, LibraryItem, LibraryItemPerson, Purpose, Subject
+from consents.names import name_order
 from consents.rules import State
 
 # The worst state wins: one "not allowed" makes the item not allowed.
@@ -93,7 +94,7 @@ def item_statuses(
     if detail:
         for entry in entries.select_related(
             "subject__student__group", "subject__staffmember"
-        ).order_by("subject__last_name", "subject__first_name", "pk"):
+        ).order_by(*name_order("subject__"), "pk"):
             people[entry.item_id].append(entry.subject)
     else:
         for item_id, subject_id in entries.order_by().values_list("item_id", "subject_id"):

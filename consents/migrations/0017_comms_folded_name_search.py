@@ -4,7 +4,7 @@ from django.db import migrations
 # `portal_fold(text)` is lower(unaccent(text)), declared IMMUTABLE so that it can be indexed
 # (unaccent itself is only STABLE: its dictionary could change; ours does not). The trigram
 # indexes on UPPER(name) of migrations 0006 and 0009 give way to indexes on the folded names.
-# SQLite registers the same function in Python (`communications.lookups.fold`).
+# SQLite registers the same function in Python (now `consents.names.fold`).
 FOLD_SQL = """
 CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;

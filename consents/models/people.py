@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from consents.names import name_order
+
 
 def full_name(first_name: str, prefix: str, last_name: str) -> str:
     """Dutch order: first name, tussenvoegsel, last name ("Daan van der Berg")."""
@@ -47,12 +49,9 @@ class Subject(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        ordering = ["last_name", "first_name"]
-        indexes = [
-            # The people list in name order reads its page from here and stops, instead of
-            # sorting everyone in scope (a whole board: 68 -> 3.5 ms).
-            models.Index(fields=["last_name", "first_name", "id"], name="subject_name_order"),
-        ]
+        # On PostgreSQL the people list reads its page in this order from an index
+        # (migration 0031) and stops, instead of sorting everyone in scope (68 -> 3.5 ms).
+        ordering = name_order()
 
     def __str__(self):
         return self.name
@@ -119,7 +118,7 @@ class Guardian(models.Model):
     class Meta:
         verbose_name = _("guardian")
         verbose_name_plural = _("guardians")
-        ordering = ["last_name", "first_name"]
+        ordering = name_order()
 
     def __str__(self):
         return self.name
