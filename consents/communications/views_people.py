@@ -14,24 +14,29 @@ from consents.dates import school_today
 from consents.models import ConsentDecision, MediaType, Purpose, Role, Subject
 from consents.models.access import AccessLogEntry
 from consents.names import name_order
+from consents.paging import SlicePage
 from consents.people import people_in, subject_or_404
 from consents.privacy.access_log import staff_access_record
 from consents.roles import role_required
 from consents.rules import verdicts
+
+PAGE_SIZE = 50
 
 
 @role_required(Role.Kind.ADMINISTRATOR)
 def people_list(request):
     query = request.GET.get("q", "").strip()
     if query:
+        # A search's ids are in hand: counting them (page 1 / 3) costs nothing.
         found = among(request.schools, found_by(query, email=True))
+        page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     else:
         # The page's ids first, in name order (an index), then only those 50 people read
         # with what the list shows: joining everyone's school and class before choosing the
         # page made PostgreSQL sort the whole board (first page 77 -> 33 ms, page 20 80 -> 55).
+        # Not counted: counting a board's 56,000 people took 30-57 ms of a 56-80 ms page.
         found = people_in(request.schools).order_by(*name_order())
-        found = found.values_list("pk", flat=True)
-    page = Paginator(found, 50).get_page(request.GET.get("page"))
+        page = SlicePage(found.values_list("pk", flat=True), request.GET.get("page"), PAGE_SIZE)
     page.object_list = people_by_pk(list(page.object_list))
     staff_access_record(request, Action.LOOKUP, subjects=page.object_list, detail="people list")
     return render(request, "consents/people/list.html", {"page": page, "query": query})
