@@ -229,3 +229,14 @@ def test_a_teacher_who_is_also_a_parent_at_the_school_is_linked_as_guardian(admi
         "ayse.celik@example.org",
     ]
     assert StaffMember.objects.filter(user__email="anton.verhoeven@example.org").exists()
+
+
+def test_a_student_switched_off_in_the_file_is_skipped_with_a_warning(admin_client, school):
+    users = (ONEROSTER_11 / "users.csv").read_text()
+    users = users.replace("stu-2,,,true,", "stu-2,,,false,")
+    text = dry_run(admin_client, school, zipped(ONEROSTER_11, {"users.csv": users}))
+    assert "users.csv, line 3, column “enabledUser”" in text
+    assert "switched off in the file (enabledUser is false) and is not imported" in text
+    assert "Import now" in text
+    confirm(admin_client)
+    assert list(Student.objects.values_list("student_number", flat=True)) == ["100101"]

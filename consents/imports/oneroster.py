@@ -15,7 +15,8 @@ address cannot log in and is skipped with a warning, and so is one who works onl
 (a `district` org), not at a school. Users with another role are skipped with a warning.
 Schools are orgs, matched by `identifier` (the BRIN code) or by name. An export of changes only
 (a manifest with a `delta` file) is refused. A row with status `tobedeleted` is deleted: it is
-left out, and so is every row that refers to it.
+left out, and so is every row that refers to it. A student or staff member switched off
+(`enabledUser` false) is skipped with a warning.
 """
 
 from django.core.exceptions import ValidationError
@@ -344,7 +345,11 @@ def _people(roster: _Roster, parsed: ParsedFile):
     first_line_of: dict[str, int] = {}
     for row in roster.tables["users.csv"]:
         role = row.get("role").lower()
-        if row.get("enabledUser").lower() == "false" or role in GUARDIAN_ROLES:
+        if role in GUARDIAN_ROLES:
+            continue
+        if row.get("enabledUser").lower() == "false":
+            if role == "student" or role in STAFF_ROLES:
+                roster.warnings.append(_switched_off(row))
             continue
         org_ids = _split(row.get("orgSourcedIds"))
         if role in STAFF_ROLES:
@@ -370,6 +375,19 @@ def _people(roster: _Roster, parsed: ParsedFile):
                     % {"role": row.get("role") or "–"},
                 )
             )
+
+
+def _switched_off(row: Row):
+    """A student or staff member switched off in the file is not imported: said, because a
+    full import then counts them as left (some systems switch off the accounts of young
+    pupils who are still at school)."""
+    return row.problem(
+        "enabledUser",
+        _(
+            "This user is switched off in the file (enabledUser is false) and is not "
+            "imported; a full import counts them as having left."
+        ),
+    )
 
 
 @unreadable_as_error
