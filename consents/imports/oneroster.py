@@ -378,16 +378,12 @@ def _people(roster: _Roster, parsed: ParsedFile):
 
 
 def _switched_off(row: Row):
-    """A student or staff member switched off in the file is not imported: said, because a
-    full import then counts them as left (some systems switch off the accounts of young
-    pupils who are still at school)."""
-    return row.problem(
-        "enabledUser",
-        _(
-            "This user is switched off in the file (enabledUser is false) and is not "
-            "imported; a full import counts them as having left."
-        ),
+    """Said: a full import counts them as left, and some systems switch off young pupils."""
+    message = _(
+        "This user is switched off in the file (enabledUser is false) and is not "
+        "imported; a full import counts them as having left."
     )
+    return row.problem("enabledUser", message)
 
 
 @unreadable_as_error
