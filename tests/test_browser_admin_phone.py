@@ -48,7 +48,9 @@ def test_the_import_page_fits_a_phone_with_its_long_dutch_heading(
     log_in_browser(phone, live_server, administrator)
     phone.goto(live_server.url + "/manage/import/")
 
-    assert "leerlingadministratiesysteem" in phone.locator("h1").inner_text()
+    # The translation carries soft hyphens (leerling-administratie-systeem) where the
+    # browser has no Dutch hyphenation; the CSS breaks the word where it has neither.
+    assert "leerlingadministratiesysteem" in phone.locator("h1").inner_text().replace("\u00ad", "")
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
 
 
