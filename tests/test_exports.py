@@ -7,10 +7,12 @@ import io
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from consents.models import ExportJob, ExportLog, MediaType, Purpose
-from consents.reports.exports import ExportRequest, Kind, export_write, row_count
+from consents.reports.exports import ExportRequest, Kind, export_rows, export_write, row_count
 from consents.rules import verdicts
 
 from . import factories as f
@@ -70,6 +72,21 @@ def test_the_current_status_export_equals_the_verdicts_and_is_logged(
         len(rows),
     )
     assert "Waldheim-mavo" in log.scope
+
+
+def test_the_register_says_who_decides_in_the_language_of_the_download(
+    administrator, history, school
+):
+    export = ExportRequest(Kind.REGISTER_STATUS, (school.id,), on=dt.date(2026, 10, 1))
+    for language, guardians, themselves in [
+        ("en", "guardians", "the person"),
+        ("nl", "ouders/verzorgers", "de persoon zelf"),
+    ]:
+        with translation.override(language):
+            header, rows = export_rows(export)
+            column = [str(h) for h in header].index(str(_("decides")))
+            decides = {(row[4], row[column]) for row in rows}  # (first name, decides)
+        assert decides == {("Zoë", guardians), ("Sem", guardians), ("Anton", themselves)}
 
 
 def test_events_in_a_period_as_excel(client, administrator, history):

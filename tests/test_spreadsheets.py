@@ -135,6 +135,20 @@ def test_an_xlsx_export_holds_no_formula_and_keeps_numbers_and_dates():
         assert row[3][0].date() == dt.date(2026, 9, 1) and row[3][1] == "d"
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_rows_written_together_are_checked_as_rows_written_one_by_one(fmt):
+    payloads = PAYLOADS + WIDE_PAYLOADS + HIDDEN_START_PAYLOADS
+    rows = [[payload, "Zoë", -3] for payload in payloads]
+    together = io.BytesIO()
+    with spreadsheet(fmt, together) as book:
+        book.sheet("Export").extend(rows)
+    one_by_one = write(fmt, ["name", "first name", "count"], rows)
+    if fmt == "csv":
+        assert read_csv(together.getvalue()) == read_csv(one_by_one)[1:]
+    else:
+        assert read_xlsx(together.getvalue()) == read_xlsx(one_by_one)[1:]
+
+
 TRICKY = st.sampled_from(list("=+-@\t\r\n \xa0\u3000\u200b\ufeff\x00\uff1d\uff0b\uff0d\uff20"))
 
 
@@ -317,6 +331,27 @@ def test_a_background_register_export_is_as_inert(
     assert "'" + HOSTILE["roepnaam"] in {value for value, _type in found}
     numbers = [value for value, data_type in found if data_type == "n"]
     assert numbers  # the decision's number stays a number
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_names_typed_by_the_board_reach_the_register_as_text(
+    client, in_october_2026, administrator, school, website, photo, child, mother, fmt
+):
+    # The current status checks each name once, not on each of its rows: checked all the same.
+    school.name = '=HYPERLINK("http://127.0.0.1/x","click")'
+    school.save()
+    website.name_en = "+cmd -2+3"
+    website.save()
+    photo.name_en = " \uff1dphoto"
+    photo.save()
+    record(mother.user, child, website, photo)
+    client.force_login(administrator)
+
+    found = cells(fmt, register_download(client, Kind.REGISTER_STATUS, fmt))
+
+    assert_inert(found)
+    values = {value for value, _type in found}
+    assert {"'" + school.name, "'" + website.name_en, "' \uff1dphoto"} <= values
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -37,8 +38,8 @@ from consents.models import (
 )
 from consents.models.people import full_name
 from consents.queue import enqueue
-from consents.reports.spreadsheets import spreadsheet
-from consents.rules import State, who_decided_text
+from consents.reports.spreadsheets import CheckedRows, safe_cell, spreadsheet
+from consents.rules import Decider, State, who_decided_text
 
 Kind = ExportLog.Kind
 CHUNK = 1000
@@ -128,6 +129,11 @@ STATUS_HEADER = [
     gettext_lazy("decided by"),
     gettext_lazy("must not appear"),  # rule 12: the flag, never its reason
 ]
+# Who decides about the person's consent (rules 1 and 2), in the register's "decides" column.
+DECIDERS = {
+    Decider.GUARDIANS.value: gettext_lazy("guardians"),
+    Decider.SELF.value: gettext_lazy("the person"),
+}
 EVENTS_HEADER = [
     gettext_lazy("number"),
     gettext_lazy("decided at"),
@@ -150,17 +156,25 @@ EVENTS_HEADER = [
 ]
 
 
-def _status_rows(request: ExportRequest) -> Iterator[list]:
+def _status_rows(request: ExportRequest) -> CheckedRows:
+    """The rows of the current status, every text cell checked by `safe_cell` where its value
+    is made: once per export (labels, names of purposes and media types) or per person (the
+    person's columns, who decided), not once per row (1.7 million rows for a whole board)."""
+    return CheckedRows(_status_rows_checked(request))
+
+
+def _status_rows_checked(request: ExportRequest) -> Iterator[list]:
     ids = list(_people(request.school_ids).values_list("id", flat=True))
     purposes = list(
         Purpose.objects.filter(board__schools__id__in=request.school_ids, active=True).distinct()
     )
     media_types = list(MediaType.objects.all())
-    # Translated once per export, not once per row (1.7 million rows for a whole board).
-    purpose_names = {p.id: str(p.name) for p in purposes}
-    media_names = {m.id: str(m.name) for m in media_types}
-    states = {state.value: state.label for state in State}
-    yes = {True: _("yes"), False: ""}
+    # Translated once per export, not once per row.
+    purpose_names = {p.id: safe_cell(str(p.name)) for p in purposes}
+    media_names = {m.id: safe_cell(str(m.name)) for m in media_types}
+    states = {state.value: safe_cell(str(state.label)) for state in State}
+    deciders = {decider: safe_cell(str(label)) for decider, label in DECIDERS.items()}
+    yes = {True: safe_cell(_("yes")), False: ""}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         columns = _person_columns(chunk)
@@ -169,7 +183,8 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
             # another date's) is worked out.
             stored.register_rows(chunk, on=request.on, purposes=purposes, media_types=media_types)
         )
-        who = _who_decided(found, columns)
+        who = {key: safe_cell(text) for key, text in _who_decided(found, columns).items()}
+        columns = {pk: [safe_cell(value) for value in values] for pk, values in columns.items()}
         protected = set(
             Subject.objects.filter(id__in=chunk, protected=True).values_list("id", flat=True)
         )
@@ -181,10 +196,11 @@ def _status_rows(request: ExportRequest) -> Iterator[list]:
                 purpose_names[purpose_id],
                 media_names[media_id],
                 states[state],
-                decider,
+                deciders[decider],
                 yes[disputed],
                 yes[not_renewed],
                 yes[asked_again],
+                # A date and time starts with its year: a spreadsheet reads no formula in it.
                 _local_time(decided_at) if decided_at else "",
                 who[subject_id, voice] if decided_at else "",
                 yes[subject_id in protected],
@@ -288,14 +304,16 @@ def export_write(
 ) -> int:
     """Write the export to `path` row by row; returns the number of rows (header excluded)."""
     header, rows = export_rows(request)
+    checked = isinstance(rows, CheckedRows)
+    rows = iter(rows)
     count = 0
     with spreadsheet(fmt, path) as book:
         sheet = book.sheet(_("Register"))
         sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-            count += 1
-            if progress and count % every == 0:
+        while batch := list(islice(rows, every)):
+            sheet.extend(batch, checked=checked)
+            count += len(batch)
+            if progress and len(batch) == every:
                 progress(count)
     return count
 

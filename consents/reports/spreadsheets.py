@@ -8,8 +8,11 @@ may skip or translate first: leading whitespace, control and invisible format ch
 the full-width forms of the triggers (＝ ＋ － ＠, which Excel can take for = + - @) and others
 that Unicode normalises to them (﹦, ⁼). Numbers and dates are left as they are.
 
-Rows are written one at a time, CSV straight to the file and XLSX through openpyxl's
-write-only mode, so the register of a whole board is written in bounded memory.
+Rows are written as they come, CSV straight to the file and XLSX through openpyxl's
+write-only mode, so the register of a whole board is written in bounded memory. A producer of
+many rows that repeat the same values (the register of a whole board: 1.7 million rows, with
+each person's columns on 30 of them and the same labels on all) may check each value once and
+hand over `CheckedRows`.
 """
 
 import csv
@@ -60,12 +63,32 @@ def safe_cell(value):
     return "'" + value
 
 
+class CheckedRows:
+    """Rows whose producer has passed every text cell through `safe_cell` already (or made
+    it a date or a number), so that a value repeated on many rows is checked once, not on
+    every row. On 20,000 of the register's rows, checking each cell again took 1.6-2.0 µs of the
+    4.1-4.4 µs it takes to write a row of CSV."""
+
+    def __init__(self, rows: Iterable[Sequence]):
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[Sequence]:
+        return iter(self._rows)
+
+
 class _CsvSheet:
     def __init__(self, handle):
         self._writer = csv.writer(handle, delimiter=";")
 
     def append(self, row: Iterable, *, bold: bool = False, wrap: bool = False) -> None:
         self._writer.writerow([safe_cell(value) for value in row])
+
+    def extend(self, rows: Iterable[Iterable], *, checked: bool = False) -> None:
+        """Write `rows`; `checked`: they come from `CheckedRows`, written as they are."""
+        if checked:
+            self._writer.writerows(rows)
+        else:
+            self._writer.writerows([safe_cell(value) for value in row] for row in rows)
 
 
 class _CsvBook:
@@ -97,6 +120,12 @@ class _XlsxSheet:
             values = [self._styled(value, bold=bold, wrap=wrap) for value in values]
         self._worksheet.append(values)
 
+    def extend(self, rows: Iterable[Iterable], *, checked: bool = False) -> None:
+        """Write `rows`, each checked again: XLSX also drops control characters, and
+        openpyxl's own work per cell outweighs the check."""
+        for row in rows:
+            self.append(row)
+
     def _styled(self, value, *, bold: bool, wrap: bool) -> WriteOnlyCell:
         cell = WriteOnlyCell(self._worksheet, value=value)
         if bold:
@@ -126,7 +155,8 @@ def spreadsheet(fmt: str, target) -> Iterator[_CsvBook | _XlsxBook]:
 
     `book.sheet(title, widths=..., frozen_rows=...)` starts a sheet (a CSV file has one, and
     ignores the layout); `sheet.append(row, bold=..., wrap=...)` writes a row, every cell
-    through `safe_cell`.
+    through `safe_cell`; `sheet.extend(rows, checked=...)` writes many, `checked` when they
+    are `CheckedRows`.
     """
     if fmt == "csv":
         if isinstance(target, io.IOBase):
