@@ -165,6 +165,12 @@ def pytest_collection_modifyitems(config, items):
     # file that is still being written, which makes them flaky. CI runs them against Redis.
     from django.conf import settings
 
+    # The flush after a transactional test also removes what the data migrations wrote (the
+    # media types, the content types). Every transactional test starts with it restored, so
+    # that none depends on which tests ran before it (`pytest -m browser` alone failed).
+    for item in items:
+        if _is_transactional(item) and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         for item in items:
             if "broker" in item.keywords:
