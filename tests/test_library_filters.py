@@ -300,6 +300,16 @@ def test_a_filtered_list_pages_without_counting(client, communications, school, 
     page = response.context["page"]
     assert (page.has_previous(), page.has_next(), page.number) == (True, False, 2)
     assert b"2</span>" in response.content  # the number alone: a filtered list is not counted
+    # The page links keep the filter and name one page, however far staff have paged.
+    filtered = f"?school={school.pk}&amp;purpose={website.pk}"
+    assert f'href="{filtered}&amp;page=1"' in response.content.decode()
+
+    response = client.get(
+        reverse("library_list"), {"school": school.pk, "purpose": website.pk, "page": 3}
+    )
+    html = response.content.decode()
+    assert "There is no page 3: the list is shorter." in html and "Previous" not in html
+    assert f'<a href="{filtered}">Back to the first page</a>' in html
 
 
 def test_staff_and_students_who_moved_count_on_an_item_like_the_schools_own_students(

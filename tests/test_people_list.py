@@ -85,6 +85,22 @@ def test_a_page_number_that_is_not_one_shows_a_page_and_no_error(
     assert len(names(response)) in (50, 10)
 
 
+def test_a_page_past_the_end_of_the_list_says_so_and_leads_to_the_first(
+    client, administrator, school
+):
+    f.StudentFactory(school=school, first_name="Bram", last_name="Visser")
+    client.force_login(administrator)
+
+    response = client.get(reverse("people_list"), {"page": 7})
+
+    html = response.content.decode()
+    assert response.status_code == 200 and names(response) == []
+    assert "There is no page 7: the list is shorter." in html and "Nobody found." not in html
+    assert '<a href="?q=">Back to the first page</a>' in html
+    assert "Previous" not in html  # page 6 would be as empty
+    assert "Bram Visser" in client.get(reverse("people_list")).content.decode()
+
+
 def test_a_search_that_finds_nobody_says_so(client, administrator, school):
     f.StudentFactory(school=school, first_name="Bram", last_name="Visser")
     client.force_login(administrator)

@@ -59,6 +59,13 @@ def _logged(request, statuses, detail: str) -> None:
     staff_access_record(request, Action.LIBRARY, subjects=people, detail=detail)
 
 
+def _without_page(query) -> str:
+    """The list's filters for its page links, which add the page themselves."""
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @role_required(*STAFF_ROLES)
 def library_list(request):
     school = school_from(request)
@@ -92,7 +99,7 @@ def library_list(request):
             "page": page,
             "cards": cards_html(page.object_list, channels),
             "channels": channels,
-            "query": request.GET.urlencode(),
+            "query": _without_page(request.GET),
             "may_delete": has_role(
                 request.user,
                 Role.Kind.ADMINISTRATOR,
