@@ -34,6 +34,8 @@ def overlap(a, b) -> bool:
 def test_the_council_reads_this_years_report_in_dutch_with_a_readable_legend(
     browser, live_server, chain_transactional_db, council_member, board, school, website, photo
 ):
+    for name in ["Schoolgids", "Nieuwsbrief", "Sociale media", "Ouderportaal", "Pers"]:
+        f.PurposeFactory(board=board, name_nl=name, name_en=name)  # a board's usual length
     year = SchoolYear.objects.for_date(board, school_today())
     group = f.GroupFactory(school=school, school_year=year, name="1a", year_group=1)
     for number in range(14):
@@ -87,6 +89,14 @@ def test_the_council_reads_this_years_report_in_dutch_with_a_readable_legend(
     box.evaluate("e => { e.scrollLeft = 200; }")
     assert [row.locator(cell).bounding_box()["x"] for cell in ("th", "td >> nth=0")] == before
     assert row.locator("td >> nth=1").bounding_box()["x"] < count_before
+    # A table longer than the screen scrolls down inside its box, under its column heads.
+    assert box.evaluate("e => e.scrollHeight > e.clientHeight")
+    head = box.locator("thead th >> nth=2")
+    box_top, head_top = box.bounding_box()["y"], head.bounding_box()["y"]
+    row_top = row.bounding_box()["y"]
+    box.evaluate("e => { e.scrollTop = 300; }")
+    assert head.bounding_box()["y"] == head_top == box_top
+    assert row.bounding_box()["y"] < row_top
     # The scrolling box can be scrolled from the keyboard too (scrollable-region-focusable).
     assert axe_violations(page) == []
     phone.close()

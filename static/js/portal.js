@@ -1,4 +1,4 @@
-// A table that scrolls sideways inside its box (on a phone) can be scrolled from the keyboard:
+// A table that scrolls inside its box (on a phone) can be scrolled from the keyboard:
 // the box takes the focus, as a region named after the table's caption or the heading above
 // it (WCAG 2.1.1; axe: scrollable-region-focusable). A box that does not scroll stays out of
 // the tab order.
@@ -16,7 +16,7 @@
 
   function mark() {
     document.querySelectorAll(".table-responsive").forEach(function (box) {
-      if (box.scrollWidth > box.clientWidth) {
+      if (box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight) {
         box.tabIndex = 0;
         const name = nameOf(box);
         if (name) {
