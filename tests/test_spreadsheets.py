@@ -333,11 +333,12 @@ def test_a_background_register_export_is_as_inert(
     assert numbers  # the decision's number stays a number
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_names_typed_by_the_board_reach_the_register_as_text(
-    client, in_october_2026, administrator, school, website, photo, child, mother, fmt
-):
-    # The current status checks each name once, not on each of its rows: checked all the same.
+@pytest.fixture
+def board_names_like_formulas(in_october_2026, board, school, website, photo, child, mother):
+    """Board, school, purpose and media type names typed in the admin by the board's own
+    staff, like formulas, and one answer under them."""
+    board.name = "@SUM(1+1)"
+    board.save()
     school.name = '=HYPERLINK("http://127.0.0.1/x","click")'
     school.save()
     website.name_en = "+cmd -2+3"
@@ -345,6 +346,13 @@ def test_names_typed_by_the_board_reach_the_register_as_text(
     photo.name_en = " \uff1dphoto"
     photo.save()
     record(mother.user, child, website, photo)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_names_typed_by_the_board_reach_the_register_as_text(
+    client, board_names_like_formulas, administrator, school, website, fmt
+):
+    # The current status checks each name once, not on each of its rows: checked all the same.
     client.force_login(administrator)
 
     found = cells(fmt, register_download(client, Kind.REGISTER_STATUS, fmt))
@@ -356,18 +364,8 @@ def test_names_typed_by_the_board_reach_the_register_as_text(
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_council_report_downloads_hold_no_formula(
-    client, in_october_2026, council_member, board, school, website, photo, child, mother, fmt
+    client, board_names_like_formulas, council_member, board, school, website, fmt
 ):
-    # Board, school and purpose names are typed in the admin by the board's own staff.
-    board.name = "@SUM(1+1)"
-    board.save()
-    school.name = '=HYPERLINK("http://127.0.0.1/x","click")'
-    school.save()
-    website.name_en = "+cmd -2+3"
-    website.save()
-    photo.name_en = " \uff1dphoto"
-    photo.save()
-    record(mother.user, child, website, photo)
     client.force_login(council_member)
 
     response = client.get(reverse("council_report_download", args=[fmt]), {"school": school.pk})
