@@ -15,7 +15,7 @@ from .conftest import axe_violations, log_in_browser, screenshot
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PHONE = {"width": 390, "height": 844}

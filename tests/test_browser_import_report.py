@@ -8,11 +8,9 @@ from consents.models import Student
 
 from .conftest import axe_violations, log_in_browser, screenshot
 
-# serialized_rollback: the flush after this test would remove the media types that the data
-# migration created, and later transactional tests need them.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "import" / "leerlingen.csv"

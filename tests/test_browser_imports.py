@@ -10,7 +10,7 @@ from .conftest import axe_violations, log_in_browser, screenshot
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "import" / "leerlingen.csv"

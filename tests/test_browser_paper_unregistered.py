@@ -11,11 +11,9 @@ from consents.rules import State, verdict_for
 from . import factories as f
 from .conftest import axe_violations, log_in_browser, screenshot
 
-# serialized_rollback: the flush after this test would remove the media types that the data
-# migration created, and later transactional tests need them.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

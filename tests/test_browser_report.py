@@ -12,7 +12,7 @@ from .helpers import record
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 LEGEND_BOXES = """svg => Array.from(svg.querySelectorAll('.report-legend text')).map(text => {

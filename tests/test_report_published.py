@@ -55,7 +55,7 @@ def in_october_2026():
 # --- The same report in every process -------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_separate_processes_publish_the_same_report_byte_for_byte(
     tmp_path, board, school, website, photo, council_member
 ):
