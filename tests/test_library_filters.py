@@ -14,6 +14,7 @@ from consents import stored
 from consents.communications.protection import protection_set
 from consents.dates import school_today
 from consents.decisions.services import consent_withdraw
+from consents.library import window
 from consents.library.filters import items_chosen
 from consents.library.verdicts import item_statuses
 from consents.models import CurrentVerdict, LibraryItem, Publication, VerdictDirty
@@ -277,7 +278,24 @@ def test_the_filtered_list_takes_the_same_number_of_queries_for_10_and_100_items
     assert queries(10, queued=True) == queries(100, queued=True)
 
 
-def test_a_filtered_list_pages_without_counting(client, communications, school, purposes, pupils):
+def filtered_pages(client, school, **params) -> list[tuple[list[str], str]]:
+    """Each page of a filtered list, followed by its "Older photos" link to the end: its items'
+    titles and its markup."""
+    pages, after = [], None
+    while True:
+        query = {"school": school.pk, **params, **({"after": after} if after else {})}
+        response = client.get(reverse("library_list"), query)
+        page = response.context["page"]
+        pages.append(([s.item.title for s in page.object_list], response.content.decode()))
+        if page.next_after is None:
+            return pages
+        assert len(pages) < 100, "the pages do not come to an end"
+        after = page.next_after
+
+
+def test_a_filtered_list_goes_on_after_the_last_item_it_showed(
+    client, communications, school, purposes, pupils
+):
     zoe, _sem, _lotte = pupils
     website, _yearbook = purposes
     for n in range(50):
@@ -286,30 +304,92 @@ def test_a_filtered_list_pages_without_counting(client, communications, school, 
     stored.refresh()
     client.force_login(communications)
 
-    first = list_items(client, school, purpose=website.pk)
-    second = list_items(client, school, purpose=website.pk, page=2)
-    assert len(first) == 48 and len(second) == 2
-    assert sorted(first + second) == [f"Item {n:02d}" for n in range(50)]
-    assert list_items(client, school, purpose=website.pk, page="x") == first
-    assert list_items(client, school, purpose=website.pk, page=10**30) == []
-    response = client.get(reverse("library_list"), {"school": school.pk, "purpose": website.pk})
-    assert response.context["page"].has_next()
-    response = client.get(
-        reverse("library_list"), {"school": school.pk, "purpose": website.pk, "page": 2}
-    )
-    page = response.context["page"]
-    assert (page.has_previous(), page.has_next(), page.number) == (True, False, 2)
-    assert b"2</span>" in response.content  # the number alone: a filtered list is not counted
-    # The page links keep the filter and name one page, however far staff have paged.
+    (first, first_html), (second, second_html) = filtered_pages(client, school, purpose=website.pk)
+    assert first == [f"Item {n:02d}" for n in range(49, 1, -1)]  # newest first, 48
+    assert second == ["Item 01", "Item 00"]
+    # The links keep the filter and name the last item shown, not a page to count up to.
     filtered = f"?school={school.pk}&amp;purpose={website.pk}"
-    assert f'href="{filtered}&amp;page=1"' in response.content.decode()
+    last_shown = LibraryItem.objects.get(title="Item 02").pk
+    assert f'href="{filtered}&amp;after={last_shown}">Older photos</a>' in first_html
+    assert "Newest photos" not in first_html and "Searched back" not in first_html
+    assert f'href="{filtered}">Newest photos</a>' in second_html
+    assert "Older photos" not in second_html
+
+
+def test_a_filtered_page_looks_at_no_more_items_than_its_window(
+    client, communications, school, purposes, pupils, monkeypatch
+):
+    """With a window of 4: a page goes no further back than the 4 items after where it
+    starts, says how far it searched, and the pages together show what the filter chooses
+    from the whole library, in the list's order, each item once, also where items were added
+    at the same moment."""
+    monkeypatch.setattr(window, "WINDOW", 4)
+    zoe, sem, _lotte = pupils
+    website, yearbook = purposes
+    people = [[zoe], [sem], [], [zoe, sem], [sem], [zoe], [zoe], [sem], [sem], [sem], [sem], [sem]]
+    with time_machine.travel(NOW, tick=False) as clock:
+        for n, on_it in enumerate(people):
+            if n % 3 == 0:
+                clock.shift(dt.timedelta(days=30))  # three items at a time: ties in time
+            make_item(communications, school, on_it, title=f"Item {n:02d}")
+    stored.refresh()
+    client.force_login(communications)
+    newest_first = [f"Item {n:02d}" for n in range(len(people) - 1, -1, -1)]
+
+    for params in ({"purpose": website.pk}, {"attention": "on"}, {"purpose": yearbook.pk}):
+        pages = filtered_pages(client, school, **params)
+        shown = [title for titles, _html in pages for title in titles]
+        expected = chosen_by_rules(school, purposes, **_filters(params, purposes))
+        assert shown == [title for title in newest_first if title in expected], params
+        assert len(pages) == 3, params  # 12 items, 4 a page
+
+    pages = filtered_pages(client, school, purpose=website.pk)
+    assert [titles for titles, _html in pages] == [
+        [],
+        ["Item 06", "Item 05"],
+        ["Item 02", "Item 00"],
+    ]
+    # Nothing on the first page: it says how far back it searched, and goes on from there.
+    item = LibraryItem.objects.get(title="Item 08")
+    searched = timezone.localtime(item.uploaded_at)
+    first_html = pages[0][1]
+    assert "No photos here." in first_html
+    assert f"Searched back to the photos added on {searched:%-d %B %Y}." in first_html
+    assert f"after={item.pk}" in first_html
+
+
+def _filters(params, purposes):
+    chosen = {p.pk: p for p in purposes}
+    return {"purpose": chosen.get(params.get("purpose")), "attention": "attention" in params}
+
+
+@pytest.mark.parametrize("place", ["x", "-1", "99999999", "another school", "deleted"])
+def test_a_filtered_list_from_a_place_that_does_not_exist_starts_at_the_newest(
+    client, communications, school, purposes, pupils, place
+):
+    zoe, _sem, _lotte = pupils
+    website, _yearbook = purposes
+    items = [make_item(communications, school, [zoe], title=f"Item {n}") for n in range(3)]
+    other = f.SchoolFactory(board=school.board)
+    elsewhere = make_item(communications, other, [], title="Elsewhere")
+    stored.refresh()
+    client.force_login(communications)
+    if place == "another school":
+        place = elsewhere.pk
+    elif place == "deleted":
+        place = items[1].pk
+        items[1].delete()
+    before = LibraryItem.objects.count()
 
     response = client.get(
-        reverse("library_list"), {"school": school.pk, "purpose": website.pk, "page": 3}
+        reverse("library_list"), {"school": school.pk, "purpose": website.pk, "after": place}
     )
-    html = response.content.decode()
-    assert "There is no page 3: the list is shorter." in html and "Previous" not in html
-    assert f'<a href="{filtered}">Back to the first page</a>' in html
+    assert response.status_code == 200
+    newest_first = LibraryItem.objects.filter(school=school).values_list("title", flat=True)
+    assert [s.item.title for s in response.context["page"].object_list] == list(newest_first)
+    assert "That place in the list no longer exists" in response.content.decode()
+    assert "Elsewhere" not in response.content.decode()
+    assert LibraryItem.objects.count() == before
 
 
 def test_staff_and_students_who_moved_count_on_an_item_like_the_schools_own_students(

@@ -9,7 +9,8 @@ every reader of the store does. What this module states in SQL is how an item co
 people's verdicts, as `verdicts._status` and `verdicts._attention` do in Python:
 `tests/test_library_filters.py` proves that both choose the same items. When the store does
 not hold for today at all (a new day or a board-wide change not yet refreshed by the worker),
-the filters work out every item with the rules, in Python, as before (linear in the library).
+the filters work out every item of the page's window with the rules, in Python
+(`consents/library/window.py`: at most 2,000 items).
 """
 
 import datetime as dt
@@ -54,12 +55,19 @@ class Fresh:
 
 
 def items_chosen(
-    school: School, *, purpose: Purpose | None, attention: bool, purposes: list[Purpose], on
+    school: School,
+    *,
+    purpose: Purpose | None,
+    attention: bool,
+    purposes: list[Purpose],
+    on,
+    within: QuerySet | None = None,
 ):
-    """The items of `school` that may go on `purpose` (when given) and need attention (when
-    `attention`), in the list's order: a queryset to slice, or a list when the store does not
-    hold for `on`."""
-    items = LibraryItem.objects.filter(school=school).select_related("media_type")
+    """The items of `school` (or of `within`, some of them: a page's window) that may go on
+    `purpose` (when given) and need attention (when `attention`), in the list's order: a
+    queryset to slice, or a list when the store does not hold for `on`."""
+    items = within if within is not None else LibraryItem.objects.filter(school=school)
+    items = items.select_related("media_type")
     fresh = _fresh(items, purposes=purposes, on=on)
     if fresh is None:
         statuses = item_statuses(list(items), purposes=purposes, on=on, detail=False)
