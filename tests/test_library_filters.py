@@ -89,7 +89,7 @@ def assert_filters_choose_what_the_rules_choose(client, school, purposes, *, sql
 @pytest.fixture
 def library(communications, administrator, school, purposes, pupils, mother, photo):
     """Zoë (allowed), Sem (refused the website), Lotte (no answer), Noor (withdrew the website
-    the day before the photos were added), Daan (protected), on eleven items."""
+    the day before the photos were added), Daan (protected), on twelve items."""
     zoe, sem, lotte = pupils
     website, yearbook = purposes
     noor = f.StudentFactory(school=school, first_name="Noor", last_name="Jansen")
@@ -107,6 +107,7 @@ def library(communications, administrator, school, purposes, pupils, mother, pho
     make_item(communications, school, [noor], title="Noor")
     make_item(communications, school, [noor, zoe], title="Noor and Zoë")
     make_item(communications, school, [daan, zoe], title="Daan and Zoë")
+    make_item(communications, school, [daan], title="Daan")
     make_item(communications, school, [], title="Nobody")
     make_item(communications, school, marked=False, title="Not marked")
     crowd = make_item(communications, school, [zoe], title="Crowd")
@@ -152,6 +153,7 @@ def test_the_filters_read_from_the_store_choose_what_the_rules_choose(
     ]
     assert sorted(list_items(client, school, attention="on")) == [
         "Crowd",
+        "Daan",
         "Daan and Zoë",
         "Not marked",
         "Published Sem",

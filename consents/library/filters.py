@@ -16,7 +16,7 @@ the filters work out every item of the page's window with the rules, in Python
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from consents import rules, stored
@@ -25,6 +25,7 @@ from consents.models import (
     CurrentVerdict,
     LibraryItem,
     LibraryItemPerson,
+    Publication,
     Purpose,
     School,
     Student,
@@ -91,23 +92,6 @@ def _fresh(items: QuerySet, *, purposes, on: dt.date) -> Fresh | None:
         return None
     found = rules.verdicts(queued, on=on, purposes=purposes, detail=False) if queued else {}
     return Fresh(queued, found)
-
-
-def _held_back_in_store(item, purpose, media_type, queued: list[int]) -> QuerySet:
-    """The people on `item` not queued whose stored verdict for `purpose` and `media_type` is
-    not "allowed" (or missing). `item` is a reference from the people's query, `purpose` and
-    `media_type` values or references from the stored verdicts' query."""
-    allowed = CurrentVerdict.objects.filter(
-        subject_id=OuterRef("subject_id"),
-        purpose_id=purpose,
-        media_type_id=media_type,
-        state=ALLOWED,
-    )
-    return (
-        LibraryItemPerson.objects.filter(item_id=item)
-        .exclude(subject_id__in=queued)
-        .exclude(Exists(allowed))
-    )
 
 
 def _on_item(people: list[int]) -> Exists:
@@ -180,42 +164,67 @@ def _may_go_on(items: QuerySet, school: School, purpose: Purpose, fresh: Fresh, 
     return items
 
 
+# `verdicts._attention` for the people in the store: nobody marked, others visible, someone
+# protected, whose consent lapsed, was not renewed or is asked again, or who withdrew after
+# the item was added, on any channel; or a channel it is published on where someone on it is
+# not allowed.
+NEEDS_ATTENTION = """
+    (
+        {items}.people_marked_at IS NULL
+        OR {items}.others_visible
+        OR EXISTS (
+            SELECT 1 FROM {people} p
+            WHERE p.item_id = {items}.id {not_queued}
+            AND EXISTS (
+                SELECT 1 FROM {verdicts} v
+                WHERE v.subject_id = p.subject_id AND v.purpose_id IN ({channels})
+                AND v.media_type_id = {items}.media_type_id
+                AND (
+                    v.protected OR v.lapsed <> '' OR v.not_renewed OR v.asked_again
+                    OR v.withdrawn_at >= {items}.uploaded_at
+                )
+            )
+        )
+        OR EXISTS (
+            SELECT 1 FROM {links} l
+            JOIN {publications} pub ON pub.id = l.publication_id
+            WHERE l.libraryitem_id = {items}.id AND pub.purpose_id IN ({channels})
+            AND EXISTS (
+                SELECT 1 FROM {people} p
+                WHERE p.item_id = {items}.id {not_queued}
+                AND NOT EXISTS (
+                    SELECT 1 FROM {verdicts} v
+                    WHERE v.subject_id = p.subject_id AND v.purpose_id = pub.purpose_id
+                    AND v.media_type_id = {items}.media_type_id AND v.state = %s
+                )
+            )
+        )
+    )
+"""
+
+
 def _needs_attention(purposes, fresh: Fresh, media_type_ids) -> Q:
-    """`verdicts._attention`, item by item, as one condition."""
+    """`verdicts._attention`, item by item, as one condition: in the store (`NEEDS_ATTENTION`)
+    or for the queued people (`_fresh_attention`).
+
+    Written in SQL: built with the ORM, its nested subqueries took 4 ms of Python a page to
+    compose and compile (docs/benchmarks.md)."""
     channel_ids = [p.pk for p in purposes]
-    flagged = CurrentVerdict.objects.filter(
-        Q(protected=True)
-        | ~Q(lapsed="")
-        | Q(not_renewed=True)
-        | Q(asked_again=True)
-        | Q(withdrawn_at__gte=OuterRef(OuterRef("uploaded_at"))),
-        subject_id=OuterRef("subject_id"),
-        purpose_id__in=channel_ids,
-        media_type_id=OuterRef(OuterRef("media_type_id")),
+    queued = fresh.queued
+    not_queued = f"AND p.subject_id NOT IN ({placeholders(queued)})" if queued else ""
+    # Table names from the models, every value a parameter.
+    sql = NEEDS_ATTENTION.format(  # nosec B608
+        items=LibraryItem._meta.db_table,
+        people=LibraryItemPerson._meta.db_table,
+        verdicts=CurrentVerdict._meta.db_table,
+        links=Links._meta.db_table,
+        publications=Publication._meta.db_table,
+        channels=placeholders(channel_ids),
+        not_queued=not_queued,
     )
-    people_flagged = (
-        LibraryItemPerson.objects.filter(item_id=OuterRef("pk"))
-        .exclude(subject_id__in=fresh.queued)
-        .filter(Exists(flagged))
-    )
-    held_back = _held_back_in_store(
-        OuterRef(OuterRef("pk")),
-        OuterRef(OuterRef("channel")),
-        OuterRef(OuterRef(OuterRef("media_type_id"))),
-        fresh.queued,
-    )
-    published_held_back = (
-        Links.objects.filter(libraryitem_id=OuterRef("pk"), publication__purpose_id__in=channel_ids)
-        .annotate(channel=F("publication__purpose_id"))
-        .filter(Exists(held_back))
-    )
-    condition = (
-        Q(people_marked_at__isnull=True)
-        | Q(others_visible=True)
-        | Exists(people_flagged)
-        | Exists(published_held_back)
-    )
-    return condition | _fresh_attention(channel_ids, fresh, media_type_ids)
+    params = [*queued, *channel_ids, *channel_ids, *queued, ALLOWED]
+    in_store = RawSQL(sql, params, output_field=BooleanField())  # nosec B611
+    return Q(in_store) | _fresh_attention(channel_ids, fresh, media_type_ids)
 
 
 def _fresh_attention(channel_ids, fresh: Fresh, media_type_ids) -> Q:

@@ -76,7 +76,7 @@ def staff_access_record(
 def _people_exist(model, ids: list[int]) -> None:
     """The check the links' foreign keys would make at commit (models/access.py), in one
     query: an entry never names someone who does not exist."""
-    if ids and model.objects.filter(pk__any=ids).count() != len(ids):
+    if ids and model.objects.filter(pk__any=set(ids)).count() != len(ids):
         raise IntegrityError(f"The access log names a {model.__name__} that does not exist.")
 
 
