@@ -5,7 +5,7 @@ that save are wrapped in a transaction that is rolled back, so that every run se
 data and the generated chain stays as generated.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.db import transaction
 from django.db.models import Count
@@ -205,3 +205,19 @@ def library_may_go_on_page(board, size):
 )
 def library_attention_page(board, size):
     return library_page(board, size, attention="on")
+
+
+@benchmark(
+    "page: library, may go on <channel>, far back",
+    baseline=BARE_VIEW,
+    budget_ms=PAGE_BUDGET_MS,
+    sizes=LIBRARY_SIZES,
+)
+def library_may_go_on_far_back(board, size):
+    """ "Older photos" followed to the 80th percent of the list: a page looks at the 2,000
+    items after the one it goes on from (consents/library/window.py), wherever that is."""
+    purpose = Purpose.objects.filter(board=board.board, active=True).order_by("pk")[0]
+    school_id = dict(parse_qsl(library_url(board, size).split("?", 1)[1]))["school"]
+    items = LibraryItem.objects.filter(school_id=school_id).order_by("-uploaded_at", "-pk")
+    after = items.values_list("pk", flat=True)[size * 4 // 5]
+    return library_page(board, size, expect_items=False, purpose=purpose.pk, after=after)
