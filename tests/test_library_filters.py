@@ -314,6 +314,7 @@ def test_a_filtered_list_goes_on_after_the_last_item_it_showed(
     last_shown = LibraryItem.objects.get(title="Item 02").pk
     assert f'href="{filtered}&amp;after={last_shown}">Older photos</a>' in first_html
     assert "Newest photos" not in first_html and "Searched back" not in first_html
+    assert f'<option value="{website.pk}" selected>' in first_html  # the filter stays chosen
     assert f'href="{filtered}">Newest photos</a>' in second_html
     assert "Older photos" not in second_html
 
@@ -421,3 +422,23 @@ def test_staff_and_students_who_moved_count_on_an_item_like_the_schools_own_stud
 
     assert_filters_choose_what_the_rules_choose(client, school, purposes)
     assert sorted(list_items(client, school, purpose=website.pk)) == ["Zoë and her teacher"]
+
+
+@pytest.mark.parametrize("value", ["x", "999999", "1e3", ""])
+def test_a_channel_that_names_nothing_shows_the_whole_list(
+    client, communications, school, purposes, pupils, value
+):
+    zoe, sem, _lotte = pupils
+    make_item(communications, school, [zoe], title="Zoë")
+    make_item(communications, school, [sem], title="Sem")
+    stored.refresh()
+    client.force_login(communications)
+
+    response = client.get(reverse("library_list"), {"school": school.pk, "purpose": value})
+    assert response.status_code == 200
+    assert [s.item.title for s in response.context["page"].object_list] == ["Sem", "Zoë"]
+    if value:
+        assert "Select a valid choice." in response.content.decode()
+    # The choice offered is each of the board's channels, by name.
+    options = response.content.decode().split('name="purpose"', 1)[1].split("</select>")[0]
+    assert [f'value="{p.pk}">{p}<' in options for p in purposes] == [True, True]

@@ -29,16 +29,28 @@ class UploadForm(forms.Form):
 
 
 class LibraryFilterForm(forms.Form):
-    """The list's filters; a value that names nothing shows the whole list."""
+    """The list's filters; a value that names nothing shows the whole list.
 
-    purpose = forms.ModelChoiceField(
-        label=_("May go on"), queryset=None, required=False, empty_label=_("Any channel")
+    The channels are the ones the list already read: a choice among them, not a query of its
+    own (as a ModelChoiceField it read them twice more a page, once through a server-side
+    cursor)."""
+
+    purpose = forms.TypedChoiceField(
+        label=_("May go on"), coerce=int, required=False, empty_value=None
     )
     attention = forms.BooleanField(label=_("Needs attention"), required=False)
 
-    def __init__(self, data, *, school: School):
+    def __init__(self, data, *, channels: list[Purpose]):
         super().__init__(data)
-        self.fields["purpose"].queryset = channels_of(school)
+        self.channels = {purpose.pk: purpose for purpose in channels}
+        self.fields["purpose"].choices = [
+            ("", _("Any channel")),
+            *((purpose.pk, str(purpose)) for purpose in channels),
+        ]
+
+    def clean_purpose(self) -> Purpose | None:
+        pk = self.cleaned_data["purpose"]
+        return None if pk is None else self.channels[pk]
 
 
 class GroupPickForm(forms.Form):

@@ -70,11 +70,11 @@ def _without_page(query) -> str:
 @role_required(*STAFF_ROLES)
 def library_list(request):
     school = school_from(request)
-    filters = LibraryFilterForm(request.GET, school=school)
+    channels = list(channels_of(school))
+    filters = LibraryFilterForm(request.GET, channels=channels)
     purpose = attention = None
     if filters.is_valid():
         purpose, attention = filters.cleaned_data["purpose"], filters.cleaned_data["attention"]
-    channels = list(channels_of(school))
     today = school_today()
     if purpose or attention:
         # Chosen by the database from the stored verdicts (consents/library/filters.py), among
