@@ -123,7 +123,11 @@ class LibraryItem(models.Model):
         verbose_name = _("library item")
         verbose_name_plural = _("library items")
         ordering = ["-uploaded_at", "-id"]
-        indexes = [models.Index(fields=["school", "-uploaded_at"], name="library_school_idx")]
+        # The list's order in full: a filtered page finds the end of its window in the index
+        # alone (consents/library/window.py).
+        indexes = [
+            models.Index(fields=["school", "-uploaded_at", "-id"], name="library_school_order_idx")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(file="") & ~Q(link="")) | (~Q(file="") & Q(link="")),
