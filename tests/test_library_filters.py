@@ -82,7 +82,12 @@ def assert_filters_choose_what_the_rules_choose(client, school, purposes, *, sql
         if purpose:
             params["purpose"] = purpose.pk
         expected = chosen_by_rules(school, purposes, purpose=purpose, attention=attention)
-        assert sorted(list_items(client, school, **params)) == expected, params
+        response = client.get(reverse("library_list"), {"school": school.pk, **params})
+        shown = {s.item.title: _shown(s) for s in response.context["page"].object_list}
+        assert sorted(shown) == expected, params
+        # Each chosen item's badges and reasons too, also for people queued since the refresh.
+        by_rules = shown_by_rules(school, purposes)
+        assert shown == {title: by_rules[title] for title in shown}, params
     assert_list_shows_what_the_rules_show(client, school, purposes)
 
 

@@ -63,13 +63,15 @@ def items_chosen(
     purposes: list[Purpose],
     on,
     within: QuerySet | None = None,
+    fresh: Fresh | None = None,
 ):
     """The items of `school` (or of `within`, some of them: a page's window) that may go on
     `purpose` (when given) and need attention (when `attention`), in the list's order: a
-    queryset to slice, or a list when the store does not hold for `on`."""
+    queryset to slice, or a list when the store does not hold for `on`. `fresh`: what
+    `fresh_among` found for the same items, when the caller has read it already."""
     items = within if within is not None else LibraryItem.objects.filter(school=school)
+    fresh = fresh or fresh_among(items, purposes=purposes, on=on)
     items = items.select_related("media_type")
-    fresh = _fresh(items, purposes=purposes, on=on)
     if fresh is None:
         statuses = item_statuses(list(items), purposes=purposes, on=on, detail=False)
         return [
@@ -85,7 +87,9 @@ def items_chosen(
     return items
 
 
-def _fresh(items: QuerySet, *, purposes, on: dt.date) -> Fresh | None:
+def fresh_among(items: QuerySet, *, purposes, on: dt.date) -> Fresh | None:
+    """The people on `items` whose stored verdicts do not hold, with the rules' answer for
+    them; None when the store does not hold for `on` at all."""
     people = LibraryItemPerson.objects.filter(item__in=items).values("subject_id")
     queued = stored.queued_among(people, on=on)
     if queued is None:

@@ -79,6 +79,7 @@ def item_statuses(
     on: dt.date,
     detail: bool = True,
     read_stored: bool = False,
+    queued: list[int] | None = None,
 ) -> list[ItemStatus]:
     """The status of each of `items` for each of `purposes` on the date `on`.
 
@@ -86,7 +87,9 @@ def item_statuses(
     explanation and the statuses list no people: the same states and reasons, several times
     cheaper (docs/library.md). With `read_stored` (and without `detail`) everyone on an item is
     combined by the database from the stored verdicts (`stored_combined`: the rules' answer,
-    worked out afresh for people whose rows do not hold), not worked out for everyone.
+    worked out afresh for people whose rows do not hold), not worked out for everyone;
+    `queued`, when the caller has read the queue for these people or more
+    (`stored.queued_among`), saves reading it again.
     """
     items = list(items)
     entries = LibraryItemPerson.objects.filter(item__in=items)
@@ -105,7 +108,7 @@ def item_statuses(
         published[item_id].add(purpose_id)
     combined = None
     if read_stored and not detail:
-        combined = stored_combined(items, people, purposes=purposes, on=on)
+        combined = stored_combined(items, people, purposes=purposes, on=on, queued=queued)
     found = {}
     if combined is None:
         subject_ids = {getattr(p, "pk", p) for group in people.values() for p in group}
@@ -213,19 +216,28 @@ def _combined(item, ids: list[int], purposes, found, facts) -> Combined:
 
 
 def stored_combined(
-    items: list[LibraryItem], people: dict[int, list[int]], *, purposes, on: dt.date
+    items: list[LibraryItem],
+    people: dict[int, list[int]],
+    *,
+    purposes,
+    on: dt.date,
+    queued: list[int] | None = None,
 ) -> dict[int, Combined] | None:
     """`Combined` for each of `items` (whose people are the ids in `people`) from the stored
     verdicts, reduced by the database per item and purpose (a page of 48 items of 20 people and
     10 purposes: 480 rows read instead of 9,600 verdicts). The people whose stored rows do not
     hold are worked out with the rules and added, as every reader of the store does. None when
     the store does not hold for `on` at all."""
-    # The page's people as a subquery: the queue is short, so PostgreSQL reads it first
-    # (650 ids as a list: 3 ms).
-    on_items = LibraryItemPerson.objects.filter(item__in=[item.pk for item in items])
-    queued = stored.queued_among(on_items.values("subject_id"), on=on)
     if queued is None:
-        return None
+        # The page's people as a subquery: the queue is short, so PostgreSQL reads it first
+        # (650 ids as a list: 3 ms).
+        on_items = LibraryItemPerson.objects.filter(item__in=[item.pk for item in items])
+        queued = stored.queued_among(on_items.values("subject_id"), on=on)
+        if queued is None:
+            return None
+    else:  # read for more people than the page's: only the page's are worked out
+        on_page = {pk for ids in people.values() for pk in ids}
+        queued = [pk for pk in queued if pk in on_page]
     purpose_ids = [p.pk for p in purposes]
     media_types = list({item.media_type_id: item.media_type for item in items}.values())
     worked = (

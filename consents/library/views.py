@@ -94,7 +94,12 @@ def library_list(request):
         page = SlicePage(chosen, request.GET.get("page"), PAGE_SIZE)
     # The list shows states, not explanations: combined from the stored verdicts.
     page.object_list = item_statuses(
-        list(page.object_list), purposes=channels, on=today, detail=False, read_stored=True
+        list(page.object_list),
+        purposes=channels,
+        on=today,
+        detail=False,
+        read_stored=True,
+        queued=getattr(page, "queued", None),
     )
     _logged(request, page.object_list, f"library of school {school.pk}")
     return render(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from consents.library.filters import items_chosen
+from consents.library.filters import fresh_among, items_chosen
 from consents.models import LibraryItem, Purpose, School
 
 # Items looked at a page: about 10 ms of the filter's walk on the benchmark's library.
@@ -31,6 +31,9 @@ class WindowPage:
     # When the page ended at the window, not full: the upload time of the last item looked at.
     searched_to: dt.datetime | None = None
     lost_place: bool = False  # `after` named no item of the school: started at the newest
+    # The people on the window's items whose stored verdicts do not hold (None: not read, or
+    # the store does not hold today): the page's statuses need not read the queue again.
+    queued: list[int] | None = None
 
 
 def filtered_page(
@@ -55,11 +58,19 @@ def filtered_page(
     end = ends[0] if len(ends) > 1 else None
     if end is not None:
         items = _not_older_than(items, end)
+    fresh = fresh_among(items, purposes=purposes, on=on)
     chosen = items_chosen(
-        school, purpose=purpose, attention=attention, purposes=purposes, on=on, within=items
+        school,
+        purpose=purpose,
+        attention=attention,
+        purposes=purposes,
+        on=on,
+        within=items,
+        fresh=fresh,
     )
     found = list(chosen[: per_page + 1])
     page = WindowPage(found[:per_page], newest=start is None, lost_place=lost_place)
+    page.queued = None if fresh is None else fresh.queued
     if len(found) > per_page:
         page.next_after = found[per_page - 1].pk
     elif end is not None:
