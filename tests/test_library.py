@@ -329,3 +329,22 @@ def test_staff_at_two_schools_upload_into_the_school_whose_page_they_are_on(
         upload(client, later, jpeg_with_gps())
 
     assert LibraryItem.objects.get().school == later
+
+
+def test_a_card_says_nobody_has_marked_yet_instead_of_counting_nobody(
+    client, communications, school, purposes, pupils
+):
+    zoe, _sem, _lotte = pupils
+    make_item(communications, school, marked=False, title="Not marked")
+    make_item(communications, school, [], title="Nobody recognisable")
+    make_item(communications, school, [zoe], title="Zoë")
+    client.force_login(communications)
+
+    html = client.get(reverse("library_list"), {"school": school.pk}).content.decode()
+    cards = {
+        card.split("</a>")[0].rsplit(">", 1)[1]: card for card in html.split('data-item="')[1:]
+    }
+    assert "Nobody has marked yet who is on it." in cards["Not marked"]
+    assert "people on it" not in cards["Not marked"]
+    assert "0 people on it" in cards["Nobody recognisable"]
+    assert "1 person on it" in cards["Zoë"]

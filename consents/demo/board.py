@@ -33,6 +33,7 @@ from consents.models import (
 from consents.people import people_in
 from consents.rules import Value
 
+from .library import library_load
 from .names import BOARD_NAME, DEMO_PASSWORD, PURPOSES, TEXT_EN, TEXT_NL
 from .students import students_load
 
@@ -98,6 +99,12 @@ class Demo:
         self.log("Loading the demo board (first start only)")
         students_load(self, board, schools, this_year, last_year, purposes)
         self.publications(schools[1], this_year, purposes)
+        library_load(
+            self,
+            schools[1],
+            Group.objects.get(school=schools[1], school_year=this_year, name="G1a"),
+            User.objects.get(email="communicatie@example.org"),
+        )
 
     def purposes(self, board, last_year):
         purposes = []

@@ -47,6 +47,8 @@ def cards_html(statuses: list[ItemStatus], channels: list[Purpose]) -> str:
         "badges_of": badges_of,
         "people_on_it": people_on_it,
         "thumbnail_pending": gettext("The thumbnail is being made."),
+        # Not "0 people on it": nobody has said yet who is.
+        "not_marked": gettext("Nobody has marked yet who is on it."),
         "needs_attention": gettext("needs attention"),
         "item_url": _url_with_id("library_item"),
         "thumbnail_url": _url_with_id("library_thumbnail"),
