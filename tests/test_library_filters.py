@@ -371,7 +371,7 @@ def _filters(params, purposes):
     return {"purpose": chosen.get(params.get("purpose")), "attention": "attention" in params}
 
 
-@pytest.mark.parametrize("place", ["x", "-1", "99999999", "another school", "deleted"])
+@pytest.mark.parametrize("place", ["x", "-1", "99999999", "9" * 30, "another school", "deleted"])
 def test_a_filtered_list_from_a_place_that_does_not_exist_starts_at_the_newest(
     client, communications, school, purposes, pupils, place
 ):
