@@ -36,9 +36,8 @@ def library_load(demo, school, group, user) -> int:
         if count is None:
             continue
         on_it = demo.random.sample(pupils, min(count, len(pupils)))
-        people = [pupil.subject_ptr for pupil in on_it]
         item_people_set(
-            user=user, item=item, add=people, others_visible=others_visible, nobody=not people
+            user=user, item=item, add=on_it, others_visible=others_visible, nobody=not on_it
         )
     demo.log(f"Added {len(PHOTOS)} photos to the library of {school}.")
     return len(PHOTOS)

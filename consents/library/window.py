@@ -69,8 +69,12 @@ def filtered_page(
         fresh=fresh,
     )
     found = list(chosen[: per_page + 1])
-    page = WindowPage(found[:per_page], newest=start is None, lost_place=lost_place)
-    page.queued = None if fresh is None else fresh.queued
+    page = WindowPage(
+        found[:per_page],
+        newest=start is None,
+        lost_place=lost_place,
+        queued=None if fresh is None else fresh.queued,
+    )
     if len(found) > per_page:
         page.next_after = found[per_page - 1].pk
     elif end is not None:
